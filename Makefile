@@ -1,0 +1,45 @@
+# Two commands matter: `make demo` (start the demo site) and `make test` (run the tests).
+# Both install what they need first (Python venv from the lock file, the dashboard with npm).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3
+WEB_DIST := src/csm/web_dist/index.html
+
+.PHONY: demo test install web lint typecheck bench lock clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -r requirements.lock
+	$(VENV)/bin/pip install -q --no-deps -e .
+	touch $@
+
+web: $(WEB_DIST)
+
+$(WEB_DIST): $(shell find web -type f -not -path 'web/node_modules/*' -not -path 'web/dist/*' 2>/dev/null)
+	@if [ -f web/package.json ]; then \
+		cd web && npm ci --no-audit --no-fund && npm run build; \
+	else echo "no web/ package yet: the API serves a placeholder page"; mkdir -p src/csm/web_dist; fi
+
+demo: install web
+	$(VENV)/bin/csm demo
+
+lint: install
+	$(VENV)/bin/ruff check src tests bench tools
+	$(VENV)/bin/mypy
+
+test: install web lint
+	@if [ -f web/package.json ]; then cd web && npm test; fi
+	$(VENV)/bin/pytest
+
+bench: install
+	$(PY) bench/run_all.py
+
+lock:
+	$(VENV)/bin/pip install -q uv
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev -o requirements.lock --python-version 3.11 -q
+
+clean:
+	rm -rf $(VENV) web/node_modules src/csm/web_dist var

@@ -1,0 +1,1 @@
+"""HTTP API: thin routes that validate and delegate to the runtime."""

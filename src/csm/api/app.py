@@ -1,0 +1,64 @@
+"""The ASGI application: API routes behind the access policy, the live stream and the dashboard."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import Depends, FastAPI
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.requests import HTTPConnection
+
+from csm import __version__
+from csm.api.middleware import BodyLimitMiddleware, DashboardLoginMiddleware, SecurityHeadersMiddleware
+from csm.auth.service import AuthService
+from csm.extensions import ROUTERS, resolve
+from csm.runtime import Runtime
+
+WEB_DIST = Path(__file__).resolve().parent.parent / "web_dist"
+
+_NO_DASHBOARD = """<!doctype html><html><head><title>Crowd Safety Manager</title></head>
+<body><h1>Crowd Safety Manager</h1><p>The dashboard is not built. Run <code>make web</code>.
+The API is described at <a href="/docs">/docs</a>.</p></body></html>"""
+
+
+def authorize(conn: HTTPConnection) -> None:
+    """Every route: identify the caller and apply the access policy (deny by default)."""
+    auth: AuthService = conn.app.state.auth
+    auth.authorize(conn)
+
+
+def create_app(runtime: Runtime, web_dist: Path | None = WEB_DIST) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(
+        title="Crowd Safety Manager",
+        version=__version__,
+        description="Live and forecast crowd levels per zone, advice and scenarios. For authorised staff:"
+        " log in at /api/v1/auth/login and send the token as `Authorization: Bearer ...`.",
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    app.state.auth = AuthService(runtime.store)
+    for entry in ["csm.api.routes_auth:router", *ROUTERS]:
+        app.include_router(resolve(entry), dependencies=[Depends(authorize)])
+
+    if web_dist is not None and (web_dist / "index.html").is_file():
+        app.mount("/", StaticFiles(directory=web_dist, html=True), name="dashboard")
+    else:
+        @app.get("/", include_in_schema=False)
+        def no_dashboard() -> HTMLResponse:
+            return HTMLResponse(_NO_DASHBOARD)
+
+    app.add_middleware(DashboardLoginMiddleware)
+    app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
+    return app

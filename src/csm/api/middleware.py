@@ -1,0 +1,133 @@
+"""HTTP hardening: security headers, request size limits, and the dashboard behind the login."""
+
+from __future__ import annotations
+
+from starlette.datastructures import Headers
+from starlette.responses import JSONResponse, RedirectResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from csm.auth.service import SESSION_COOKIE
+from csm.auth.tokens import TokenError, read_session
+
+# MapLibre needs blob: workers and inline style attributes; nothing loads from elsewhere.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; worker-src 'self' blob:; child-src 'self' blob:; "
+    "connect-src 'self' ws: wss:; font-src 'self' data:; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+# FastAPI's /docs page initialises Swagger UI inline and loads it from a CDN (so it needs a network).
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https:; style-src 'self' 'unsafe-inline' https:; "
+    "img-src 'self' data: https:"
+)
+DEFAULT_BODY_LIMIT = 1024 * 1024
+BODY_LIMITS = {"/api/v1/observations": 16 * 1024 * 1024}
+DASHBOARD_PAGES = frozenset({"/", "/index.html"})
+
+
+class SecurityHeadersMiddleware:
+    def __init__(self, app: ASGIApp, hsts_max_age: int = 31_536_000) -> None:
+        self.app = app
+        self.hsts = f"max-age={hsts_max_age}; includeSubDomains"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        docs = scope["path"] in ("/docs", "/redoc")
+        https = scope.get("scheme") == "https"
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                extra = {
+                    b"content-security-policy": (DOCS_CSP if docs else CONTENT_SECURITY_POLICY).encode(),
+                    b"x-content-type-options": b"nosniff",
+                    b"x-frame-options": b"DENY",
+                    b"referrer-policy": b"no-referrer",
+                    b"permissions-policy": b"camera=(), microphone=(), geolocation=()",
+                    b"cross-origin-opener-policy": b"same-origin",
+                }
+                if https:
+                    extra[b"strict-transport-security"] = self.hsts.encode()
+                present = {k.lower() for k, _ in headers}
+                headers += [(k, v) for k, v in extra.items() if k not in present]
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+class BodyLimitMiddleware:
+    """Refuse bodies over the route's limit, whether announced (Content-Length) or streamed."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = BODY_LIMITS.get(scope["path"], DEFAULT_BODY_LIMIT)
+        declared = Headers(scope=scope).get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await _too_large(limit)(scope, receive, send)
+            return
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise _BodyTooLarge()
+            return message
+
+        try:
+            await self.app(scope, counting_receive, send)
+        except _BodyTooLarge:
+            await _too_large(limit)(scope, receive, send)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+def _too_large(limit: int) -> JSONResponse:
+    return JSONResponse({"detail": f"request body over {limit} bytes"}, status_code=413)
+
+
+class DashboardLoginMiddleware:
+    """The dashboard page is for logged-in staff: without a session, go to the login page."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] in DASHBOARD_PAGES and scope["method"] in ("GET", "HEAD"):
+            cookie = _cookie(scope, SESSION_COOKIE)
+            try:
+                if cookie is None:
+                    raise TokenError("no session")
+                read_session(cookie)
+            except TokenError:
+                await RedirectResponse("/login", status_code=303)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _cookie(scope: Scope, name: str) -> str | None:
+    from http.cookies import SimpleCookie
+
+    raw = Headers(scope=scope).get("cookie")
+    if not raw:
+        return None
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(raw)
+    except Exception:  # a malformed cookie header is simply no session
+        return None
+    morsel = jar.get(name)
+    return morsel.value if morsel else None

@@ -1,0 +1,135 @@
+"""Alerts, advised measures and access routes: thin routes over csm.advice."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from pydantic import BaseModel, Field
+
+from csm.advice.lifecycle import (
+    ACKNOWLEDGED,
+    MEASURE_TAKEN,
+    RESOLVED,
+    AlertBook,
+    AlertNotFound,
+    AlertTransitionError,
+    alert_book,
+)
+from csm.advice.service import advice_payload, routes_to, site_network, stable_levels
+from csm.api.deps import get_runtime, get_site_runtime
+from csm.api.visibility import principal_of, visible_zone_ids
+from csm.runtime import Runtime, SiteRuntime
+
+router = APIRouter(prefix="/api/v1", tags=["alerts and advice"])
+Status = Literal["raised", "acknowledged", "measure_taken", "resolved", "open"]
+
+
+class StepBody(BaseModel):
+    by: str | None = Field(None, max_length=120, description="who acts; defaults to the logged-in user")
+    note: str | None = Field(None, max_length=2000)
+
+
+class MeasureBody(StepBody):
+    measure: str = Field(min_length=1, max_length=200, description="playbook measure id or a description")
+
+
+def _book(runtime: Runtime, sr: SiteRuntime) -> AlertBook:
+    return alert_book(runtime.store, sr.site.id, runtime.bus)
+
+
+@router.get("/sites/{site_id}/alerts", summary="Current and recent alerts, newest first")
+def list_alerts(
+    request: Request,
+    sr: SiteRuntime = Depends(get_site_runtime),
+    runtime: Runtime = Depends(get_runtime),
+    status: Status | None = Query(None, description="only this status; 'open' = not resolved"),
+    limit: int = Query(200, ge=1, le=1000),
+) -> dict[str, Any]:
+    visible = visible_zone_ids(principal_of(request), sr.site)
+    alerts = _book(runtime, sr).alerts(None if status == "open" else status, limit=10_000)
+    alerts = [a for a in alerts if a["zone_id"] in visible and (status != "open" or a["status"] != RESOLVED)]
+    return {"site": sr.site.id, "as_of": runtime.clock.now().isoformat(), "alerts": alerts[:limit]}
+
+
+@router.get("/sites/{site_id}/advice", summary="Measures to start now, ranked, with reasons and alternatives")
+def get_advice(
+    request: Request, sr: SiteRuntime = Depends(get_site_runtime), runtime: Runtime = Depends(get_runtime)
+) -> dict[str, Any]:
+    payload = advice_payload(sr, _book(runtime, sr), runtime.clock.now())
+    visible = visible_zone_ids(principal_of(request), sr.site)
+    payload["advice"] = [a for a in payload["advice"] if a["zone_id"] in visible]
+    payload["crossings"] = [c for c in payload["crossings"] if c["zone_id"] in visible]
+    payload["alternatives"] = [a for a in payload["alternatives"] if a["zone_id"] in visible]
+    payload["levels"] = {z: lvl for z, lvl in payload["levels"].items() if z in visible}
+    return payload
+
+
+@router.get("/sites/{site_id}/routes", summary="Access routes from emergency posts avoiding red zones (GeoJSON)")
+def get_routes(
+    sr: SiteRuntime = Depends(get_site_runtime),
+    runtime: Runtime = Depends(get_runtime),
+    zone: str = Query(description="the zone to reach"),
+    post: str | None = Query(None, description="one post id; default every post"),
+) -> dict[str, Any]:
+    if zone not in sr.site.zones:
+        raise HTTPException(404, detail=f"unknown zone {zone!r}")
+    _, posts = site_network(sr.site)
+    if post is not None and post not in posts:
+        raise HTTPException(404, detail=f"unknown post {post!r}; expected one of {sorted(posts)}")
+    levels = {z: lvl for z, (lvl, _) in stable_levels(sr, _book(runtime, sr)).items()}
+    routes = routes_to(sr.site, zone, levels, post)
+    return {
+        "type": "FeatureCollection",
+        "features": [r.feature() for r in routes],
+        "properties": {"zone": zone, "no_route_from": sorted(({post} if post else set(posts))
+                                                               - {r.post_id for r in routes})},
+    }
+
+
+@router.get("/sites/{site_id}/posts", summary="Emergency-service posts (GeoJSON)")
+def get_posts(sr: SiteRuntime = Depends(get_site_runtime)) -> dict[str, Any]:
+    _, posts = site_network(sr.site)
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": p.id, "geometry": {"type": "Point", "coordinates": [p.lon, p.lat]},
+         "properties": {"id": p.id, "name": p.name, "service": p.service}} for p in posts.values()
+    ]}
+
+
+def _step(request: Request, sr: SiteRuntime, runtime: Runtime, alert_id: str, status: str, body: StepBody,
+          **extra: Any) -> dict[str, Any]:
+    book = _book(runtime, sr)
+    try:
+        alert = book.get(alert_id)
+        if alert["zone_id"] not in visible_zone_ids(principal_of(request), sr.site):
+            raise AlertNotFound(alert_id)
+        by = body.by or principal_of(request).name
+        return book.transition(alert_id, status, by, runtime.clock.now(), body.note, **extra)
+    except AlertNotFound:
+        raise HTTPException(404, detail=f"unknown alert {alert_id!r}") from None
+    except AlertTransitionError as exc:
+        raise HTTPException(409, detail=str(exc)) from None
+
+
+@router.post("/sites/{site_id}/alerts/{alert_id}/ack", summary="Acknowledge an alert")
+def acknowledge(
+    alert_id: str, body: StepBody, request: Request,
+    sr: SiteRuntime = Depends(get_site_runtime), runtime: Runtime = Depends(get_runtime),
+) -> dict[str, Any]:
+    return _step(request, sr, runtime, alert_id, ACKNOWLEDGED, body)
+
+
+@router.post("/sites/{site_id}/alerts/{alert_id}/measure", summary="Record a measure taken for an alert")
+def measure_taken(
+    alert_id: str, body: MeasureBody, request: Request,
+    sr: SiteRuntime = Depends(get_site_runtime), runtime: Runtime = Depends(get_runtime),
+) -> dict[str, Any]:
+    return _step(request, sr, runtime, alert_id, MEASURE_TAKEN, body, measure=body.measure)
+
+
+@router.post("/sites/{site_id}/alerts/{alert_id}/resolve", summary="Resolve an alert")
+def resolve(
+    alert_id: str, body: StepBody, request: Request,
+    sr: SiteRuntime = Depends(get_site_runtime), runtime: Runtime = Depends(get_runtime),
+) -> dict[str, Any]:
+    return _step(request, sr, runtime, alert_id, RESOLVED, body)

@@ -1,0 +1,266 @@
+"""Login (local accounts and OpenID Connect), sessions, users, ingest tokens and the audit log."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs
+
+import jwt
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
+
+from csm.api.deps import get_runtime
+from csm.auth.oidc import OidcClient, OidcConfig, OidcError
+from csm.auth.principal import Principal
+from csm.auth.roles import Role
+from csm.auth.secrets import signing_key
+from csm.auth.service import AUDIT_STREAM, CSRF_COOKIE, SESSION_COOKIE, AuthService, client_address
+from csm.auth.tokens import SESSION_TTL, issue_ingest_token, issue_session
+from csm.auth.users import GLOBAL_SITE, UserError
+from csm.runtime import Runtime
+
+router = APIRouter(tags=["auth"])
+OIDC_STATE_COOKIE = "csm_oidc"
+
+
+def get_auth(request: Request) -> AuthService:
+    auth: AuthService = request.app.state.auth
+    return auth
+
+
+def current_principal(request: Request) -> Principal:
+    principal: Principal | None = getattr(request.state, "principal", None)
+    if principal is None:
+        raise HTTPException(401, "login required")
+    return principal
+
+
+class LoginBody(BaseModel):
+    username: str = Field(min_length=1, max_length=128)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+def _set_session(response: Response, request: Request, principal: Principal, csrf: str | None = None) -> None:
+    """The session in an HttpOnly cookie; the CSRF token in a readable one (double submit)."""
+    secure = request.url.scheme == "https"
+    max_age = int(SESSION_TTL.total_seconds())
+    response.set_cookie(
+        SESSION_COOKIE, issue_session(principal), max_age=max_age, httponly=True, samesite="lax", secure=secure
+    )
+    response.set_cookie(
+        CSRF_COOKIE, csrf or secrets.token_urlsafe(24), max_age=max_age, httponly=False, samesite="lax",
+        secure=secure,
+    )
+
+
+@router.post("/api/v1/auth/login", summary="Log in with a local account")
+async def login(request: Request, auth: AuthService = Depends(get_auth)) -> Response:
+    """JSON {username, password} answers with a bearer token and sets the session cookies;
+    a form post (the /login page) is redirected to the dashboard. Repeated failures are refused
+    for a while (429)."""
+    is_form = request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded")
+    try:
+        if is_form:
+            form = parse_qs((await request.body()).decode("utf-8", errors="replace"))
+            body = LoginBody(username=form.get("username", [""])[0], password=form.get("password", [""])[0])
+        else:
+            body = LoginBody.model_validate_json(await request.body())
+    except ValueError as exc:
+        raise HTTPException(422, f"expected username and password: {exc}") from exc
+    address = client_address(request)
+    key = f"{body.username.lower()}|{address}"
+    wait = max(auth.login_failures.retry_after(key), auth.login_attempts_per_address.retry_after(address))
+    if wait > 0:
+        auth.record(GLOBAL_SITE, body.username, "-", "login refused: rate limit", address)
+        raise HTTPException(429, "too many failed logins; try again later",
+                            headers={"Retry-After": str(int(wait) + 1)})
+    auth.login_attempts_per_address.hit(address)
+    user = auth.users.authenticate(body.username, body.password)
+    if user is None:
+        auth.login_failures.hit(key)
+        auth.record(GLOBAL_SITE, body.username, "-", "login failed", address)
+        if is_form:
+            return RedirectResponse("/login?failed=1", status_code=303)
+        raise HTTPException(401, "wrong username or password")
+    auth.login_failures.reset(key)
+    auth.record(GLOBAL_SITE, user.username, user.role.value, "login", address)
+    principal = user.principal()
+    if is_form:
+        response: Response = RedirectResponse("/", status_code=303)
+        _set_session(response, request, principal)
+        return response
+    csrf = secrets.token_urlsafe(24)
+    response = JSONResponse(
+        {"user": user.public(), "token": issue_session(principal), "csrf_token": csrf,
+         "expires_in": int(SESSION_TTL.total_seconds())}
+    )
+    _set_session(response, request, principal, csrf)
+    return response
+
+
+@router.post("/api/v1/auth/logout", summary="End the browser session")
+def logout(request: Request, auth: AuthService = Depends(get_auth)) -> Response:
+    principal = current_principal(request)
+    auth.record(GLOBAL_SITE, principal.name, principal.role.value if principal.role else "-", "logout",
+                client_address(request))
+    response = JSONResponse({"status": "logged out"})
+    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(CSRF_COOKIE)
+    return response
+
+
+@router.get("/api/v1/auth/me", summary="Who am I, and what may I do")
+def me(request: Request) -> dict[str, Any]:
+    principal = current_principal(request)
+    return {
+        "username": principal.name,
+        "role": principal.role.value if principal.role else None,
+        "kind": principal.kind,
+        "sites": sorted(principal.sites),
+        "zones": {s: sorted(z) for s, z in principal.zones.items()},
+        "permissions": sorted(p.value for p in principal.permissions),
+    }
+
+
+# -- OpenID Connect --------------------------------------------------------------------------
+def _oidc() -> OidcClient:
+    config = OidcConfig.from_env()
+    if config is None:
+        raise HTTPException(404, "OpenID Connect is not configured (CSM_OIDC_ISSUER, CSM_OIDC_CLIENT_ID)")
+    return OidcClient(config)
+
+
+@router.get("/api/v1/auth/oidc/login", summary="Log in with the organisation's identity provider")
+def oidc_login(request: Request) -> Response:
+    client = _oidc()
+    redirect_uri = client.config.redirect_url or str(request.url_for("oidc_callback"))
+    url, kept = client.start(redirect_uri)
+    response = RedirectResponse(url, status_code=302)
+    sealed = jwt.encode({**kept, "exp": datetime.now(UTC) + timedelta(minutes=10)}, signing_key(), "HS256")
+    response.set_cookie(OIDC_STATE_COOKIE, sealed, max_age=600, httponly=True, samesite="lax",
+                        secure=request.url.scheme == "https")
+    return response
+
+
+@router.get("/api/v1/auth/oidc/callback", name="oidc_callback", summary="Identity provider callback")
+def oidc_callback(
+    request: Request, code: str = Query(...), state: str = Query(...), auth: AuthService = Depends(get_auth)
+) -> Response:
+    client = _oidc()
+    try:
+        kept = jwt.decode(request.cookies.get(OIDC_STATE_COOKIE, ""), signing_key(), algorithms=["HS256"])
+    except jwt.InvalidTokenError as exc:
+        raise HTTPException(400, "login expired or started elsewhere: start again") from exc
+    if not secrets.compare_digest(str(kept.get("state")), state):
+        raise HTTPException(400, "state does not match this login")
+    try:
+        claims = client.finish(code, kept)
+        name = str(claims.get(client.config.username_claim) or claims["sub"])
+        local = auth.users.get(name)
+        principal = client.principal(claims, local.principal("oidc") if local else None)
+    except OidcError as exc:
+        auth.record(GLOBAL_SITE, str(kept.get("state"))[:8], "-", f"oidc login refused: {exc}",
+                    client_address(request))
+        raise HTTPException(403, str(exc)) from exc
+    auth.record(GLOBAL_SITE, principal.name, principal.role.value if principal.role else "-", "login (oidc)",
+                client_address(request))
+    response = RedirectResponse("/", status_code=303)
+    _set_session(response, request, principal)
+    response.delete_cookie(OIDC_STATE_COOKIE)
+    return response
+
+
+# -- the login page (plain HTML form: no script, works under a strict CSP) --------------------
+_LOGIN_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Crowd Safety Manager · login</title><link rel="stylesheet" href="/login.css"></head>
+<body><main class="login"><h1>Crowd Safety Manager</h1><p>For authorised staff only.</p>
+{failed}<form method="post" action="/api/v1/auth/login">
+<label>Username <input name="username" autocomplete="username" required autofocus></label>
+<label>Password <input name="password" type="password" autocomplete="current-password" required></label>
+<button type="submit">Log in</button></form>{oidc}</main></body></html>"""
+
+_LOGIN_CSS = """body{margin:0;font:16px system-ui,sans-serif;background:#0f1720;color:#e6edf3;
+display:grid;place-items:center;min-height:100vh}.login{background:#17212b;padding:2rem 2.5rem;
+border-radius:12px;min-width:320px;box-shadow:0 8px 30px #0008}h1{margin-top:0;font-size:1.4rem}
+label{display:block;margin:1rem 0 .3rem}input{width:100%;box-sizing:border-box;padding:.6rem;
+border-radius:6px;border:1px solid #3a4b5c;background:#0f1720;color:inherit}button,.oidc{margin-top:1.2rem;
+width:100%;padding:.7rem;border:0;border-radius:6px;background:#2f81f7;color:#fff;font-weight:600;
+cursor:pointer;display:block;text-align:center;text-decoration:none}.failed{color:#ff7b72}"""
+
+
+@router.get("/login", include_in_schema=False)
+def login_page(failed: int = 0) -> HTMLResponse:
+    oidc = '<a class="oidc" href="/api/v1/auth/oidc/login">Log in with your organisation</a>' \
+        if OidcConfig.from_env() else ""
+    note = '<p class="failed">Wrong username or password, or too many attempts.</p>' if failed else ""
+    return HTMLResponse(_LOGIN_PAGE.format(failed=note, oidc=oidc))
+
+
+@router.get("/login.css", include_in_schema=False)
+def login_css() -> Response:
+    return Response(_LOGIN_CSS, media_type="text/css")
+
+
+# -- administration ---------------------------------------------------------------------------
+class NewUser(BaseModel):
+    username: str
+    role: Role
+    sites: list[str] = Field(min_length=1)
+    password: str | None = Field(None, description="omit for accounts that log in through OIDC only")
+    zones: dict[str, list[str]] | None = None
+
+
+@router.get("/api/v1/users", summary="Accounts (administrators)")
+def list_users(auth: AuthService = Depends(get_auth)) -> list[dict[str, Any]]:
+    return [u.public() for u in auth.users.all()]
+
+
+@router.post("/api/v1/users", summary="Add an account (administrators)", status_code=201)
+def add_user(body: NewUser, request: Request, auth: AuthService = Depends(get_auth)) -> dict[str, Any]:
+    by = current_principal(request).name
+    try:
+        return auth.users.add(body.username, body.role, body.sites, body.password, body.zones, by=by).public()
+    except UserError as exc:
+        raise HTTPException(422, str(exc)) from exc
+
+
+@router.delete("/api/v1/users/{username}", summary="Remove an account (administrators)")
+def remove_user(username: str, request: Request, auth: AuthService = Depends(get_auth)) -> dict[str, str]:
+    try:
+        auth.users.remove(username, by=current_principal(request).name)
+    except UserError as exc:
+        raise HTTPException(404, str(exc)) from exc
+    return {"status": "removed", "username": username}
+
+
+class NewIngestToken(BaseModel):
+    name: str = Field(min_length=1, max_length=64)
+    site: str
+    sensors: list[str] | None = Field(None, description="the sensors it may write; omit for all (a gateway)")
+    days: int = Field(365, ge=1, le=3650)
+
+
+@router.post("/api/v1/tokens/ingest", summary="Issue a signed ingest token (administrators)")
+def new_ingest_token(body: NewIngestToken, runtime: Runtime = Depends(get_runtime)) -> dict[str, str]:
+    site_runtime = runtime.sites.get(body.site)
+    if site_runtime is None:
+        raise HTTPException(404, f"unknown site {body.site!r}")
+    unknown = [s for s in body.sensors or [] if s not in site_runtime.site.sensors]
+    if unknown:
+        raise HTTPException(422, f"unknown sensor(s): {', '.join(unknown)}")
+    return {"token": issue_ingest_token(body.name, body.site, body.sensors, timedelta(days=body.days))}
+
+
+@router.get("/api/v1/audit", summary="Who viewed or changed what, and when (administrators)")
+def audit_log(
+    runtime: Runtime = Depends(get_runtime),
+    site: str | None = Query(None, description="a site id, or * for logins and administration"),
+    after_id: int = Query(0, ge=0),
+    limit: int = Query(200, ge=1, le=5000),
+) -> list[dict[str, Any]]:
+    events = runtime.store.read_events(site, AUDIT_STREAM, after_id, limit)
+    return [{"id": e.id, "site": e.site_id, "ts": e.ts.isoformat(), **e.payload} for e in events]

@@ -1,0 +1,188 @@
+"""Sites, zones and the live picture: REST snapshots and a WebSocket stream of changes."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, WebSocket, WebSocketDisconnect
+
+from csm.api.deps import get_runtime, get_site_runtime, ws_site_runtime
+from csm.api.visibility import principal_of, view_series_value, view_states, visible_zone_ids
+from csm.domain.levels import FRUIN_LOS_C_FROM, FRUIN_LOS_E_FROM, FRUIN_LOS_F_FROM
+from csm.picture.service import ZONES_TOPIC
+from csm.runtime import Runtime, SiteRuntime
+
+router = APIRouter(prefix="/api/v1", tags=["picture"])
+
+
+def _site_summary(sr: SiteRuntime) -> dict[str, Any]:
+    cfg = sr.site.config
+    return {
+        "id": cfg.id,
+        "name": cfg.name,
+        "timezone": cfg.timezone,
+        "country": cfg.country,
+        "center": list(cfg.center) if cfg.center else None,
+        "zoom": cfg.zoom,
+        "basemap_style_url": cfg.basemap_style_url,
+        "zone_count": len(sr.site.zones),
+        "sensor_count": len(sr.site.sensors),
+        "levels": [
+            {"level": "green", "density_from": 0.0, "density_to": FRUIN_LOS_C_FROM,
+             "meaning": "free flow (Fruin LoS A–B)"},
+            {"level": "yellow", "density_from": FRUIN_LOS_C_FROM, "density_to": FRUIN_LOS_E_FROM,
+             "meaning": "busy, restricted (LoS C–D)"},
+            {"level": "orange", "density_from": FRUIN_LOS_E_FROM, "density_to": FRUIN_LOS_F_FROM,
+             "meaning": "very busy, flow breaks down (LoS E)"},
+            {"level": "red", "density_from": FRUIN_LOS_F_FROM, "density_to": None,
+             "meaning": "crowded: LoS F or above capacity"},
+        ],
+    }
+
+
+@router.get("/sites", summary="Sites served by this deployment (those the caller may see)")
+def list_sites(request: Request, runtime: Runtime = Depends(get_runtime)) -> list[dict[str, Any]]:
+    principal = principal_of(request)
+    return [_site_summary(sr) for sr in runtime.sites.values() if principal.may_see_site(sr.site.id)]
+
+
+@router.get("/sites/{site_id}", summary="One site: name, map centre, level legend")
+def get_site(sr: SiteRuntime = Depends(get_site_runtime)) -> dict[str, Any]:
+    return _site_summary(sr)
+
+
+@router.get("/sites/{site_id}/zones", summary="Zone polygons as GeoJSON")
+def get_zones(request: Request, sr: SiteRuntime = Depends(get_site_runtime)) -> dict[str, Any]:
+    visible = visible_zone_ids(principal_of(request), sr.site)
+    geojson = sr.site.zones_geojson()
+    geojson["features"] = [f for f in geojson["features"] if f["id"] in visible]
+    return geojson
+
+
+@router.get("/sites/{site_id}/sensors", summary="Sensors and the zones they feed")
+def get_sensors(sr: SiteRuntime = Depends(get_site_runtime)) -> list[dict[str, Any]]:
+    return [s.model_dump(mode="json") for s in sr.site.sensors.values()]
+
+
+@router.get("/sites/{site_id}/zones/state", summary="Current occupancy, density, level per zone")
+def get_zone_states(request: Request, sr: SiteRuntime = Depends(get_site_runtime)) -> dict[str, Any]:
+    as_of, zones = sr.picture.snapshot()
+    return {
+        "site": sr.site.id,
+        "as_of": as_of.isoformat() if as_of else None,
+        "zones": view_states(principal_of(request), sr.site, zones),
+    }
+
+
+@router.get("/sites/{site_id}/zones/history", summary="Zone snapshots over a time window")
+def get_zone_history(
+    request: Request,
+    sr: SiteRuntime = Depends(get_site_runtime),
+    runtime: Runtime = Depends(get_runtime),
+    hours: float = Query(6.0, gt=0, le=24 * 31, description="how far back from now"),
+    zone: list[str] | None = Query(None, description="limit to these zone ids"),
+) -> dict[str, Any]:
+    if zone:
+        unknown = [z for z in zone if z not in sr.site.zones]
+        if unknown:
+            raise HTTPException(404, detail=f"unknown zone(s): {', '.join(unknown)}")
+    principal = principal_of(request)
+    visible = visible_zone_ids(principal, sr.site)
+    wanted = [z for z in (zone or list(sr.site.zones)) if z in visible]
+    end = runtime.clock.now()
+    frame = runtime.store.zone_history(sr.site.id, end - timedelta(hours=hours), end, wanted)
+    series: dict[str, list[dict[str, Any]]] = {}
+    for row in frame.itertuples(index=False):
+        series.setdefault(row.zone_id, []).append(
+            {
+                "ts": row.ts.to_pydatetime().astimezone(UTC).isoformat(),
+                "occupancy": _maybe_round(view_series_value(principal, sr.site, _value(row.occupancy)), 0),
+                "density": _maybe_round(
+                    None if view_series_value(principal, sr.site, _value(row.occupancy)) is None
+                    else _value(row.density), 3
+                ),
+                "level": row.level,
+                "stale": bool(row.stale),
+            }
+        )
+    return {"site": sr.site.id, "until": end.isoformat(), "zones": series}
+
+
+@router.get("/sites/{site_id}/zones/forecast", summary="Newest per-zone forecast: p10/p50/p90 and levels")
+def get_zone_forecast(request: Request, sr: SiteRuntime = Depends(get_site_runtime)) -> dict[str, Any]:
+    from csm.forecast_service import forecast_payload
+
+    principal = principal_of(request)
+    payload = forecast_payload(sr)
+    visible = visible_zone_ids(principal, sr.site)
+    zones = {z: points for z, points in payload["zones"].items() if z in visible}
+    for points in zones.values():
+        for point in points:
+            for key in ("p10", "p50", "p90"):
+                point[key] = view_series_value(principal, sr.site, point[key])
+            if point["p50"] is None:
+                point["density_p50"] = None
+    payload["zones"] = zones
+    return payload
+
+
+def _value(raw: Any) -> float | None:
+    return None if raw is None or raw != raw else float(raw)
+
+
+def _maybe_round(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+@router.get("/time", summary="The server's clock (simulated in the demo and training)")
+def get_time(runtime: Runtime = Depends(get_runtime)) -> dict[str, str]:
+    return {"now": runtime.clock.now().isoformat(), "wall": datetime.now(UTC).isoformat()}
+
+
+@router.websocket("/sites/{site_id}/zones/stream")
+async def stream_zone_states(websocket: WebSocket, site_id: str) -> None:
+    """Sends a full snapshot on connect, then every visible change as it happens."""
+    sr = ws_site_runtime(site_id, websocket)
+    if sr is None:
+        await websocket.close(code=4404, reason="unknown site")
+        return
+    runtime: Runtime = websocket.app.state.runtime
+    principal = principal_of(websocket)
+    await websocket.accept()
+    gauge = runtime.metrics.stream_clients.labels(site_id)
+    gauge.inc()
+    try:
+        async with runtime.bus.subscribe(ZONES_TOPIC) as queue:
+            as_of, zones = sr.picture.snapshot()
+            await websocket.send_json(
+                {"type": "snapshot", "as_of": as_of.isoformat() if as_of else None,
+                 "zones": view_states(principal, sr.site, zones)}
+            )
+
+            async def forward_changes() -> None:
+                while True:
+                    message = await queue.get()
+                    if message.get("site") != site_id:
+                        continue
+                    shown = view_states(principal, sr.site, message.get("zones", []))
+                    if shown:
+                        await websocket.send_json({"type": "update", **message, "zones": shown})
+
+            async def until_disconnect() -> None:
+                while True:
+                    await websocket.receive_text()
+
+            tasks = {asyncio.create_task(forward_changes()), asyncio.create_task(until_disconnect())}
+            done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            for task in pending:
+                task.cancel()
+            for task in done:
+                exc = task.exception()
+                if exc is not None and not isinstance(exc, WebSocketDisconnect):
+                    raise exc
+    except WebSocketDisconnect:
+        pass
+    finally:
+        gauge.dec()

@@ -1,0 +1,153 @@
+"""The authorisation guard every route passes through: who is asking, may they, and the audit."""
+
+from __future__ import annotations
+
+import hmac
+import threading
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import HTTPException, WebSocketException
+from starlette.requests import HTTPConnection
+
+from csm.auth.policy import Rule, rule_for
+from csm.auth.principal import Principal
+from csm.auth.ratelimit import SlidingWindow
+from csm.auth.secrets import read_secret
+from csm.auth.tokens import TokenError, read_ingest_token, read_session
+from csm.auth.users import GLOBAL_SITE, UserDirectory
+from csm.store.base import Store
+
+SESSION_COOKIE = "csm_session"
+CSRF_COOKIE = "csm_csrf"
+CSRF_HEADER = "x-csrf-token"
+AUDIT_STREAM = "audit"
+# The same person re-reading the same view within this many seconds is one audit entry.
+AUDIT_COALESCE_SECONDS = 60.0
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class AuthService:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.users = UserDirectory(store)
+        self.login_failures = SlidingWindow(limit=5, window=300)  # per user name + address
+        self.login_attempts_per_address = SlidingWindow(limit=30, window=300)
+        self.ingest_requests = SlidingWindow(limit=50, window=1)  # per ingest client
+        self._audit_seen: dict[tuple[str, str, str], float] = {}
+        self._audit_lock = threading.Lock()
+
+    # -- identification -----------------------------------------------------------------------
+    def identify(self, conn: HTTPConnection) -> Principal | None:
+        """The principal behind a bearer token, a session cookie or (WebSocket) a token query."""
+        header = conn.headers.get("authorization", "")
+        token = header[7:].strip() if header.lower().startswith("bearer ") else None
+        if token is None and conn.scope["type"] == "websocket":
+            token = conn.query_params.get("token")
+        if token:
+            metrics_token = read_secret("CSM_METRICS_TOKEN")
+            if metrics_token and hmac.compare_digest(token, metrics_token):
+                return Principal("metrics-scraper", None, frozenset({"*"}), kind="metrics",
+                                 auth_method="metrics-token")
+            for reader in (read_session, read_ingest_token):
+                try:
+                    principal = reader(token)
+                except TokenError:
+                    continue
+                return self._still_valid(principal)
+            raise HTTPException(401, "invalid or expired token", headers={"WWW-Authenticate": "Bearer"})
+        cookie = conn.cookies.get(SESSION_COOKIE)
+        if cookie:
+            try:
+                return self._still_valid(read_session(cookie), method="cookie")
+            except TokenError:
+                return None
+        return None
+
+    def _still_valid(self, principal: Principal, method: str | None = None) -> Principal:
+        """A session of a user that has since been removed ends with the removal."""
+        if principal.kind == "user" and principal.auth_method != "oidc-claims" and (
+            self.users.get(principal.name) is None
+        ):
+            raise HTTPException(401, "this account no longer exists")
+        if method:
+            return Principal(principal.name, principal.role, principal.sites, principal.zones,
+                             principal.sensors, principal.kind, method)
+        return principal
+
+    # -- the guard ----------------------------------------------------------------------------
+    def authorize(self, conn: HTTPConnection) -> Principal | None:
+        route = conn.scope.get("route")
+        template = getattr(route, "path", conn.url.path)
+        method = "GET" if conn.scope["type"] == "websocket" else conn.scope["method"]
+        if method == "HEAD":
+            method = "GET"
+        rule = rule_for(method, template)
+        try:
+            principal = self.identify(conn)
+            self._check(conn, rule, principal, template, method)
+        except HTTPException as exc:
+            if conn.scope["type"] == "websocket":
+                raise WebSocketException(code=1008, reason=str(exc.detail)) from exc
+            raise
+        conn.state.principal = principal
+        if rule is not None and rule.audited and principal is not None:
+            self.audit(principal, method, template, conn)
+        return principal
+
+    def _check(
+        self, conn: HTTPConnection, rule: Rule | None, principal: Principal | None, template: str, method: str
+    ) -> None:
+        if rule is None:
+            raise HTTPException(403, f"no access policy for {method} {template}: refused for everyone")
+        if rule.permission is None and not rule.authenticated_only:
+            return
+        if principal is None:
+            raise HTTPException(401, "login required", headers={"WWW-Authenticate": "Bearer"})
+        if rule.permission is not None and not principal.can(rule.permission):
+            raise HTTPException(403, f"your role may not {rule.permission.value.replace('_', ' ')}")
+        site_id = conn.path_params.get("site_id")
+        if site_id is not None and not principal.may_see_site(site_id):
+            raise HTTPException(403, f"no access to site {site_id!r}")
+        if (
+            method in UNSAFE_METHODS
+            and principal.auth_method == "cookie"
+            and not _csrf_ok(conn)
+        ):
+            raise HTTPException(403, "missing or wrong CSRF token (send the csm_csrf cookie value as X-CSRF-Token)")
+
+    # -- audit --------------------------------------------------------------------------------
+    def audit(self, principal: Principal, method: str, template: str, conn: HTTPConnection) -> None:
+        """Record who read or changed what, coalescing repeated reads of one view per minute."""
+        site_id = conn.path_params.get("site_id", GLOBAL_SITE)
+        key = (principal.name, f"{method} {conn.url.path}", site_id)
+        now = time.monotonic()
+        if method not in UNSAFE_METHODS:
+            with self._audit_lock:
+                if now - self._audit_seen.get(key, -1e9) < AUDIT_COALESCE_SECONDS:
+                    return
+                self._audit_seen[key] = now
+        self.record(site_id, principal.name, principal.role.value if principal.role else principal.kind,
+                    f"{method} {conn.url.path}", _client(conn), conn.url.query or None)
+
+    def record(self, site_id: str, who: str, role: str, action: str, client: str | None,
+               detail: str | None = None) -> None:
+        payload: dict[str, Any] = {"user": who, "role": role, "action": action, "client": client}
+        if detail:
+            payload["detail"] = detail[:500]
+        self.store.append_event(site_id, AUDIT_STREAM, datetime.now(UTC), payload)
+
+
+def _csrf_ok(conn: HTTPConnection) -> bool:
+    cookie = conn.cookies.get(CSRF_COOKIE)
+    header = conn.headers.get(CSRF_HEADER)
+    return bool(cookie and header and hmac.compare_digest(cookie, header))
+
+
+def _client(conn: HTTPConnection) -> str | None:
+    return conn.client.host if conn.client else None
+
+
+def client_address(conn: HTTPConnection) -> str:
+    return _client(conn) or "unknown"

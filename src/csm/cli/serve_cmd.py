@@ -1,0 +1,133 @@
+"""`csm serve` (a configured deployment) and `csm demo` (the demo site, embedded default)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import typer
+import uvicorn
+
+from csm.runtime import Runtime, build_runtime
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+DEMO_SITE = REPO_ROOT / "sites" / "scheveningen"
+
+
+def _mqtt_consumer_job(url: str):  # type: ignore[no-untyped-def]
+    import asyncio
+
+    from csm.ingest.mqtt import MqttIngestConsumer
+
+    async def run(runtime: Runtime, stop: asyncio.Event) -> None:
+        consumer = MqttIngestConsumer(runtime, url)
+        consumer.start()
+        try:
+            await stop.wait()
+        finally:
+            await asyncio.to_thread(consumer.stop)
+
+    return run
+
+
+DEMO_USER = "demo"
+
+
+def ensure_demo_user(runtime: Runtime) -> str:
+    """The demo's operator account (password from CSM_DEMO_PASSWORD, else a fixed demo one)."""
+    import os
+
+    from csm.auth.roles import Role
+    from csm.auth.users import UserDirectory
+
+    password = os.environ.get("CSM_DEMO_PASSWORD", "scheveningen-demo")
+    directory = UserDirectory(runtime.store)
+    if directory.get(DEMO_USER) is None:
+        directory.add(DEMO_USER, Role.MUNICIPALITY, list(runtime.sites), password, by="demo")
+    return password
+
+
+def _serve(runtime: Runtime, host: str, port: int) -> None:
+    from csm.api.app import create_app
+
+    app = create_app(runtime)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="info")
+    finally:
+        runtime.close()
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("serve")
+    def serve(
+        site: list[Path] = typer.Option(..., "--site", help="site folder (repeat for several)"),
+        store: str = typer.Option("duckdb:var/csm.duckdb", help="duckdb:PATH or postgresql://..."),
+        host: str = typer.Option("127.0.0.1"),
+        port: int = typer.Option(8000),
+        mqtt: str | None = typer.Option(None, help="also ingest from this broker, mqtt://HOST:PORT"),
+    ) -> None:
+        """Serve the API, live stream and dashboard for one or more sites."""
+        logging.basicConfig(level=logging.INFO)
+        runtime = build_runtime(list(site), store)
+        if mqtt:
+            runtime.jobs.append(_mqtt_consumer_job(mqtt))
+        typer.echo(f"Crowd Safety Manager: http://{host}:{port}/  (API docs: /docs)")
+        _serve(runtime, host, port)
+
+    @app.command("demo")
+    def demo(
+        store: str = typer.Option("duckdb:var/demo.duckdb", help="duckdb:PATH or postgresql://..."),
+        host: str = typer.Option("127.0.0.1"),
+        port: int = typer.Option(8000),
+        speed: float = typer.Option(60.0, help="simulated seconds per real second"),
+        day: str | None = typer.Option(None, "--date", help="simulated day, YYYY-MM-DD"),
+        start: str | None = typer.Option(None, help="simulated start time, HH:MM"),
+        history_days: int = typer.Option(28, help="days of past zone history to seed"),
+        mqtt: str | None = typer.Option(
+            None, help="send sensor feeds through this MQTT broker (mqtt://127.0.0.1:1883)"
+        ),
+        keep: bool = typer.Option(False, help="keep an existing demo store instead of starting fresh"),
+    ) -> None:
+        """Start the Scheveningen demo: simulated live feeds, the picture and the dashboard."""
+        from csm.clock import SimulatedClock
+        from csm.demo.runner import (
+            backfill_until,
+            bus_feed_consumer,
+            demo_start,
+            feed_job,
+            seed_history,
+        )
+        from csm.demo.simulator import DaySimulator
+
+        logging.basicConfig(level=logging.INFO)
+        if store.startswith("duckdb:") and not keep:
+            path = Path(store.removeprefix("duckdb:"))
+            for stale in (path, path.with_name(path.name + ".wal")):
+                if stale.exists():
+                    stale.unlink()
+        probe = build_runtime([DEMO_SITE], "duckdb::memory:")
+        moment = demo_start(next(iter(probe.sites.values())), day, start)
+        probe.close()
+        clock = SimulatedClock(moment, speed=speed)
+        clock.pause()
+        runtime = build_runtime([DEMO_SITE], store, clock=clock)
+        sims = {}
+        for site_id, site_runtime in runtime.sites.items():
+            sim = DaySimulator(site_runtime.site)
+            sims[site_id] = sim
+            typer.echo(f"seeding {history_days} days of zone history for {site_id} ...")
+            seed_history(site_runtime, sim, moment, history_days)
+            accepted = backfill_until(site_runtime, sim, moment)
+            typer.echo(f"backfilled {accepted} observations from this morning")
+        password = ensure_demo_user(runtime)
+        clock.resume()
+        runtime.jobs.append(feed_job(sims, mqtt))
+        if mqtt:
+            runtime.jobs.append(_mqtt_consumer_job(mqtt))
+        else:
+            runtime.jobs.append(bus_feed_consumer)
+        Path("var").mkdir(exist_ok=True)
+        typer.echo(f"Crowd Safety Manager demo: http://{host}:{port}/  (API docs: /docs)")
+        typer.echo(f"Demo login: user {DEMO_USER!r}, password {password!r} (role municipality)")
+        typer.echo(f"Simulated day {moment.date()} from {moment.strftime('%H:%M')}, {speed:g}× speed")
+        _serve(runtime, host, port)

@@ -1,0 +1,1 @@
+"""The pure domain core: plain data and functions, no I/O. Everything imports this; it imports nothing upward."""

@@ -1,0 +1,48 @@
+"""Prometheus metrics, one registry per application instance (tests run several side by side)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.ingested = Counter(
+            "csm_observations_ingested_total", "Observations stored",
+            ["site", "channel"], registry=self.registry,
+        )
+        self.duplicates = Counter(
+            "csm_observations_duplicate_total", "Observations already stored (re-sent), not counted again",
+            ["site", "channel"], registry=self.registry,
+        )
+        self.rejected = Counter(
+            "csm_observations_rejected_total", "Input items refused, by reason",
+            ["site", "channel", "reason"], registry=self.registry,
+        )
+        self.batch_seconds = Histogram(
+            "csm_ingest_batch_seconds", "Time to validate and store one batch",
+            ["channel"], registry=self.registry,
+        )
+        self.source_age = Gauge(
+            "csm_source_age_seconds", "Age of the newest data of each sensor or source",
+            ["site", "source"], registry=self.registry,
+        )
+        self.source_stale = Gauge(
+            "csm_source_stale", "1 when a sensor or source is stale",
+            ["site", "source"], registry=self.registry,
+        )
+        self.zone_level = Gauge(
+            "csm_zone_level", "Zone level rank: -1 unknown, 0 green, 1 yellow, 2 orange, 3 red",
+            ["site", "zone"], registry=self.registry,
+        )
+        self.zone_occupancy = Gauge(
+            "csm_zone_occupancy", "Estimated persons in a zone", ["site", "zone"],
+            registry=self.registry,
+        )
+        self.stream_clients = Gauge(
+            "csm_stream_clients", "Connected live-stream clients", ["site"], registry=self.registry,
+        )
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

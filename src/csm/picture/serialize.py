@@ -1,0 +1,47 @@
+"""ZoneState ↔ JSON-ready dicts: one shape for the REST answer, the live stream and the dashboard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from csm.domain.model import ZoneState
+from csm.site.model import Site
+
+
+def _round(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def zone_state_dict(state: ZoneState, site: Site) -> dict[str, Any]:
+    sensors = site.sensors
+    return {
+        "zone_id": state.zone_id,
+        "name": state.name,
+        "occupancy": _round(state.occupancy, 0),
+        "density_per_m2": _round(state.density_per_m2, 3),
+        "level": state.level.value,
+        "capacity": round(state.capacity),
+        "walkable_area_m2": state.walkable_area_m2,
+        "utilisation": _round(state.utilisation, 3),
+        "stale": state.stale,
+        "as_of": state.as_of.isoformat(),
+        "last_data_at": state.last_data_at.isoformat() if state.last_data_at else None,
+        "sources": [
+            {
+                "sensor_id": s.sensor_id,
+                "kind": sensors[s.sensor_id].kind.value,
+                "last_interval_end": s.last_interval_end.isoformat() if s.last_interval_end else None,
+                "age_seconds": _round(s.age_seconds, 0),
+                "stale": s.stale,
+            }
+            for s in state.sources
+        ],
+    }
+
+
+def visible_change(old: dict[str, Any] | None, new: dict[str, Any]) -> bool:
+    """Whether a dashboard would show something different (ignores the as_of tick)."""
+    if old is None:
+        return True
+    keys = ("occupancy", "level", "stale", "last_data_at")
+    return any(old.get(k) != new.get(k) for k in keys)

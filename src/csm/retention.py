@@ -1,0 +1,48 @@
+"""Retention: raw observations older than the site's `privacy.retention_days` are purged on
+schedule. Zone aggregates (history, forecasts) are kept; they hold no per-sensor detail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import datetime, timedelta
+
+from csm.auth.service import AUDIT_STREAM
+from csm.runtime import BackgroundJob, Runtime, SiteRuntime
+
+log = logging.getLogger(__name__)
+PURGE_EVERY = timedelta(hours=1)
+
+
+def purge_site(site_runtime: SiteRuntime, now: datetime) -> int:
+    """Delete what is past retention and say so in the audit log."""
+    site = site_runtime.site
+    cutoff = now - timedelta(days=site.privacy.retention_days)
+    removed = site_runtime.ingest.store.purge_observations(site.id, cutoff)
+    if removed:
+        site_runtime.ingest.store.append_event(
+            site.id, AUDIT_STREAM, now,
+            {"user": "system", "role": "system", "action": "retention purge",
+             "detail": f"{removed} observations before {cutoff.isoformat()}"},
+        )
+    return removed
+
+
+def retention_jobs(runtime: Runtime) -> list[BackgroundJob]:
+    async def run(rt: Runtime, stop: asyncio.Event) -> None:
+        last: datetime | None = None
+        while not stop.is_set():
+            now = rt.clock.now()
+            if last is None or now - last >= PURGE_EVERY or now < last:
+                for site_runtime in rt.sites.values():
+                    try:
+                        await asyncio.to_thread(purge_site, site_runtime, now)
+                    except Exception:  # retried at the next run; the log says why
+                        log.exception("retention purge failed for %s", site_runtime.site.id)
+                last = now
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=5.0)
+
+    return [run]

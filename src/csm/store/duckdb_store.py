@@ -1,0 +1,351 @@
+"""Embedded default store: one DuckDB file, one process, serialised by a lock."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from csm.domain.model import Observation
+from csm.store.base import (
+    FORECAST_COLUMNS,
+    ZONE_HISTORY_COLUMNS,
+    DeadLetter,
+    LatestValue,
+    LineBalance,
+    StoredEvent,
+    WriteResult,
+)
+from csm.store.timeutil import frame_to_naive_utc, frame_to_utc, from_naive_utc, to_naive_utc
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS observations (
+    site_id VARCHAR NOT NULL,
+    sensor_id VARCHAR NOT NULL,
+    metric VARCHAR NOT NULL,
+    interval_start TIMESTAMP NOT NULL,
+    interval_seconds INTEGER NOT NULL,
+    value DOUBLE NOT NULL,
+    received_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (site_id, sensor_id, interval_start, metric)
+);
+CREATE SEQUENCE IF NOT EXISTS dead_letter_ids;
+CREATE TABLE IF NOT EXISTS dead_letters (
+    id BIGINT PRIMARY KEY DEFAULT nextval('dead_letter_ids'),
+    site_id VARCHAR,
+    channel VARCHAR NOT NULL,
+    received_at TIMESTAMP NOT NULL,
+    reason VARCHAR NOT NULL,
+    field VARCHAR,
+    detail VARCHAR NOT NULL,
+    payload VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS zone_history (
+    site_id VARCHAR NOT NULL,
+    zone_id VARCHAR NOT NULL,
+    ts TIMESTAMP NOT NULL,
+    occupancy DOUBLE,
+    density DOUBLE,
+    level VARCHAR NOT NULL,
+    stale BOOLEAN NOT NULL,
+    PRIMARY KEY (site_id, zone_id, ts)
+);
+CREATE SEQUENCE IF NOT EXISTS event_ids;
+CREATE TABLE IF NOT EXISTS events (
+    id BIGINT PRIMARY KEY DEFAULT nextval('event_ids'),
+    site_id VARCHAR NOT NULL,
+    stream VARCHAR NOT NULL,
+    ts TIMESTAMP NOT NULL,
+    payload VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS forecasts (
+    site_id VARCHAR NOT NULL,
+    issued_at TIMESTAMP NOT NULL,
+    zone_id VARCHAR NOT NULL,
+    ts TIMESTAMP NOT NULL,
+    p10 DOUBLE NOT NULL,
+    p50 DOUBLE NOT NULL,
+    p90 DOUBLE NOT NULL,
+    PRIMARY KEY (site_id, issued_at, zone_id, ts)
+);
+"""
+
+_OBS_COLUMNS = [
+    "site_id", "sensor_id", "metric", "interval_start", "interval_seconds", "value", "received_at"
+]
+
+
+class DuckDBStore:
+    """DuckDB file store. `path` ':memory:' gives a throwaway store."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        self.url = f"duckdb:{self.path}"
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._con = duckdb.connect(self.path)
+        self._lock = threading.RLock()
+        with self._lock:
+            self._con.execute("SET TimeZone = 'UTC'")
+            self._con.execute(SCHEMA)
+
+    # -- observations -------------------------------------------------------------------------
+    def write_observations(
+        self, observations: Sequence[Observation], received_at: datetime
+    ) -> WriteResult:
+        if not observations:
+            return WriteResult(0, 0)
+        unique = {o.key: o for o in observations}
+        received = to_naive_utc(received_at)
+        frame = pd.DataFrame(
+            {
+                "site_id": [o.site_id for o in unique.values()],
+                "sensor_id": [o.sensor_id for o in unique.values()],
+                "metric": [o.metric for o in unique.values()],
+                "interval_start": [to_naive_utc(o.interval_start) for o in unique.values()],
+                "interval_seconds": [o.interval_seconds for o in unique.values()],
+                "value": [float(o.value) for o in unique.values()],
+                "received_at": [received] * len(unique),
+            },
+            columns=_OBS_COLUMNS,
+        )
+        with self._lock:
+            self._con.register("incoming_obs", frame)
+            try:
+                row = self._con.execute(
+                    "INSERT INTO observations SELECT * FROM incoming_obs ON CONFLICT DO NOTHING"
+                ).fetchone()
+            finally:
+                self._con.unregister("incoming_obs")
+        inserted = int(row[0]) if row else 0
+        return WriteResult(inserted=inserted, duplicates=len(observations) - inserted)
+
+    def latest_values(self, site_id: str, as_of: datetime) -> list[LatestValue]:
+        sql = """
+            SELECT sensor_id, metric,
+                   arg_max(interval_start, interval_start) AS start,
+                   arg_max(interval_seconds, interval_start) AS secs,
+                   arg_max(value, interval_start) AS value
+            FROM observations
+            WHERE site_id = ? AND interval_start + to_seconds(interval_seconds) <= ?
+            GROUP BY sensor_id, metric
+        """
+        with self._lock:
+            rows = self._con.execute(sql, [site_id, to_naive_utc(as_of)]).fetchall()
+        return [
+            LatestValue(s, m, from_naive_utc(start), int(secs), float(v))
+            for s, m, start, secs, v in rows
+        ]
+
+    def line_balances(
+        self, site_id: str, since: datetime, as_of: datetime, leak_per_hour: float
+    ) -> list[LineBalance]:
+        keep = 1.0 - leak_per_hour
+        sql = """
+            SELECT sensor_id,
+              sum(CASE WHEN metric = 'in' THEN value * pow(?, hours) ELSE 0 END) AS inflow,
+              sum(CASE WHEN metric = 'out' THEN value * pow(?, hours) ELSE 0 END) AS outflow,
+              max(interval_end) AS last_end
+            FROM (
+              SELECT sensor_id, metric, value,
+                     interval_start + to_seconds(interval_seconds) AS interval_end,
+                     epoch(? - (interval_start + to_seconds(interval_seconds))) / 3600.0 AS hours
+              FROM observations
+              WHERE site_id = ? AND metric IN ('in', 'out')
+                AND interval_start >= ? AND interval_start + to_seconds(interval_seconds) <= ?
+            )
+            GROUP BY sensor_id
+        """
+        as_of_n = to_naive_utc(as_of)
+        with self._lock:
+            rows = self._con.execute(
+                sql, [keep, keep, as_of_n, site_id, to_naive_utc(since), as_of_n]
+            ).fetchall()
+        return [
+            LineBalance(s, float(i or 0), float(o or 0), from_naive_utc(e) if e else None)
+            for s, i, o, e in rows
+        ]
+
+    def observations_frame(
+        self, site_id: str, start: datetime, end: datetime, sensor_ids: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        sql = (
+            "SELECT sensor_id, metric, interval_start, interval_seconds, value, received_at "
+            "FROM observations WHERE site_id = ? AND interval_start >= ? AND interval_start < ?"
+        )
+        params: list[object] = [site_id, to_naive_utc(start), to_naive_utc(end)]
+        if sensor_ids is not None:
+            sql += " AND list_contains(?, sensor_id)"
+            params.append(list(sensor_ids))
+        sql += " ORDER BY sensor_id, metric, interval_start"
+        with self._lock:
+            df = self._con.execute(sql, params).df()
+        return frame_to_utc(df, "interval_start", "received_at")
+
+    def count_observations(self, site_id: str | None = None) -> int:
+        with self._lock:
+            if site_id is None:
+                row = self._con.execute("SELECT count(*) FROM observations").fetchone()
+            else:
+                row = self._con.execute(
+                    "SELECT count(*) FROM observations WHERE site_id = ?", [site_id]
+                ).fetchone()
+        return int(row[0]) if row else 0
+
+    def purge_observations(self, site_id: str, older_than: datetime) -> int:
+        with self._lock:
+            row = self._con.execute(
+                "DELETE FROM observations WHERE site_id = ? AND interval_start < ?",
+                [site_id, to_naive_utc(older_than)],
+            ).fetchone()
+        return int(row[0]) if row else 0
+
+    # -- dead letters -------------------------------------------------------------------------
+    def write_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
+        if not letters:
+            return
+        rows = [
+            (d.site_id, d.channel, to_naive_utc(d.received_at), d.reason, d.field, d.detail,
+             d.payload)
+            for d in letters
+        ]
+        with self._lock:
+            self._con.executemany(
+                "INSERT INTO dead_letters (site_id, channel, received_at, reason, field, detail,"
+                " payload) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+
+    def list_dead_letters(self, site_id: str | None = None, limit: int = 100) -> list[DeadLetter]:
+        sql = (
+            "SELECT id, site_id, channel, received_at, reason, field, detail, payload "
+            "FROM dead_letters"
+        )
+        params: list[object] = []
+        if site_id is not None:
+            sql += " WHERE site_id = ?"
+            params.append(site_id)
+        sql += " ORDER BY id DESC LIMIT ?"
+        params.append(limit)
+        with self._lock:
+            rows = self._con.execute(sql, params).fetchall()
+        return [
+            DeadLetter(
+                id=int(i), site_id=s, channel=c, received_at=from_naive_utc(r), reason=reason,
+                field=f, detail=d, payload=p,
+            )
+            for i, s, c, r, reason, f, d, p in rows
+        ]
+
+    def delete_dead_letters(self, ids: Sequence[int]) -> int:
+        if not ids:
+            return 0
+        with self._lock:
+            row = self._con.execute(
+                "DELETE FROM dead_letters WHERE list_contains(?, id)", [list(ids)]
+            ).fetchone()
+        return int(row[0]) if row else 0
+
+    # -- zone history and forecasts -----------------------------------------------------------
+    def write_zone_history(self, site_id: str, rows: pd.DataFrame) -> int:
+        if rows.empty:
+            return 0
+        frame = frame_to_naive_utc(rows[ZONE_HISTORY_COLUMNS], "ts")
+        frame.insert(0, "site_id", site_id)
+        with self._lock:
+            self._con.register("incoming_zone_history", frame)
+            try:
+                self._con.execute(
+                    "INSERT OR REPLACE INTO zone_history "
+                    "SELECT site_id, zone_id, ts, occupancy, density, level, stale "
+                    "FROM incoming_zone_history"
+                )
+            finally:
+                self._con.unregister("incoming_zone_history")
+        return len(frame)
+
+    def zone_history(
+        self, site_id: str, start: datetime, end: datetime, zone_ids: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        sql = (
+            "SELECT zone_id, ts, occupancy, density, level, stale FROM zone_history "
+            "WHERE site_id = ? AND ts >= ? AND ts <= ?"
+        )
+        params: list[object] = [site_id, to_naive_utc(start), to_naive_utc(end)]
+        if zone_ids is not None:
+            sql += " AND list_contains(?, zone_id)"
+            params.append(list(zone_ids))
+        sql += " ORDER BY zone_id, ts"
+        with self._lock:
+            df = self._con.execute(sql, params).df()
+        return frame_to_utc(df, "ts")
+
+    def write_forecast(self, site_id: str, issued_at: datetime, rows: pd.DataFrame) -> int:
+        if rows.empty:
+            return 0
+        frame = frame_to_naive_utc(rows[FORECAST_COLUMNS], "ts")
+        frame.insert(0, "issued_at", to_naive_utc(issued_at))
+        frame.insert(0, "site_id", site_id)
+        with self._lock:
+            self._con.register("incoming_forecast", frame)
+            try:
+                self._con.execute(
+                    "INSERT OR REPLACE INTO forecasts "
+                    "SELECT site_id, issued_at, zone_id, ts, p10, p50, p90 FROM incoming_forecast"
+                )
+            finally:
+                self._con.unregister("incoming_forecast")
+        return len(frame)
+
+    def latest_forecast(self, site_id: str) -> tuple[datetime | None, pd.DataFrame]:
+        with self._lock:
+            row = self._con.execute(
+                "SELECT max(issued_at) FROM forecasts WHERE site_id = ?", [site_id]
+            ).fetchone()
+            issued = row[0] if row else None
+            if issued is None:
+                return None, pd.DataFrame(columns=FORECAST_COLUMNS)
+            df = self._con.execute(
+                "SELECT zone_id, ts, p10, p50, p90 FROM forecasts "
+                "WHERE site_id = ? AND issued_at = ? ORDER BY zone_id, ts",
+                [site_id, issued],
+            ).df()
+        return from_naive_utc(issued), frame_to_utc(df, "ts")
+
+    # -- append-only event log ----------------------------------------------------------------
+    def append_event(
+        self, site_id: str, stream: str, ts: datetime, payload: dict[str, Any]
+    ) -> int:
+        with self._lock:
+            row = self._con.execute(
+                "INSERT INTO events (site_id, stream, ts, payload) VALUES (?, ?, ?, ?) RETURNING id",
+                [site_id, stream, to_naive_utc(ts), json.dumps(payload, default=str)],
+            ).fetchone()
+        assert row is not None
+        return int(row[0])
+
+    def read_events(
+        self, site_id: str | None, stream: str, after_id: int = 0, limit: int = 1000
+    ) -> list[StoredEvent]:
+        sql = "SELECT id, site_id, stream, ts, payload FROM events WHERE stream = ? AND id > ?"
+        params: list[object] = [stream, after_id]
+        if site_id is not None:
+            sql += " AND site_id = ?"
+            params.append(site_id)
+        sql += " ORDER BY id LIMIT ?"
+        params.append(limit)
+        with self._lock:
+            rows = self._con.execute(sql, params).fetchall()
+        return [
+            StoredEvent(int(i), s, st, from_naive_utc(ts), json.loads(p)) for i, s, st, ts, p in rows
+        ]
+
+    def close(self) -> None:
+        with self._lock:
+            self._con.close()

@@ -1,0 +1,178 @@
+"""Every route × every role: the access decision is the one agreed, and scopes hold."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.routing import APIRoute, APIWebSocketRoute
+from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
+
+from csm.api.app import create_app
+from csm.runtime import Runtime
+from tests.conftest import ingest_token, session_token
+
+ROLES = ["administrator", "municipality", "police", "emergency_services", "event_organiser", "viewer"]
+CALLERS = ["anonymous", "ingest", *ROLES]
+EVERYONE = set(CALLERS)
+LOGGED_IN = set(CALLERS) - {"anonymous"}
+STAFF = set(ROLES)
+OPERATIONS = {"administrator", "municipality", "police"}
+ALERT_HANDLERS = OPERATIONS | {"emergency_services"}
+
+# The agreed decisions, written out by hand (not derived from the policy under test).
+EXPECTED: dict[tuple[str, str], set[str]] = {
+    ("GET", "/healthz"): EVERYONE,
+    ("GET", "/readyz"): EVERYONE,
+    ("GET", "/login"): EVERYONE,
+    ("GET", "/login.css"): EVERYONE,
+    ("GET", "/api/v1/time"): EVERYONE,
+    ("POST", "/api/v1/auth/login"): EVERYONE,
+    ("GET", "/api/v1/auth/oidc/login"): EVERYONE,
+    ("GET", "/api/v1/auth/oidc/callback"): EVERYONE,
+    ("GET", "/api/v1/auth/me"): LOGGED_IN,
+    ("POST", "/api/v1/auth/logout"): LOGGED_IN,
+    ("GET", "/metrics"): {"administrator"},
+    ("POST", "/api/v1/observations"): {"ingest"},
+    ("GET", "/api/v1/deadletters"): {"administrator"},
+    ("GET", "/api/v1/users"): {"administrator"},
+    ("POST", "/api/v1/users"): {"administrator"},
+    ("DELETE", "/api/v1/users/{username}"): {"administrator"},
+    ("POST", "/api/v1/tokens/ingest"): {"administrator"},
+    ("GET", "/api/v1/audit"): {"administrator"},
+    ("GET", "/api/v1/sites"): STAFF,
+    ("GET", "/api/v1/sites/{site_id}"): STAFF,
+    ("GET", "/api/v1/sites/{site_id}/zones"): STAFF,
+    ("GET", "/api/v1/sites/{site_id}/sensors"): STAFF,
+    ("GET", "/api/v1/sites/{site_id}/zones/state"): STAFF,
+    ("GET", "/api/v1/sites/{site_id}/zones/history"): STAFF,
+    ("GET", "/api/v1/sites/{site_id}/zones/forecast"): STAFF,
+    ("WS", "/api/v1/sites/{site_id}/zones/stream"): STAFF,
+}
+
+
+@pytest.fixture(scope="module")
+def app_and_tokens(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, dict[str, str], Runtime]]:
+    import os
+
+    from csm.clock import FixedClock
+    from csm.runtime import build_runtime
+    from tests.conftest import NOON, TEST_SECRET, TINY_SITE, TINY_ZONES, write_site
+
+    os.environ["CSM_SECRET_KEY"] = TEST_SECRET
+    folder = write_site(tmp_path_factory.mktemp("matrix") / "tiny", TINY_SITE, TINY_ZONES)
+    runtime = build_runtime([folder], f"duckdb:{folder.parent / 'm.duckdb'}", clock=FixedClock(NOON))
+    tokens = {"ingest": ingest_token("tiny")}
+    for role in ROLES:
+        zones = {"tiny": ["plein"]} if role == "event_organiser" else None
+        tokens[role] = session_token(runtime, role, ("tiny",), zones)
+    with TestClient(create_app(runtime, web_dist=None)) as client:
+        yield client, tokens, runtime
+    runtime.close()
+
+
+def _routes(client: TestClient) -> list[tuple[str, str]]:
+    found = []
+    for route in client.app.routes:  # type: ignore[attr-defined]
+        if isinstance(route, APIWebSocketRoute):
+            found.append(("WS", route.path))
+        elif isinstance(route, APIRoute) and (route.include_in_schema or route.path.startswith("/login")):
+            found += [(method, route.path) for method in sorted(route.methods)]
+    return found
+
+
+def _url(template: str) -> str:
+    concrete = template.replace("{site_id}", "tiny").replace("{zone_id}", "plein")
+    return re.sub(r"\{[^}]+\}", "nobody", concrete)
+
+
+def _allowed(client: TestClient, method: str, template: str, token: str | None) -> bool:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    url = _url(template)
+    if method == "WS":
+        try:
+            with client.websocket_connect(url, headers=headers) as ws:
+                ws.receive_json()
+            return True
+        except WebSocketDisconnect as exc:
+            assert exc.code == 1008, exc
+            return False
+    response = client.request(method, url, headers=headers, json={} if method in ("POST", "DELETE") else None,
+                              follow_redirects=False)
+    assert response.status_code < 500, (method, url, response.text)
+    return response.status_code not in (401, 403)
+
+
+def test_every_route_has_an_agreed_decision(app_and_tokens: tuple[TestClient, dict[str, str], Runtime]) -> None:
+    client, _, _ = app_and_tokens
+    routes = set(_routes(client))
+    missing = sorted(routes - set(EXPECTED))
+    assert not missing, f"routes without an agreed access decision in this test: {missing}"
+
+
+@pytest.mark.parametrize(("method", "template"), sorted(EXPECTED))
+def test_route_by_role(
+    app_and_tokens: tuple[TestClient, dict[str, str], Runtime], method: str, template: str
+) -> None:
+    client, tokens, _ = app_and_tokens
+    decisions = {caller: _allowed(client, method, template, tokens.get(caller)) for caller in CALLERS}
+    allowed = {caller for caller, ok in decisions.items() if ok}
+    assert allowed == EXPECTED[(method, template)], decisions
+
+
+def test_site_scope_is_enforced(app_and_tokens: tuple[TestClient, dict[str, str], Runtime]) -> None:
+    client, _, runtime = app_and_tokens
+    elsewhere = session_token(runtime, "police", ("rotterdam",), username="police-rotterdam")
+    headers = {"Authorization": f"Bearer {elsewhere}"}
+    assert client.get("/api/v1/sites/tiny/zones/state", headers=headers).status_code == 403
+    assert client.get("/api/v1/sites", headers=headers).json() == []
+    other_site_feed = {"Authorization": f"Bearer {ingest_token('rotterdam')}"}
+    assert client.post("/api/v1/observations", headers=other_site_feed, json=[]).status_code in (403, 404)
+
+
+def test_organiser_sees_only_the_zones_of_their_event(
+    app_and_tokens: tuple[TestClient, dict[str, str], Runtime],
+) -> None:
+    client, tokens, _ = app_and_tokens
+    headers = {"Authorization": f"Bearer {tokens['event_organiser']}"}
+    state = client.get("/api/v1/sites/tiny/zones/state", headers=headers).json()
+    assert [z["zone_id"] for z in state["zones"]] == ["plein"]
+    geo = client.get("/api/v1/sites/tiny/zones", headers=headers).json()
+    assert [f["id"] for f in geo["features"]] == ["plein"]
+    history = client.get("/api/v1/sites/tiny/zones/history?zone=pier", headers=headers).json()
+    assert history["zones"] == {}
+    with client.websocket_connect("/api/v1/sites/tiny/zones/stream", headers=headers) as ws:
+        assert [z["zone_id"] for z in ws.receive_json()["zones"]] == ["plein"]
+
+
+def test_expired_or_forged_tokens_are_refused(app_and_tokens: tuple[TestClient, dict[str, str], Runtime]) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    import jwt
+
+    from csm.auth.principal import Principal
+    from csm.auth.roles import Role
+    from csm.auth.tokens import issue_session
+
+    client, _, _ = app_and_tokens
+    old = issue_session(Principal("test-administrator", Role.ADMINISTRATOR, frozenset({"*"})),
+                        now=datetime.now(UTC) - timedelta(days=2))
+    forged = jwt.encode({"iss": "csm", "aud": "session", "sub": "x", "role": "administrator", "sites": ["*"],
+                         "iat": datetime.now(UTC), "exp": datetime.now(UTC) + timedelta(hours=1)},
+                        "another-key-another-key-another-key-12345", algorithm="HS256")
+    for token in (old, forged, "not-a-token"):
+        response = client.get("/api/v1/users", headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 401
+
+
+def test_removed_user_loses_access_at_once(app_and_tokens: tuple[TestClient, dict[str, str], Runtime]) -> None:
+    from csm.auth.users import UserDirectory
+
+    client, _, runtime = app_and_tokens
+    token = session_token(runtime, "viewer", ("tiny",), username="leaving-viewer")
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/sites/tiny/zones/state", headers=headers).status_code == 200
+    UserDirectory(runtime.store).remove("leaving-viewer")
+    assert client.get("/api/v1/sites/tiny/zones/state", headers=headers).status_code == 401

@@ -1,0 +1,79 @@
+"""The service side of forecasting: history resampling, stored runs and the forecast endpoint."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+from csm.api.app import create_app
+from csm.forecast_service import history_frame
+from csm.runtime import Runtime
+from tests.conftest import NOON, AuthedClient
+
+
+def test_forecast_endpoint_serves_the_newest_run_with_levels(tiny_runtime: Runtime) -> None:
+    steps = pd.date_range(NOON, periods=4, freq="15min")
+    older = pd.DataFrame({"zone_id": "plein", "ts": steps, "p10": 1.0, "p50": 2.0, "p90": 3.0})
+    tiny_runtime.store.write_forecast("tiny", NOON - timedelta(minutes=15), older)
+    newest = pd.DataFrame(
+        {"zone_id": "plein", "ts": steps, "p10": [100, 300, 900, 1500],
+         "p50": [200, 500, 1200, 2100], "p90": [300, 800, 2100, 2600]}
+    )
+    tiny_runtime.store.write_forecast("tiny", NOON, newest)
+    with TestClient(create_app(tiny_runtime, web_dist=None)) as raw:
+        body = AuthedClient(raw, tiny_runtime).get("/api/v1/sites/tiny/zones/forecast").json()  # type: ignore[attr-defined]
+    assert body["issued_at"] == NOON.isoformat()
+    points = body["zones"]["plein"]
+    assert [p["p50"] for p in points] == [200, 500, 1200, 2100]
+    # plein: 1000 m² walkable, capacity 2000 → 0.2 green, 0.5 yellow, 1.2 orange, 2.1 red
+    assert [p["level"] for p in points] == ["green", "yellow", "orange", "red"]
+    assert [p["level_p90"] for p in points] == ["green", "yellow", "red", "red"]
+    assert points[0]["ts"] == NOON.isoformat()
+
+
+def test_forecast_endpoint_without_a_run(tiny_runtime: Runtime) -> None:
+    with TestClient(create_app(tiny_runtime, web_dist=None)) as raw:
+        body = AuthedClient(raw, tiny_runtime).get("/api/v1/sites/tiny/zones/forecast").json()  # type: ignore[attr-defined]
+    assert body == {"site": "tiny", "issued_at": None, "step": "15min", "zones": {}}
+
+
+def test_history_is_resampled_to_complete_steps(tiny_runtime: Runtime) -> None:
+    ts = pd.date_range(NOON - timedelta(hours=1), NOON, freq="5min")
+    rows = pd.DataFrame({"zone_id": "plein", "ts": ts, "occupancy": range(len(ts)),
+                         "density": 0.0, "level": "green", "stale": False})
+    tiny_runtime.store.write_zone_history("tiny", rows)
+    frame = history_frame(tiny_runtime.sites["tiny"], NOON + timedelta(minutes=7))
+    assert list(frame["zone"].unique()) == ["plein"]
+    assert frame["timestamp"].max() == pd.Timestamp(NOON - timedelta(minutes=15))
+    assert frame["count"].iloc[0] == pytest.approx(1.0)  # mean of 0, 1, 2
+    assert frame["timestamp"].dt.tz is not None
+
+
+def test_scheduled_run_forecasts_every_zone_from_stored_history(tiny_runtime: Runtime) -> None:
+    from csm.forecast_service import HORIZON, STEP, run_forecast
+    from tests.forecast.synthetic import synthetic_counts
+
+    history = synthetic_counts(days=18, zones=3, freq="15min", start="2026-06-30")
+    history["zone"] = history["zone"].map({"zone-0": "plein", "zone-1": "pier", "zone-2": "strand"})
+    rows = pd.DataFrame({"zone_id": history["zone"], "ts": history["timestamp"].dt.tz_convert("UTC"),
+                         "occupancy": history["count"].astype(float), "density": 0.0, "level": "green",
+                         "stale": False})
+    tiny_runtime.store.write_zone_history("tiny", rows)
+    result = run_forecast(tiny_runtime.sites["tiny"], NOON)
+    assert result is not None
+    issued_at, forecast = result
+    steps = int(HORIZON / pd.Timedelta(STEP))
+    assert forecast.groupby("zone_id").size().to_dict() == {"pier": steps, "plein": steps, "strand": steps}
+    stored_at, stored = tiny_runtime.store.latest_forecast("tiny")
+    assert stored_at == issued_at and len(stored) == 3 * steps
+    last_history = rows["ts"].max()
+    assert stored["ts"].min() == last_history + pd.Timedelta(STEP)  # forecasts start after the data
+
+
+def test_no_history_means_no_forecast_run(tiny_runtime: Runtime) -> None:
+    from csm.forecast_service import run_forecast
+
+    assert run_forecast(tiny_runtime.sites["tiny"], NOON) is None
