@@ -1,0 +1,113 @@
+"""Forecast benchmark: accuracy against the baselines on real development data, and speed.
+
+Run: .venv/bin/python bench/forecast_bench.py [--quick]
+
+1. Auckland pedestrian counts (21 sensors, hourly, data before 2025-07-01 only): rolling-origin
+   backtest over the last 26 weeks before 2025-07-01, 1–24 h ahead, origins daily at the same hour.
+2. The demo site's zone history (simulated), 15-minute steps, 1–24 h ahead.
+3. Speed: 20 zones × 6 years of hourly history → a 48-step forecast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from akl_data import TZ, load_development_counts
+from csm.forecast.api import forecast_zones
+from csm.forecast.backtest import run_backtest
+from csm.forecast.report import write_report
+
+
+def verdict(table: pd.DataFrame) -> str:
+    baselines = table.drop(index="csm")
+    best = baselines["MASE"].min()
+    gain = 1 - table.loc["csm", "MASE"] / best
+    coverage = table.loc["csm", "coverage_80"]
+    f1_ok = table.loc["csm", "busy_F1"] > baselines["busy_F1"].max()
+    return (f"MASE {gain:+.1%} vs best baseline ({baselines['MASE'].idxmin()}) [bar: ≥ 10%]; "
+            f"coverage {coverage:.1%} [bar: 77–83%]; busy-hour F1 beats every baseline: {f1_ok}")
+
+
+def auckland(quick: bool, out: Path) -> None:
+    counts = load_development_counts()
+    weeks = 8 if quick else 26
+    methods = ["csm", "seasonal_naive", "how_mean_4w", "lightgbm_plain"] + ([] if quick else ["mstl"])
+    started = time.perf_counter()
+    result = run_backtest(counts, horizon=24, freq="1h", country="NZ", tz=TZ, weeks=weeks, every=24,
+                          refit_weeks=4, methods=methods)
+    print(f"\n== Auckland pedestrian counts, last {weeks} weeks before 2025-07-01, 1–24 h ahead "
+          f"({result.settings['origins']} origins, {result.settings['zones']} sensors, "
+          f"{time.perf_counter() - started:.0f} s)")
+    print(result.table())
+    print(verdict(result.metrics))
+    write_report(result, out / "forecast_auckland.html")
+
+
+def demo_site(quick: bool, out: Path) -> None:
+    from csm.demo.simulator import DaySimulator, daily_temperature
+    from csm.site.loader import load_site
+
+    site = load_site(Path(__file__).resolve().parent.parent / "sites" / "scheveningen")
+    sim = DaySimulator(site)
+    days = 63 if quick else 119
+    index = pd.date_range(datetime(2026, 7, 18, tzinfo=UTC) - pd.Timedelta(days=days), periods=days * 96,
+                          freq="15min")
+    rows = []
+    rng = np.random.default_rng(3)
+    for moment in index:
+        temperature = daily_temperature(moment.date())
+        for zone in site.zones:
+            truth = sim.truth(zone, moment.to_pydatetime(), temperature)
+            rows.append((moment, zone, max(0.0, truth * (1 + rng.normal(0, 0.04)))))
+    history = pd.DataFrame(rows, columns=["timestamp", "zone", "count"])
+    weeks = 4 if quick else 8
+    methods = ["csm", "seasonal_naive", "how_mean_4w", "lightgbm_plain"] + ([] if quick else ["mstl"])
+    started = time.perf_counter()
+    result = run_backtest(history, horizon=96, freq="15min", country="NL", tz=site.config.timezone, weeks=weeks,
+                          every=96, refit_weeks=4, methods=methods)
+    print(f"\n== Demo site (simulated zone history), last {weeks} weeks, 15-min steps, 1–24 h ahead "
+          f"({result.settings['origins']} origins, {time.perf_counter() - started:.0f} s)")
+    print(result.table())
+    print(verdict(result.metrics))
+    write_report(result, out / "forecast_demo.html")
+
+
+def speed() -> None:
+    index = pd.date_range("2019-01-01", periods=6 * 365 * 24, freq="1h", tz="UTC")
+    rng = np.random.default_rng(0)
+    hours = index.hour.to_numpy()
+    frames = [pd.DataFrame({"timestamp": index, "zone": f"zone-{z}",
+                            "count": rng.poisson(20 + 80 * np.exp(-((hours - 14) / 4) ** 2))})
+              for z in range(20)]
+    history = pd.concat(frames, ignore_index=True)
+    started = time.perf_counter()
+    result = forecast_zones(history, horizon=48, freq="1h", country="NL")
+    print(f"\n== Speed: 20 zones × 6 years hourly ({len(history):,} rows) → 48 steps: "
+          f"{time.perf_counter() - started:.1f} s ({len(result)} rows)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="shorter windows, no MSTL")
+    parser.add_argument("--only", choices=["auckland", "demo", "speed"])
+    args = parser.parse_args()
+    out = Path(__file__).resolve().parent / "out"
+    out.mkdir(exist_ok=True)
+    if args.only in (None, "speed"):
+        speed()
+    if args.only in (None, "auckland"):
+        auckland(args.quick, out)
+    if args.only in (None, "demo"):
+        demo_site(args.quick, out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+"""Calendar covariates in the site's local time: time of day and week, season, holidays."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+import numpy as np
+import pandas as pd
+
+SCHOOL_REGIONS = {"NL": ("Noord", "Midden", "Zuid")}
+
+
+@lru_cache(maxsize=64)
+def _public(country: str, year: int) -> frozenset[object]:
+    try:
+        return frozenset(holidays.country_holidays(country, years=year))
+    except NotImplementedError:
+        return frozenset()
+
+
+@lru_cache(maxsize=64)
+def _school_regions(country: str, year: int) -> dict[object, int]:
+    """Per date, how many school-holiday regions are off (NL: Noord, Midden, Zuid)."""
+    counts: dict[object, int] = {}
+    for region in SCHOOL_REGIONS.get(country, ()):
+        try:
+            days = holidays.country_holidays(country, subdiv=region, years=year, categories=("school",))
+        except (NotImplementedError, ValueError):
+            continue
+        for day in days:
+            counts[day] = counts.get(day, 0) + 1
+    return counts
+
+
+def calendar_features(index: pd.DatetimeIndex, tz: ZoneInfo, country: str | None) -> pd.DataFrame:
+    local = index.tz_convert(tz)
+    hour = local.hour + local.minute / 60.0
+    dow = local.dayofweek
+    doy = local.dayofyear
+    dates = local.date
+    public = np.zeros(len(index))
+    school = np.zeros(len(index))
+    if country:
+        for i, (day, year) in enumerate(zip(dates, local.year, strict=True)):
+            public[i] = day in _public(country, year)
+            school[i] = _school_regions(country, year).get(day, 0)
+    return pd.DataFrame(
+        {
+            "hour": hour,
+            "dow": dow,
+            "hour_of_week": dow * 24 + hour,
+            "doy_sin": np.sin(2 * np.pi * doy / 365.25),
+            "doy_cos": np.cos(2 * np.pi * doy / 365.25),
+            "public_holiday": public,
+            "school_holiday_regions": school,
+            "weekend_or_holiday": ((dow >= 5) | (public > 0)).astype(float),
+        },
+        index=index,
+    )

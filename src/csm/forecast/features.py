@@ -1,0 +1,97 @@
+"""Features for a target time t forecast from an origin o = t − h, using only data up to o.
+
+Everything a row sees is known at its origin: seasonal lags one to four weeks back (only those at
+or before o), the zone's level at o and over the last day compared with what is usual for that
+time of week (is today busier than normal?), the horizon, the calendar of t, and covariates known
+in advance (weather forecasts, events). That is what keeps look-ahead out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from csm.forecast.grid import steps_per
+
+SEASONAL_WEEKS = 4
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Scaled values (time × zone) with the calendar of every grid row."""
+
+    index: pd.DatetimeIndex
+    zones: list[str]
+    values: np.ndarray  # scaled counts, NaN where unknown
+    scale: np.ndarray  # per zone
+    calendar: pd.DataFrame  # per grid row
+    freq: str
+    covariates: pd.DataFrame | None = None  # per grid row (site-wide) — weather, events
+
+    @property
+    def week(self) -> int:
+        return steps_per(self.freq, "7D")
+
+    @property
+    def day(self) -> int:
+        return steps_per(self.freq, "1D")
+
+
+def _rolling_day_mean(values: np.ndarray, day: int) -> np.ndarray:
+    frame = pd.DataFrame(values)
+    return frame.rolling(day, min_periods=max(1, day // 2)).mean().to_numpy()
+
+
+def _take(values: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    out = np.full(len(rows), np.nan)
+    ok = rows >= 0
+    out[ok] = values[rows[ok], cols[ok]]
+    return out
+
+
+def build_features(grid: Grid, t_rows: np.ndarray, zone_cols: np.ndarray, horizons: np.ndarray,
+                   day_means: np.ndarray | None = None) -> pd.DataFrame:
+    """One feature row per (target row, zone column, horizon in steps)."""
+    week, day = grid.week, grid.day
+    origin = t_rows - horizons
+    values = grid.values
+    means = day_means if day_means is not None else _rolling_day_mean(values, day)
+    lags = []
+    for k in range(1, SEASONAL_WEEKS + 1):
+        rows = t_rows - k * week
+        rows = np.where(rows <= origin, rows, -1)  # never a value after the origin
+        lags.append(_take(values, rows, zone_cols))
+    lag_matrix = np.vstack(lags)
+    with np.errstate(all="ignore"):
+        seasonal_mean = np.nanmean(lag_matrix, axis=0)
+        last = _take(values, origin, zone_cols)
+        last_usual = np.nanmean(np.vstack([_take(values, origin - k * week, zone_cols)
+                                           for k in range(1, SEASONAL_WEEKS + 1)]), axis=0)
+        day_mean = _take(means, origin, zone_cols)
+        day_usual = np.nanmean(np.vstack([_take(means, origin - k * week, zone_cols)
+                                          for k in range(1, SEASONAL_WEEKS + 1)]), axis=0)
+    day_rows = t_rows - day
+    lag_1d = _take(values, np.where(day_rows <= origin, day_rows, -1), zone_cols)  # known for h ≤ 1 day
+    calendar = grid.calendar.iloc[np.clip(t_rows, 0, len(grid.calendar) - 1)].reset_index(drop=True)
+    features = pd.DataFrame(
+        {
+            "zone": pd.Categorical(np.asarray(grid.zones)[zone_cols], categories=grid.zones),
+            "horizon_days": horizons / day,
+            "lag_1d": lag_1d,
+            "lag_1w": lag_matrix[0],
+            "lag_2w": lag_matrix[1],
+            "seasonal_mean": seasonal_mean,
+            "last": last,
+            "last_vs_usual": last - last_usual,
+            "day_mean": day_mean,
+            "day_vs_usual": day_mean - day_usual,
+            "scale": grid.scale[zone_cols],
+        }
+    )
+    features = pd.concat([features, calendar], axis=1)
+    if grid.covariates is not None and len(grid.covariates.columns):
+        cov = grid.covariates.iloc[np.clip(t_rows, 0, len(grid.covariates) - 1)].reset_index(drop=True)
+        features = pd.concat([features, cov], axis=1)
+    return features

@@ -1,0 +1,56 @@
+"""An offline HTML report of a backtest: the metrics table and plots embedded as PNG."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+from csm.forecast.backtest import BacktestResult
+
+
+def _png(figure: plt.Figure) -> str:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    plt.close(figure)
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def write_report(result: BacktestResult, path: Path) -> None:
+    images = []
+    figure, axis = plt.subplots(figsize=(8, 3.5))
+    for method in result.horizon_mase.columns:
+        axis.plot(result.horizon_mase.index, result.horizon_mase[method], label=method)
+    axis.set(xlabel="steps ahead", ylabel="MASE", title="Error by lead time (lower is better)")
+    axis.legend()
+    images.append(_png(figure))
+    for zone, rows in result.sample.groupby("zone"):
+        figure, axis = plt.subplots(figsize=(10, 3.2))
+        axis.plot(rows["timestamp"], rows["actual"], color="black", lw=1, label="actual")
+        if "csm_p50" in rows:
+            axis.plot(rows["timestamp"], rows["csm_p50"], color="tab:blue", lw=1, label="CSM p50")
+            axis.fill_between(rows["timestamp"], rows["csm_p10"], rows["csm_p90"], color="tab:blue", alpha=0.2,
+                              label="CSM p10–p90")
+        if "seasonal_naive_p50" in rows:
+            axis.plot(rows["timestamp"], rows["seasonal_naive_p50"], color="tab:orange", lw=0.8, ls="--",
+                      label="seasonal naive")
+        axis.set(title=str(zone), ylabel="count")
+        axis.legend(loc="upper left", fontsize=8)
+        images.append(_png(figure))
+    settings = ", ".join(f"{k}={v}" for k, v in result.settings.items())
+    table = result.metrics.to_html(float_format=lambda v: f"{v:.3f}", border=0)
+    body = "".join(f'<img alt="plot" src="data:image/png;base64,{img}">' for img in images)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "<!doctype html><html><head><meta charset='utf-8'><title>CSM backtest</title><style>"
+        "body{font-family:system-ui;margin:2rem;max-width:1100px}table{border-collapse:collapse}"
+        "td,th{padding:.3rem .6rem;border-bottom:1px solid #ddd;text-align:right}img{display:block;margin:1rem 0}"
+        f"</style></head><body><h1>Forecast backtest</h1><p>{html.escape(settings)}</p>{table}{body}</body></html>",
+        encoding="utf-8",
+    )
