@@ -1,0 +1,218 @@
+"""Events calendar of a site (YAML or ICS in the site folder, or over HTTP): location (zones),
+expected visitors, start and end. Also the calendar covariates the forecaster calls.
+
+→ sensor "event:<zone>" metric expected_visitors per hour overlapping an event (sum of events).
+YAML: `events: [{id, name, zones, start, end, expected_visitors}]` (naive times = site local).
+ICS: VEVENTs; zones from X-CSM-ZONES (comma-separated) or LOCATION (zone id or name, else the
+whole site "*"); expected visitors from X-CSM-EXPECTED-VISITORS (default 0).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import httpx
+import icalendar
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from csm.domain.model import Observation
+from csm.site.model import Site
+from csm.sources.holidays_nl import holiday_names
+from csm.sources.holidays_nl import settings_of as holiday_settings_of
+from csm.sources.parsing import SourceReason, floor_to, timestamp
+from csm.sources.protocol import BaseSource, FetchError, SourceError, SourceSettings, fetch_url
+
+log = logging.getLogger(__name__)
+SITE_WIDE = "*"
+HOUR = 3600
+
+
+class Event(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    id: str
+    name: str
+    zones: list[str] = Field(default_factory=lambda: [SITE_WIDE])
+    start: datetime
+    end: datetime
+    expected_visitors: float = Field(ge=0, le=5_000_000)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Event:
+        if self.end <= self.start:
+            raise ValueError(f"end ({self.end}) must be after start ({self.start})")
+        return self
+
+
+class EventsSettings(SourceSettings):
+    url: str | None = Field(None, description="file:feeds/events.yaml, an .ics file or an http(s) URL")
+    days_back: int = Field(1, ge=0, le=366)
+    days_ahead: int = Field(60, ge=1, le=730)
+    poll_seconds: float = Field(3600.0, gt=0)
+
+
+def _zone_of(text: str, site: Site) -> str:
+    cleaned = text.strip().lower()
+    for zone in site.zones.values():
+        if cleaned in (zone.id, zone.name.lower()):
+            return zone.id
+    return SITE_WIDE
+
+
+def _ics_moment(value: Any, site: Site) -> datetime:
+    if isinstance(value, datetime):
+        return timestamp(value.isoformat(), "DTSTART", site.tz) if value.tzinfo is None else value
+    if isinstance(value, date):  # all-day: from local midnight
+        return datetime(value.year, value.month, value.day, tzinfo=site.tz)
+    raise SourceError(SourceReason.BAD_VALUE, "DTSTART", f"not a date or time: {value!r}")
+
+
+def _ics_events(raw: bytes, site: Site) -> list[dict[str, Any]]:
+    try:
+        calendar = icalendar.Calendar.from_ical(raw)
+    except ValueError as exc:
+        raise SourceError(SourceReason.BAD_FORMAT, None, f"not a valid iCalendar file: {exc}") from None
+    found: list[dict[str, Any]] = []
+    for component in calendar.walk("VEVENT"):
+        uid = str(component.get("UID", f"event-{len(found)}"))
+        if component.get("DTSTART") is None:
+            raise SourceError(SourceReason.MISSING_FIELD, f"{uid}.DTSTART", f"event {uid} has no DTSTART")
+        start = _ics_moment(component.decoded("DTSTART"), site)
+        end_raw = component.decoded("DTEND") if component.get("DTEND") is not None else None
+        end = _ics_moment(end_raw, site) if end_raw is not None else start + timedelta(hours=1)
+        zones_text = str(component.get("X-CSM-ZONES", "")) or str(component.get("LOCATION", ""))
+        zones = sorted({_zone_of(z, site) for z in zones_text.split(",")}) if zones_text else [SITE_WIDE]
+        found.append({"id": uid, "name": str(component.get("SUMMARY", uid)), "zones": zones, "start": start,
+                      "end": end, "expected_visitors": str(component.get("X-CSM-EXPECTED-VISITORS", "0"))})
+    return found
+
+
+def parse_events(raw: bytes, site: Site) -> list[Event]:
+    """YAML or ICS → events with aware times; every problem names the event and field."""
+    records: Any
+    if raw.lstrip().startswith(b"BEGIN:VCALENDAR"):
+        records = _ics_events(raw, site)
+    else:
+        try:
+            document = yaml.safe_load(raw)
+        except yaml.YAMLError as exc:
+            raise SourceError(SourceReason.BAD_FORMAT, None, f"not valid YAML: {exc}") from None
+        records = document.get("events") if isinstance(document, dict) else document
+        if not isinstance(records, list):
+            raise SourceError(SourceReason.MISSING_FIELD, "events", "expected a list under `events:`")
+    events = []
+    for i, record in enumerate(records):
+        try:
+            event = Event.model_validate(record)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            field = ".".join(str(p) for p in error["loc"])
+            reason = SourceReason.MISSING_FIELD if error["type"] == "missing" else SourceReason.BAD_VALUE
+            raise SourceError(reason, f"events[{i}].{field}", f"event {i}: {field}: {error['msg']}") from None
+        if event.start.tzinfo is None or event.end.tzinfo is None:
+            event = event.model_copy(update={
+                "start": event.start if event.start.tzinfo else event.start.replace(tzinfo=site.tz),
+                "end": event.end if event.end.tzinfo else event.end.replace(tzinfo=site.tz),
+            })
+        unknown = [z for z in event.zones if z != SITE_WIDE and z not in site.zones]
+        if unknown:
+            raise SourceError(SourceReason.UNKNOWN_REFERENCE, f"events[{i}].zones",
+                              f"event {event.id}: unknown zone {unknown[0]!r}")
+        events.append(event)
+    return events
+
+
+def hourly_visitors(events: list[Event], start: datetime, end: datetime) -> dict[tuple[str, datetime], float]:
+    """(zone, hour start) → expected visitors of the events overlapping that hour."""
+    totals: dict[tuple[str, datetime], float] = {}
+    for event in events:
+        hour = max(floor_to(event.start, HOUR), floor_to(start, HOUR))
+        while hour < min(event.end, end):
+            for zone in event.zones:
+                totals[(zone, hour)] = totals.get((zone, hour), 0.0) + event.expected_visitors
+            hour += timedelta(hours=1)
+    return totals
+
+
+class EventsSource(BaseSource):
+    kind = "events"
+    settings_model = EventsSettings
+    data_time = "future"
+
+    def parse(self, raw: bytes, settings: Any, site: Site, now: datetime) -> list[Observation]:
+        events = parse_events(raw, site)
+        start, end = now - timedelta(days=settings.days_back), now + timedelta(days=settings.days_ahead)
+        return [
+            Observation(site.id, f"event:{zone}", "expected_visitors", hour, HOUR, visitors)
+            for (zone, hour), visitors in sorted(hourly_visitors(events, start, end).items())
+        ]
+
+    def describe(self, raw: bytes, settings: Any, site: Site) -> dict[str, Any]:
+        return {"events": [e.model_dump(mode="json") for e in parse_events(raw, site)]}
+
+
+def site_events(site: Site, client: httpx.Client | None = None) -> list[Event]:
+    """Every event of the site's events sources (unreadable ones are logged and skipped)."""
+    events: list[Event] = []
+    for name, raw in site.config.sources.items():
+        if not isinstance(raw, dict) or raw.get("kind", name) != EventsSource.kind or not raw.get("url"):
+            continue
+        try:
+            with httpx.Client() if client is None else _borrowed(client) as http:
+                events += parse_events(fetch_url(raw["url"], site.folder, http, 10.0), site)
+        except (FetchError, SourceError) as exc:
+            log.warning("events source %s unreadable: %s", name, exc)
+    return events
+
+
+class _borrowed:
+    """Use a caller's client without closing it."""
+
+    def __init__(self, client: httpx.Client) -> None:
+        self.client = client
+
+    def __enter__(self) -> httpx.Client:
+        return self.client
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def calendar_covariates(site: Site, start: datetime, end: datetime, freq: str = "1h") -> pd.DataFrame:
+    """Long-format calendar covariates for the forecaster: columns timestamp, zone, name, value.
+
+    Per step in [start, end): zone "*" public_holiday and school_holiday (1/0, on the local date);
+    per zone with an event overlapping the step, event_expected_visitors (sum of events).
+    Naive start/end are site local time and give naive local timestamps, like `csm forecast`.
+    """
+    naive = start.tzinfo is None
+    first, last = pd.Timestamp(start), pd.Timestamp(end)
+    if naive:
+        first, last = first.tz_localize(site.tz), last.tz_localize(site.tz)
+    stamps = pd.date_range(first, last, freq=freq, inclusive="left")
+    step = pd.tseries.frequencies.to_offset(freq)
+    holiday_cfg = holiday_settings_of(site)
+    country = holiday_cfg.country or site.config.country
+    rows: list[tuple[pd.Timestamp, str, str, float]] = []
+    flags: dict[date, tuple[float, float]] = {}
+    for stamp in stamps:
+        day = stamp.tz_convert(site.tz).date()
+        if day not in flags:
+            public, school = holiday_names(country, holiday_cfg.school_region, day)
+            flags[day] = (1.0 if public else 0.0, 1.0 if school else 0.0)
+        rows.append((stamp, SITE_WIDE, "public_holiday", flags[day][0]))
+        rows.append((stamp, SITE_WIDE, "school_holiday", flags[day][1]))
+    for event in site_events(site):
+        for stamp in stamps:
+            if stamp < event.end and stamp + step > event.start:
+                for zone in event.zones:
+                    rows.append((stamp, zone, "event_expected_visitors", event.expected_visitors))
+    frame = pd.DataFrame(rows, columns=["timestamp", "zone", "name", "value"])
+    frame = frame.groupby(["timestamp", "zone", "name"], as_index=False, sort=True)["value"].sum()
+    if naive:
+        frame["timestamp"] = frame["timestamp"].dt.tz_convert(site.tz).dt.tz_localize(None)
+    return frame

@@ -1,0 +1,99 @@
+"""Where parsed observations go: covariates straight to the store, people counts through ingest.
+
+Visitor estimates describe people in zones, so they take the one ingest path (validation,
+de-duplication, the picture); transit, parking, traffic, weather and calendars are covariates
+with namespaced sensor ids that the picture does not read.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from prometheus_client import Counter, Gauge
+
+from csm.domain.model import Observation
+from csm.ingest.privacy import redact
+from csm.ingest.service import DEAD_LETTER_PAYLOAD_LIMIT
+from csm.metrics import Metrics
+from csm.runtime import SiteRuntime
+from csm.store.base import DeadLetter
+
+SOURCES_TOPIC = "sources"
+
+
+@dataclass(frozen=True)
+class SourceMetrics:
+    """Metrics of the coordinator, registered once per runtime registry."""
+
+    polls: Counter
+    status: Gauge
+
+
+_METRICS: dict[int, SourceMetrics] = {}
+
+
+def source_metrics(metrics: Metrics) -> SourceMetrics:
+    key = id(metrics.registry)
+    if key not in _METRICS:
+        _METRICS[key] = SourceMetrics(
+            polls=Counter(
+                "csm_source_polls_total", "Source polls by outcome (ok, fetch_error, parse_error)",
+                ["site", "source", "outcome"], registry=metrics.registry,
+            ),
+            status=Gauge(
+                "csm_source_failing", "1 when a source's last poll failed", ["site", "source"],
+                registry=metrics.registry,
+            ),
+        )
+    return _METRICS[key]
+
+
+def channel_of(name: str) -> str:
+    return f"source:{name}"
+
+
+def write(site_runtime: SiteRuntime, name: str, people_counts: bool,
+          observations: Sequence[Observation], now: datetime) -> tuple[int, int]:
+    """Store observations; returns (new, rejected)."""
+    if not observations:
+        return 0, 0
+    if people_counts:
+        items = [_as_item(o) for o in observations]
+        report = site_runtime.ingest.ingest_items(items, channel=channel_of(name))
+        return report.accepted, len(report.rejected)
+    ingest = site_runtime.ingest
+    result = ingest.store.write_observations(observations, received_at=now)
+    if result.inserted:
+        ingest.metrics.ingested.labels(site_runtime.site.id, channel_of(name)).inc(result.inserted)
+        ingest.bus.publish(SOURCES_TOPIC, {"site": site_runtime.site.id, "source": name})
+    if result.duplicates:
+        ingest.metrics.duplicates.labels(site_runtime.site.id, channel_of(name)).inc(result.duplicates)
+    return result.inserted, 0
+
+
+def _as_item(observation: Observation) -> dict[str, Any]:
+    return {
+        "sensor_id": observation.sensor_id,
+        "interval_start": observation.interval_start.isoformat(),
+        "interval_seconds": observation.interval_seconds,
+        "counts": {observation.metric: observation.value},
+    }
+
+
+def dead_letter(site_runtime: SiteRuntime, name: str, reason: str, field: str | None,
+                detail: str, raw: bytes, now: datetime) -> None:
+    """Keep a refused feed for inspection and count it: never silently dropped."""
+    try:
+        text = redact(raw.decode("utf-8")[:DEAD_LETTER_PAYLOAD_LIMIT])
+    except UnicodeDecodeError:
+        text = "base64:" + base64.b64encode(raw[: DEAD_LETTER_PAYLOAD_LIMIT // 2]).decode("ascii")
+    site_id = site_runtime.site.id
+    site_runtime.ingest.store.write_dead_letters([DeadLetter(
+        site_id=site_id, channel=channel_of(name), received_at=now, reason=reason,
+        field=field, detail=detail, payload=text[:DEAD_LETTER_PAYLOAD_LIMIT],
+    )])
+    site_runtime.ingest.metrics.rejected.labels(site_id, channel_of(name), reason).inc()

@@ -1,0 +1,235 @@
+"""Each connector against fixtures in its true format, and against malformed input."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from csm.domain.model import Observation
+from csm.site.loader import load_site
+from csm.site.model import Site
+from csm.sources.gtfs import GtfsSettings, GtfsStaticSource, _zip_folder
+from csm.sources.gtfs_realtime import GtfsRealtimeSettings, GtfsRealtimeSource
+from csm.sources.holidays_nl import HolidaysSettings, HolidaysSource
+from csm.sources.parking_spdp import SpdpParkingSource, SpdpSettings
+from csm.sources.protocol import SourceError
+from csm.sources.traffic_ndw import NdwSettings, NdwTrafficSource
+from csm.sources.visitors import VisitorEstimateSource, VisitorSettings
+from csm.sources.weather_buienradar import BuienradarSettings, BuienradarSource
+from csm.sources.weather_forecast import BuienradarHourlyForecastSource, HourlyForecastSettings
+from tests.conftest import DEMO_SITE, NOON
+from tests.sources.conftest import FIXTURES, STOPS
+
+AREAS = {"resono-strand-zuid": "est-strand-zuid", "resono-haven": "est-haven"}
+
+
+@pytest.fixture(scope="module")
+def site() -> Site:
+    return load_site(DEMO_SITE)
+
+
+def values(observations: list[Observation]) -> dict[tuple[str, str, datetime], float]:
+    return {(o.sensor_id, o.metric, o.interval_start): o.value for o in observations}
+
+
+def at(hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 7, 18, hour, minute, tzinfo=UTC)
+
+
+def parking_bundle(dynamic: dict[str, str], static: dict[str, str] | None = None) -> bytes:
+    return json.dumps({"facilities": {
+        gid: {"dynamic": text, "static": (static or {}).get(gid), "error": None} for gid, text in dynamic.items()
+    }}).encode()
+
+
+def parking_settings(*ids: str) -> SpdpSettings:
+    return SpdpSettings(facilities=[{"id": i, "dynamic_url": f"file:{i}.json"} for i in ids])
+
+
+def fixture(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+# -- true formats -------------------------------------------------------------------------------
+def test_buienradar_observed_and_five_day_forecast(site: Site) -> None:
+    got = values(BuienradarSource().parse(fixture("buienradar.json"), BuienradarSettings(station_id=6330), site, NOON))
+    assert got[("weather:scheveningen", "temperature_c", at(9, 50))] == 27.8  # 11:50 local, Hoek van Holland
+    assert got[("weather:scheveningen", "wind_ms", at(9, 50))] == 4.2
+    assert got[("weather:scheveningen", "sunpower_w_m2", at(9, 50))] == 812
+    # 19 July, local midnight = 18 July 22:00 UTC
+    assert got[("weather-forecast:scheveningen", "day_temperature_max_c", at(22))] == 29
+    assert got[("weather-forecast:scheveningen", "day_rain_chance_pct", at(22))] == 10
+
+
+def test_buienradar_nearest_station_when_none_configured(site: Site) -> None:
+    got = values(BuienradarSource().parse(fixture("buienradar.json"), BuienradarSettings(), site, NOON))
+    assert got[("weather:scheveningen", "temperature_c", at(9, 50))] == 30.4  # Voorschoten is nearest
+
+
+def test_hourly_forecast(site: Site) -> None:
+    got = values(BuienradarHourlyForecastSource().parse(
+        fixture("buienradar_forecast.json"), HourlyForecastSettings(), site, NOON))
+    assert got[("weather-forecast:scheveningen", "temperature_c", at(13))] == 29.0  # 15:00 local
+    assert got[("weather-forecast:scheveningen", "sunshine_pct", at(13))] == 90
+    assert got[("weather-forecast:scheveningen", "wind_ms", at(13))] == 3.6
+
+
+def test_spdp_parking_occupancy_from_dynamic_and_static(site: Site) -> None:
+    raw = parking_bundle(
+        {g: (FIXTURES / "parking" / f"{g}-dynamic.json").read_text() for g in ("kurhaus", "haven")},
+        {g: (FIXTURES / "parking" / f"{g}-static.json").read_text() for g in ("kurhaus", "haven")},
+    )
+    got = values(SpdpParkingSource().parse(raw, parking_settings("kurhaus", "haven"), site, NOON))
+    assert got[("parking:kurhaus", "vacant", at(9, 55))] == 38
+    assert got[("parking:kurhaus", "occupied", at(9, 55))] == 712
+    assert got[("parking:kurhaus", "capacity", at(9, 55))] == 750
+    assert got[("parking:haven", "open", at(9, 55))] == 1
+
+
+def test_gtfs_realtime_trip_updates_give_arrivals_and_delays(site: Site) -> None:
+    settings = GtfsRealtimeSettings(stops=STOPS)
+    got = values(GtfsRealtimeSource().parse(fixture("tripupdates.pb"), settings, site, NOON))
+    kurhaus = {k: v for k, v in got.items() if k[0] == "transit:2232101" and k[1] == "arrivals"}
+    assert sum(kurhaus.values()) == 12  # lines 1 and 9 every 10 minutes, one hour
+    assert all(0 <= v <= 240 for k, v in got.items() if k[1] == "delay_s")
+    assert not any(k[0] == "transit:2200001" for k in got)  # Den Haag Centraal: not near a zone
+
+
+def test_gtfs_realtime_vehicle_positions(site: Site) -> None:
+    got = values(GtfsRealtimeSource().parse(fixture("vehiclepositions.pb"), GtfsRealtimeSettings(stops=STOPS),
+                                            site, NOON))
+    assert got == {("transit:2232101", "vehicles_approaching", at(9, 45)): 2,
+                   ("transit:2232201", "vehicles_approaching", at(9, 45)): 1}
+
+
+def test_gtfs_static_stops_serving_zones_and_schedule(site: Site) -> None:
+    source, settings = GtfsStaticSource(), GtfsSettings(url="file:x", routes=["1", "9", "11"])
+    raw = _zip_folder(FIXTURES / "gtfs")
+    stops = source.describe(raw, settings, site)["stops"]
+    assert stops["2232101"]["routes"] == ["1", "9"] and "tramhalte-kurhaus" in stops["2232101"]["zones"]
+    assert stops["2232201"]["routes"] == ["11"] and "tramhalte-haven" in stops["2232201"]["zones"]
+    assert "2200001" not in stops
+    got = values(source.parse(raw, settings, site, NOON))
+    noon_hour = [got[("transit:2232101", "scheduled_arrivals", at(10, m))] for m in (0, 15, 30, 45)]
+    assert sum(noon_hour) == 12  # lines 1 and 9 every 10 minutes on Saturday
+
+
+def test_ndw_datex2_flow_and_speed(site: Site) -> None:
+    settings = NdwSettings(sites={"GDH01_SCHEVENINGSEWEG_IN": "Scheveningseweg", "GDH01_DUINSTRAAT_IN": "Duinstraat"})
+    got = values(NdwTrafficSource().parse(fixture("ndw_measurements.xml"), settings, site, NOON))
+    assert got[("traffic:GDH01_SCHEVENINGSEWEG_IN", "flow_veh_h", at(9, 59))] == 1020  # 540 + 480
+    assert got[("traffic:GDH01_SCHEVENINGSEWEG_IN", "speed_kmh", at(9, 59))] == pytest.approx(39.59, abs=0.01)
+    assert {k[0] for k in got} == {"traffic:GDH01_SCHEVENINGSEWEG_IN", "traffic:GDH01_DUINSTRAAT_IN"}
+
+
+@pytest.mark.parametrize("name,fmt", [("visitors.json", "json"), ("visitors.csv", "csv")])
+def test_visitor_estimates_json_and_csv(site: Site, name: str, fmt: str) -> None:
+    settings = VisitorSettings(areas=AREAS, format=fmt)
+    got = values(VisitorEstimateSource().parse(fixture(name), settings, site, NOON))
+    assert got[("est-strand-zuid", "visitors", at(9, 45))] == 1480 + 180
+    assert len(got) == 8
+
+
+def test_holidays_school_region_midden(site: Site) -> None:
+    got = values(HolidaysSource().parse(b"", HolidaysSettings(school_region="Midden"), site, NOON))
+    july_18_local = datetime(2026, 7, 17, 22, tzinfo=UTC)
+    assert got[("calendar:*", "school_holiday", july_18_local)] == 1  # summer break starts (Midden)
+    assert got[("calendar:*", "school_holiday", datetime(2026, 7, 16, 22, tzinfo=UTC))] == 0  # 17 July
+    assert got[("calendar:*", "public_holiday", july_18_local)] == 0
+
+
+# -- malformed input ----------------------------------------------------------------------------
+def _buienradar(mutate: Any) -> bytes:
+    document = json.loads(fixture("buienradar.json"))
+    mutate(document)
+    return json.dumps(document).encode()
+
+
+def _set_station(key: str, value: Any) -> Any:
+    def mutate(document: dict[str, Any]) -> None:
+        document["actual"]["stationmeasurements"][0][key] = value
+    return mutate
+
+
+MALFORMED: list[tuple[str, Any, Any, bytes, str, str | None]] = [
+    ("weather truncated", BuienradarSource(), BuienradarSettings(station_id=6330),
+     fixture("buienradar.json")[:300], "bad_format", None),
+    ("weather in Kelvin", BuienradarSource(), BuienradarSettings(station_id=6330),
+     _buienradar(_set_station("temperature", 300.9)), "implausible_value",
+     "actual.stationmeasurements[stationid=6330].temperature"),
+    ("weather without timestamp", BuienradarSource(), BuienradarSettings(station_id=6330),
+     _buienradar(lambda d: d["actual"]["stationmeasurements"][0].pop("timestamp")), "missing_field",
+     "actual.stationmeasurements[stationid=6330].timestamp"),
+    ("weather station gone", BuienradarSource(), BuienradarSettings(station_id=9999),
+     fixture("buienradar.json"), "missing_field", "actual.stationmeasurements"),
+    ("forecast without days", BuienradarHourlyForecastSource(), HourlyForecastSettings(), b'{"location": {}}',
+     "missing_field", "days"),
+    ("protobuf truncated", GtfsRealtimeSource(), GtfsRealtimeSettings(), fixture("tripupdates.pb")[:50],
+     "bad_format", None),
+    ("JSON instead of protobuf", GtfsRealtimeSource(), GtfsRealtimeSettings(), fixture("buienradar.json"),
+     "bad_format", None),
+    ("XML instead of GTFS zip", GtfsStaticSource(), GtfsSettings(url="file:x"), fixture("ndw_measurements.xml"),
+     "bad_format", None),
+    ("XML truncated", NdwTrafficSource(), NdwSettings(), fixture("ndw_measurements.xml")[:700], "bad_format", None),
+    ("XML of another publication", NdwTrafficSource(), NdwSettings(),
+     fixture("ndw_measurements.xml").replace(b"roa:MeasuredDataPublication", b"roa:SituationPublication"),
+     "bad_format", "payload"),
+    ("speed in m/s x 10", NdwTrafficSource(), NdwSettings(),
+     fixture("ndw_measurements.xml").replace(b"<com:speed>41</com:speed>", b"<com:speed>410</com:speed>"),
+     "implausible_value", "siteMeasurements[GDH01_SCHEVENINGSEWEG_IN].speed"),
+    ("parking vacant above capacity", SpdpParkingSource(), parking_settings("kurhaus"),
+     parking_bundle({"kurhaus": (FIXTURES / "parking/kurhaus-dynamic.json").read_text().replace('"vacantSpaces": 38',
+                                                                                              '"vacantSpaces": 7500')}),
+     "implausible_value", "kurhaus:parkingFacilityDynamicInformation.facilityActualStatus.vacantSpaces"),
+    ("parking without status", SpdpParkingSource(), parking_settings("kurhaus"),
+     parking_bundle({"kurhaus": '{"parkingFacilityDynamicInformation": {"identifier": "x"}}'}),
+     "missing_field", "kurhaus:parkingFacilityDynamicInformation.facilityActualStatus"),
+    ("visitors negative", VisitorEstimateSource(), VisitorSettings(areas=AREAS),
+     fixture("visitors.json").replace(b'"count": 1480', b'"count": -3'), "implausible_value",
+     "counts[0].count"),
+    ("visitors CSV without count", VisitorEstimateSource(), VisitorSettings(areas=AREAS, format="csv"),
+     b"location,timestamp\nresono-haven,2026-07-18T11:45:00+02:00\n", "missing_field", "count"),
+]
+
+
+@pytest.mark.parametrize("case", MALFORMED, ids=[c[0] for c in MALFORMED])
+def test_malformed_input_is_a_clear_error(site: Site, case: tuple[str, Any, Any, bytes, str, str | None]) -> None:
+    _, source, settings, raw, reason, field = case
+    with pytest.raises(SourceError) as caught:
+        source.parse(raw, settings, site, NOON)
+    assert caught.value.reason == reason
+    assert caught.value.field == field
+    assert caught.value.detail
+
+
+def test_one_bad_garage_keeps_the_others(site: Site) -> None:
+    raw = parking_bundle({"kurhaus": "{not json", "haven": (FIXTURES / "parking/haven-dynamic.json").read_text()})
+    with pytest.raises(SourceError) as caught:
+        SpdpParkingSource().parse(raw, parking_settings("kurhaus", "haven"), site, NOON)
+    assert caught.value.reason == "bad_format" and "kurhaus" in caught.value.detail
+    assert {o.sensor_id for o in caught.value.partial} == {"parking:haven"}
+
+
+def test_ms_timestamps_in_gtfs_rt_are_a_unit_error(site: Site) -> None:
+    from google.transit import gtfs_realtime_pb2
+
+    feed = gtfs_realtime_pb2.FeedMessage()
+    feed.ParseFromString(fixture("tripupdates.pb"))
+    feed.header.timestamp *= 1000
+    with pytest.raises(SourceError) as caught:
+        GtfsRealtimeSource().parse(feed.SerializeToString(), GtfsRealtimeSettings(), site, NOON)
+    assert caught.value.reason == "implausible_value" and "milliseconds" in caught.value.detail
+
+
+def test_gtfs_missing_stop_times(site: Site, tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copytree(FIXTURES / "gtfs", tmp_path / "gtfs")
+    (tmp_path / "gtfs" / "stop_times.txt").unlink()
+    with pytest.raises(SourceError) as caught:
+        GtfsStaticSource().parse(_zip_folder(tmp_path / "gtfs"), GtfsSettings(url="file:x"), site, NOON)
+    assert caught.value.field == "stop_times.txt"
