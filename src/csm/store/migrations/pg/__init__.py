@@ -1,0 +1,1 @@
+"""PostgreSQL migrations: applied in file-name order, each recorded in schema_migrations."""
