@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from csm.forecast.calendar import calendar_features
-from csm.forecast.features import SEASONAL_WEEKS, Grid, _rolling_day_mean, build_features
+from csm.forecast.features import Grid, _rolling_day_mean, build_features
 from csm.forecast.grid import mask_outages, steps_per, to_grid
 
 QUANTILES = (0.1, 0.5, 0.9)
@@ -73,7 +73,9 @@ class GlobalQuantileForecaster:
 
     def _training_rows(self, grid: Grid, last_row: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         rng = np.random.default_rng(self.seed)
-        start = SEASONAL_WEEKS * grid.week
+        # From one week in: every row then has at least its one-week lag (older lags may be
+        # missing, which the trees handle), so a site with a month of history trains on a month.
+        start = grid.week
         rows, cols = np.nonzero(~np.isnan(grid.values[start:last_row + 1]))
         rows = rows + start
         if len(rows) > MAX_TRAIN_ROWS:
