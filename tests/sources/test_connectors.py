@@ -165,6 +165,14 @@ def _lines(raw: bytes, old: bytes, new: bytes) -> bytes:
 
 
 # -- malformed input ----------------------------------------------------------------------------
+DATEX2_V2 = b"""<?xml version="1.0" encoding="UTF-8"?>
+<d2LogicalModel xmlns="http://datex2.eu/schema/2/2_0" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+ modelBaseVersion="2"><payloadPublication xsi:type="MeasuredDataPublication" lang="nl">
+ <siteMeasurements><measurementSiteReference targetClass="MeasurementSiteRecord" id="GDH01_DUINSTRAAT_IN"
+ version="1"/><measurementTimeDefault>2026-07-18T09:59:00Z</measurementTimeDefault></siteMeasurements>
+</payloadPublication></d2LogicalModel>"""
+
+
 def _zip_replace(name: str, old: bytes, new: bytes) -> bytes:
     """The GTFS fixture as a zip with one line of one table changed."""
     import io
@@ -241,6 +249,7 @@ MALFORMED: list[tuple[str, Any, Any, bytes, str, str | None]] = [
     ("XML of another publication", NdwTrafficSource(), NdwSettings(),
      fixture("ndw_measurements.xml").replace(b"roa:MeasuredDataPublication", b"roa:SituationPublication"),
      "bad_format", "payload"),
+    ("DATEX II v2 document", NdwTrafficSource(), NdwSettings(), DATEX2_V2, "bad_format", "payload"),
     ("speed in m/s x 10", NdwTrafficSource(), NdwSettings(),
      fixture("ndw_measurements.xml").replace(b"<com:speed>41</com:speed>", b"<com:speed>410</com:speed>"),
      "implausible_value", "siteMeasurements[GDH01_SCHEVENINGSEWEG_IN].speed"),
