@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -127,6 +128,13 @@ def test_ndw_datex2_flow_and_speed(site: Site) -> None:
     assert {k[0] for k in got} == {"traffic:GDH01_SCHEVENINGSEWEG_IN", "traffic:GDH01_DUINSTRAAT_IN"}
 
 
+def test_ndw_gzipped_file_as_ndw_serves_it(site: Site) -> None:
+    settings = NdwSettings(sites={"GDH01_SCHEVENINGSEWEG_IN": "Scheveningseweg"})
+    packed = gzip.compress(fixture("ndw_measurements.xml"))
+    assert NdwTrafficSource().parse(packed, settings, site, NOON) == NdwTrafficSource().parse(
+        fixture("ndw_measurements.xml"), settings, site, NOON)
+
+
 @pytest.mark.parametrize("name,fmt", [("visitors.json", "json"), ("visitors.csv", "csv")])
 def test_visitor_estimates_json_and_csv(site: Site, name: str, fmt: str) -> None:
     settings = VisitorSettings(areas=AREAS, format=fmt)
@@ -249,6 +257,8 @@ MALFORMED: list[tuple[str, Any, Any, bytes, str, str | None]] = [
     ("XML of another publication", NdwTrafficSource(), NdwSettings(),
      fixture("ndw_measurements.xml").replace(b"roa:MeasuredDataPublication", b"roa:SituationPublication"),
      "bad_format", "payload"),
+    ("gzip truncated", NdwTrafficSource(), NdwSettings(), gzip.compress(fixture("ndw_measurements.xml"))[:400],
+     "bad_format", None),
     ("DATEX II v2 document", NdwTrafficSource(), NdwSettings(), DATEX2_V2, "bad_format", "payload"),
     ("speed in m/s x 10", NdwTrafficSource(), NdwSettings(),
      fixture("ndw_measurements.xml").replace(b"<com:speed>41</com:speed>", b"<com:speed>410</com:speed>"),
