@@ -30,6 +30,7 @@ JOB_FACTORIES: list[str] = [
 SECTION_VALIDATORS: list[str] = [
     "csm.advice.playbook:validate_playbook_section",
     "csm.sources.registry:validate_sources_section",
+    "csm.flow.overrides:validate_flow_file",
 ]
 
 
