@@ -50,6 +50,10 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/sites/{site_id}/zones/history"): STAFF,
     ("GET", "/api/v1/sites/{site_id}/zones/forecast"): STAFF,
     ("WS", "/api/v1/sites/{site_id}/zones/stream"): STAFF,
+    ("POST", "/api/v1/sites/{site_id}/scenarios"): OPERATIONS,
+    ("GET", "/api/v1/sites/{site_id}/scenarios"): OPERATIONS,
+    ("GET", "/api/v1/sites/{site_id}/scenarios/examples"): OPERATIONS,
+    ("GET", "/api/v1/sites/{site_id}/scenarios/{scenario_id}"): OPERATIONS,
 }
 
 

@@ -18,6 +18,7 @@ ROUTERS: list[str] = [
     "csm.api.routes_zones:router",
     "csm.api.routes_alerts:router",
     "csm.api.routes_sources:router",
+    "csm.api.routes_scenarios:router",
 ]
 
 JOB_FACTORIES: list[str] = [

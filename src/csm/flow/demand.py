@@ -71,6 +71,18 @@ def entry_split(
     return np.asarray(split / total)
 
 
+def entry_use(network: FlowNetwork, mode: str, zone_id: str,
+              mode_shares: Mapping[str, float] | None = None) -> NDArray[np.float64]:
+    """Per destination zone, the share of its visitors who come by `mode` through entry `zone_id`."""
+    entries = network.sources.get(mode, ())
+    if zone_id not in entries:
+        return np.zeros(len(network.zone_ids))
+    shares = dict(mode_shares or network.mode_shares or DEFAULT_MODE_SHARES)
+    present = sum(v for m, v in shares.items() if network.sources.get(m))
+    within_mode = entry_split(network, {mode: 1.0})[:, network.index(zone_id)]
+    return np.asarray(within_mode * shares.get(mode, 0.0) / max(present, 1e-12))
+
+
 def arrivals_for_occupancy(expected: NDArray[np.float64], slot_s: float,
                            dwell_s: NDArray[np.float64]) -> NDArray[np.float64]:
     """Persons arriving per slot and zone so that a zone staying τ holds `expected` [slot, zone]."""

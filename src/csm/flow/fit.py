@@ -3,7 +3,7 @@
 A zone's expected count (forecast or counting camera) includes passers-by. Taking it all as
 visitors who stay would count a beach-goer twice on the boulevard she crosses. So: start from a
 guess of who stays, run, correct each zone's staying target by the miss (expected − simulated),
-run again; three rounds bring busy zones within a few per cent (docs/scenarios.md).
+run again, and keep the round closest to the expected counts (docs/scenarios.md).
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from numpy.typing import NDArray
 from csm.flow.demand import EntryWeights, demand_from_occupancy
 from csm.flow.model import FlowDemand, FlowModel, FlowResult
 
-FIT_ROUNDS = 3
+FIT_ROUNDS = 2
+DAMPING = 0.8  # of the miss corrected per round: a full correction can overshoot into congestion
 FIRST_GUESS = 0.8  # share of a zone's count assumed to stay there, before the first run says
 
 
@@ -59,8 +60,14 @@ def fit_flow(
         return FittedFlow(demand, result, stay_target)
     expected = np.maximum(expected, 0.0)
     target = expected * FIRST_GUESS
-    demand, result = build(target)
-    for _ in range(rounds - 1):
-        target = np.maximum(target + expected - _per_slot(result.occupancy, len(expected)), 0.0)
+    best: FittedFlow | None = None
+    best_miss = np.inf
+    for _ in range(rounds):
         demand, result = build(target)
-    return FittedFlow(demand, result, target)
+        simulated = _per_slot(result.occupancy, len(expected))
+        miss = float(np.abs(simulated - expected).sum())
+        if miss < best_miss:
+            best, best_miss = FittedFlow(demand, result, target), miss
+        target = np.maximum(target + DAMPING * (expected - simulated), 0.0)
+    assert best is not None
+    return best

@@ -6,7 +6,8 @@ to entry e to leave". Each step (default 10 s):
 2. arrivals enter at their entry zone, as far as it has room (the rest wait outside, counted);
 3. dwelling people leave at rate 1/dwell and head for an exit;
 4. every directed link i→j carries min(demand, send_i, receive_j) (Daganzo's rule), where demand
-   is the people in i whose next hop is j and who could walk across i in one step (v(ρ_i)·dt/L_i),
+   is the people in i whose next hop is j (the quickest way on, re-chosen every 5 minutes from
+   walking times at current speeds and the queues at links) and who could walk across i in one step (v(ρ_i)·dt/L_i),
    send is the link's capacity (a zone is far larger than a door: those who reach the door queue
    there at critical density, whatever the zone's average), receive follows Weidmann's diagram
    (capacity while j flows freely, q(ρ_j) once congested), both times the link width; the inflows
@@ -28,6 +29,8 @@ from csm.flow.fundamental import WEIDMANN, Weidmann
 from csm.flow.network import FlowNetwork
 
 DEFAULT_STEP_S = 10.0
+DEFAULT_REROUTE_S = 300.0  # people re-choose their way every 5 minutes, by walking time and queues
+MIN_ROUTE_SPEED = 0.05  # m/s: a jammed zone is slow to cross, not impassable, for route choice
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,7 @@ class FlowDemand:
 class FlowResult:
     zone_ids: tuple[str, ...]
     record_s: float
-    occupancy: NDArray[np.float64]  # [record, zone], persons at the end of each record interval
+    occupancy: NDArray[np.float64]  # [record, zone], persons at the start of each record interval
     dwelling: NDArray[np.float64]  # [record, zone], of whom staying there (not passing through)
     link_flow: NDArray[np.float64]  # [directed link], persons carried over the whole run
     peak_specific_flow: NDArray[np.float64]  # [directed link], max persons/(m·s) in any step
@@ -86,16 +89,44 @@ class FlowModel:
     """Runs a demand on a network; build once, run many demands (baseline and scenario)."""
 
     def __init__(self, network: FlowNetwork, diagram: Weidmann = WEIDMANN,
-                 capacity_p_per_m_s: float | None = None, step_s: float = DEFAULT_STEP_S) -> None:
+                 capacity_p_per_m_s: float | None = None, step_s: float = DEFAULT_STEP_S,
+                 reroute_s: float = DEFAULT_REROUTE_S) -> None:
         self.network = network
         self.diagram = diagram
         self.capacity = diagram.capacity if capacity_p_per_m_s is None else capacity_p_per_m_s
         self.step_s = step_s
-        self.hops = next_hops(network)
         self.directed = tuple(
             [(lk.a, lk.b, lk.width_m) for lk in network.links] + [(lk.b, lk.a, lk.width_m) for lk in network.links]
         )
-        self._link_index = {(a, b): i for i, (a, b, _) in enumerate(self.directed)}
+        z = len(network.zone_ids)
+        self._frm = np.array([d[0] for d in self.directed], dtype=np.int64)
+        self._to = np.array([d[1] for d in self.directed], dtype=np.int64)
+        self._width = np.array([d[2] for d in self.directed], dtype=float)
+        self._length = np.array([max(lk.length_m, 1.0) for lk in network.links] * 2)
+        self._link_id = np.full((z, z), -1, dtype=np.int64)
+        self._link_id[self._frm, self._to] = np.arange(len(self.directed))
+        self.reroute_s = reroute_s
+
+    def _routes(self, nodes: NDArray[np.int64], speed: NDArray[np.float64], backlog: NDArray[np.float64]
+                ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+        """Quickest next link per (zone, commodity): walking time at the zone's current speed plus the
+        wait in the queue at the link. Returns the moving cells' link, flat index, zone and target."""
+        z, k = len(self.network.zone_ids), len(nodes)
+        if not self.directed:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, empty, empty
+        walk = self._length / np.maximum(speed[self._frm], MIN_ROUTE_SPEED)
+        wait = backlog / (self.capacity * self._width)
+        reverse = csr_matrix((walk + wait + 1e-6, (self._to, self._frm)), shape=(z, z))
+        _, pred = shortest_path(reverse, directed=True, indices=nodes, return_predecessors=True)
+        hop = pred.T  # on the reversed tree from d, i's predecessor is i's next hop toward d
+        link_of = np.where(hop >= 0, self._link_id[np.arange(z)[:, None], np.maximum(hop, 0)], -1)
+        mask = link_of >= 0
+        move_link = link_of[mask]
+        move_flat = np.flatnonzero(mask.ravel())
+        move_zone = move_flat // k
+        target_flat = self._to[move_link] * k + move_flat % k
+        return move_link, move_flat, move_zone, target_flat
 
     def run(self, demand: FlowDemand, record_s: float = 900.0) -> FlowResult:
         net, dt = self.network, self.step_s
@@ -108,20 +139,8 @@ class FlowModel:
         stay_col = np.full(z_count, -1)
         stay_col[stay_nodes] = np.arange(n_stay)
 
-        # Per (zone, commodity): the directed link to take, or −1 (at destination / no way on).
-        hop = self.hops[:, nodes]
-        link_of = np.full((z_count, k_count), -1, dtype=np.int64)
-        for (i, k), j in np.ndenumerate(hop):
-            if j >= 0:
-                link_of[i, k] = self._link_index[(i, int(j))]
-        move_mask = link_of >= 0
-        move_link = link_of[move_mask]
-        move_flat = np.flatnonzero(move_mask.ravel())
-        move_zone = move_flat // k_count
-        move_col = move_flat % k_count
-        to = np.array([d[1] for d in self.directed], dtype=np.int64)
-        width = np.array([d[2] for d in self.directed], dtype=float)
-        target_flat = to[move_link] * k_count + move_col if len(move_link) else np.zeros(0, dtype=np.int64)
+        to = self._to
+        width = self._width
         n_links = len(self.directed)
         width_dt = width * dt
         rho_c = self.diagram.critical_density
@@ -140,10 +159,17 @@ class FlowModel:
         room_cap = self.diagram.rho_max * net.area_m2
         arr_idx_s, arr_idx_d = np.nonzero(demand.arrivals.sum(axis=0) > 0)
         arr_flat = arr_idx_s * k_count + stay_col[arr_idx_d]  # unique: one (entry, destination) each
+        per_step = demand.arrivals[:, arr_idx_s, arr_idx_d] * (dt / demand.slot_s)  # [slot, pair]
+        per_step_total = per_step.sum(axis=1)
+        inv_area = 1.0 / net.area_m2
+        walk_scale = dt / net.travel_length_m
+        send = self.capacity * width_dt
+        n_slots = demand.arrivals.shape[0]
 
         total_s = demand.arrivals.shape[0] * demand.slot_s
         steps = round(total_s / dt)
         per_record = max(1, round(record_s / dt))
+        reroute_every = max(1, round(self.reroute_s / dt))
         occupancy = np.zeros((steps // per_record, z_count))
         dwelling = np.zeros_like(occupancy)
         link_flow = np.zeros(n_links)
@@ -151,53 +177,56 @@ class FlowModel:
         stay_rows, exit_rows = stay_nodes, exit_nodes
         stay_range, exit_range = np.arange(n_stay), np.arange(n_stay, k_count)
 
+        backlog: NDArray[np.float64] = np.zeros(n_links)
+        speed: NDArray[np.float64] = np.full(z_count, self.diagram.v0)
         for step in range(steps):
+            if step % reroute_every == 0:
+                move_link, move_flat, move_zone, target_flat = self._routes(nodes, speed, backlog)
+            if step % per_record == 0 and step // per_record < len(occupancy):
+                occupancy[step // per_record] = n.sum(axis=1) + staying
+                dwelling[step // per_record] = staying
             # 1. arrived: start dwelling, or leave the site at the exit
             staying[stay_rows] += n[stay_rows, stay_range]
             n[stay_rows, stay_range] = 0.0
             left += float(n[exit_rows, exit_range].sum())
             n[exit_rows, exit_range] = 0.0
             # 2. arrivals (this step's share of the slot), limited by room at the entry
-            slot = min(int(step * dt // demand.slot_s), demand.arrivals.shape[0] - 1)
-            new = demand.arrivals[slot, arr_idx_s, arr_idx_d] * (dt / demand.slot_s)
-            entered += float(new.sum())
-            waiting.ravel()[arr_flat] += new
+            slot = min(int(step * dt // demand.slot_s), n_slots - 1)
+            entered += per_step_total[slot]
+            waiting.ravel()[arr_flat] += per_step[slot]
             inside = n.sum(axis=1) + staying
             queued = waiting.sum(axis=1)
             room = np.maximum(room_cap - inside, 0.0)
-            admit = np.where(queued > 0, np.minimum(1.0, room / np.maximum(queued, 1e-12)), 0.0)
-            n += waiting * admit[:, None]
-            waiting *= (1.0 - admit)[:, None]
+            admit = np.minimum(1.0, room / np.maximum(queued, 1e-12))[:, None]
+            n += waiting * admit
+            waiting -= waiting * admit
             # 3. dwell ends
             going = staying * p_leave
             staying -= going
             n[:, exit_range] += going[:, None] * leave_shares[min(slot, len(leave_shares) - 1)]
             # 4. movement over links
             inside = n.sum(axis=1) + staying
-            rho = inside / net.area_m2
-            speed = self.diagram.speed(rho)
-            q = rho * speed * cap_scale
-            receive_z = np.where(rho < rho_c, self.capacity, q)
-            walk_frac = np.minimum(1.0, speed * dt / net.travel_length_m)
+            rho = inside * inv_area
+            speed = self.diagram.speed(rho)  # also what the next re-routing sees
+            receive_z = np.where(rho < rho_c, self.capacity, rho * speed * cap_scale)
+            walk_frac = np.minimum(1.0, speed * walk_scale)
             ready = n.ravel()[move_flat] * walk_frac[move_zone]
             demand_l = np.bincount(move_link, weights=ready, minlength=n_links)
-            send = self.capacity * width_dt
             receive = receive_z[to] * width_dt
             flow = np.minimum(demand_l, np.minimum(send, receive))
+            backlog = np.asarray(demand_l - flow, dtype=float)
             inflow = np.bincount(to, weights=flow, minlength=z_count)
             room = np.maximum(room_cap - inside, 0.0)
             flow *= np.minimum(1.0, room / np.maximum(inflow, 1e-12))[to]
-            frac = np.divide(flow, demand_l, out=np.zeros(n_links), where=demand_l > 0)
+            frac = flow / np.maximum(demand_l, 1e-12)
             moved = ready * frac[move_link]
             flat = n.ravel()
             flat[move_flat] -= moved
             flat += np.bincount(target_flat, weights=moved, minlength=flat.size)
             link_flow += flow
-            np.maximum(peak_q, flow / width_dt, out=peak_q)
-            if (step + 1) % per_record == 0 and (step + 1) // per_record <= len(occupancy):
-                occupancy[(step + 1) // per_record - 1] = n.sum(axis=1) + staying
-                dwelling[(step + 1) // per_record - 1] = staying
+            np.maximum(peak_q, flow, out=peak_q)
 
+        peak_q /= width_dt
         inside_total = float(n.sum() + staying.sum())
         return FlowResult(
             zone_ids=net.zone_ids,
@@ -207,7 +236,7 @@ class FlowModel:
             link_flow=link_flow,
             peak_specific_flow=peak_q,
             directed_links=self.directed,
-            entered=entered,
+            entered=float(entered),
             left=left,
             inside=inside_total,
             waiting=float(waiting.sum()),

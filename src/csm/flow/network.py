@@ -131,14 +131,15 @@ def _road_entries(geojson: Mapping[str, Any], zone_ids: set[str]) -> set[str]:
     return {z for n in road_nodes for z in zone_nodes.get(n, ())}
 
 
-def _garage_entries(site: Site) -> list[str]:
+def garage_entries(site: Site) -> dict[str, str]:
+    """Garage id → the zone its pedestrian exit opens into (the first zone site.yaml lists for it)."""
     parking = (site.config.sources or {}).get("parking") or {}
-    found = []
+    found = {}
     for facility in parking.get("facilities", []) if isinstance(parking, dict) else []:
         zones = [z for z in facility.get("zones", []) if z in site.zones]
-        if zones:
-            found.append(zones[0])  # the first zone listed is where the garage's exit opens
-    return list(dict.fromkeys(found))
+        if zones and facility.get("id"):
+            found[str(facility["id"])] = zones[0]
+    return found
 
 
 def network_from_site(site: Site, crs: str = METRIC_CRS) -> FlowNetwork:
@@ -178,9 +179,11 @@ def network_from_site(site: Site, crs: str = METRIC_CRS) -> FlowNetwork:
     kinds = tuple(site.zones[z].kind for z in ids)
     sources = {
         "tram": tuple(z for z in ids if site.zones[z].kind == "tram_stop"),
-        "garage": tuple(_garage_entries(site)),
+        "garage": tuple(dict.fromkeys(garage_entries(site).values())),
         "road": tuple(z for z in ids if z in _road_entries(network, set(ids))),
     }
+    if not any(sources.values()):  # no stops, garages or roads known: people walk in anywhere
+        sources["road"] = ids
     return FlowNetwork(
         zone_ids=ids,
         area_m2=area,
