@@ -54,6 +54,16 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/sites/{site_id}/scenarios"): OPERATIONS,
     ("GET", "/api/v1/sites/{site_id}/scenarios/examples"): OPERATIONS,
     ("GET", "/api/v1/sites/{site_id}/scenarios/{scenario_id}"): OPERATIONS,
+    ("POST", "/api/v1/training/sessions"): ALERT_HANDLERS,
+    ("GET", "/api/v1/training/sessions"): ALERT_HANDLERS,
+    ("GET", "/api/v1/training/sessions/{session_id}"): ALERT_HANDLERS,
+    ("DELETE", "/api/v1/training/sessions/{session_id}"): ALERT_HANDLERS,
+    ("POST", "/api/v1/training/sessions/{session_id}/pause"): ALERT_HANDLERS,
+    ("POST", "/api/v1/training/sessions/{session_id}/resume"): ALERT_HANDLERS,
+    ("POST", "/api/v1/training/sessions/{session_id}/speed"): ALERT_HANDLERS,
+    ("POST", "/api/v1/training/sessions/{session_id}/jump"): ALERT_HANDLERS,
+    ("POST", "/api/v1/training/sessions/{session_id}/incidents"): ALERT_HANDLERS,
+    ("GET", "/api/v1/training/sessions/{session_id}/zones/state"): ALERT_HANDLERS,
 }
 
 

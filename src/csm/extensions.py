@@ -19,6 +19,7 @@ ROUTERS: list[str] = [
     "csm.api.routes_alerts:router",
     "csm.api.routes_sources:router",
     "csm.api.routes_scenarios:router",
+    "csm.api.routes_training:router",
 ]
 
 JOB_FACTORIES: list[str] = [
