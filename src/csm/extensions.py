@@ -20,6 +20,7 @@ ROUTERS: list[str] = [
     "csm.api.routes_sources:router",
     "csm.api.routes_scenarios:router",
     "csm.api.routes_training:router",
+    "csm.api.routes_simulations:router",
 ]
 
 JOB_FACTORIES: list[str] = [

@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "csm.cli.forecast_cmd",
     "csm.cli.scenario_cmd",
     "csm.cli.flow_cmd",
+    "csm.cli.simulate_cmd",
 ]
 
 for _name in COMMAND_MODULES:
