@@ -25,9 +25,11 @@ def test_exits_of_the_square_face_its_neighbours() -> None:
     square = square_of(site, network_from_site(site), "gevers-deynootplein")
     assert {e.id for e in square.exits} == {"tramhalte-kurhaus", "boulevard-kurhaus", "boulevard-midden",
                                            "boulevard-pier"}
+    walkable = square.walkable
     for exit_ in square.exits:
-        assert exit_.area.within(square.polygon.buffer(0.01))
+        assert exit_.area.within(walkable.buffer(0.01)) and not exit_.area.intersects(square.polygon)
         assert exit_.area.equals(exit_.area.convex_hull)
+        assert exit_.line.distance(square.polygon.exterior) < 0.01
     assert 15_000 < square.polygon.area < 20_000  # m², projected to RD New
 
 

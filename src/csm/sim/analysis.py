@@ -26,7 +26,7 @@ def _pedpy_densities(square: Square, clearing: Clearing) -> dict[str, Any]:
     classic = pedpy.compute_classic_density(traj_data=traj, measurement_area=whole)
     step = max(1, round(VORONOI_EVERY_S * clearing.frame_rate))
     sampled = clearing.trajectories[clearing.trajectories["frame"] % step == 0]
-    walkable = pedpy.WalkableArea(square.polygon)
+    walkable = pedpy.WalkableArea(square.walkable)
     voronoi_traj = pedpy.TrajectoryData(data=sampled, frame_rate=clearing.frame_rate)
     individual = pedpy.compute_individual_voronoi_polygons(
         traj_data=voronoi_traj, walkable_area=walkable, cut_off=pedpy.Cutoff(radius=1.0, quad_segments=3)
@@ -65,13 +65,15 @@ def _exit_flows(square: Square, clearing: Clearing, remaining: set[int]) -> list
 
 def density_grid(square: Square, clearing: Clearing, cell_m: float = GRID_M) -> dict[str, Any]:
     """GeoJSON cells (WGS84) with the highest classic density each reached, in p/m²."""
-    frames = clearing.trajectories
     minx, miny, maxx, maxy = square.polygon.bounds
     nx, ny = max(1, int(np.ceil((maxx - minx) / cell_m))), max(1, int(np.ceil((maxy - miny) / cell_m)))
+    frames = clearing.trajectories
+    frames = frames[(frames["x"] >= minx) & (frames["x"] < minx + nx * cell_m)
+                    & (frames["y"] >= miny) & (frames["y"] < miny + ny * cell_m)]  # not in the door corridors
     peak = np.zeros((nx, ny))
     if not frames.empty:
-        ix = np.clip(((frames["x"].to_numpy() - minx) // cell_m).astype(int), 0, nx - 1)
-        iy = np.clip(((frames["y"].to_numpy() - miny) // cell_m).astype(int), 0, ny - 1)
+        ix = ((frames["x"].to_numpy() - minx) // cell_m).astype(int)
+        iy = ((frames["y"].to_numpy() - miny) // cell_m).astype(int)
         counts = pd.DataFrame({"frame": frames["frame"].to_numpy(), "cell": ix * ny + iy}).value_counts()
         per_cell = counts.groupby(level="cell").max()
         peak.ravel()[per_cell.index.to_numpy()] = per_cell.to_numpy()

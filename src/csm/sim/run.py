@@ -53,7 +53,7 @@ def clear_square(square: Square, agents: int, seed: int = 1, max_seconds: float 
     except ImportError as exc:
         raise SimulationUnavailable(SIM_EXTRA) from exc
     started = time.perf_counter()
-    sim = jps.Simulation(model=jps.CollisionFreeSpeedModel(), geometry=square.polygon, dt=DT)
+    sim = jps.Simulation(model=jps.CollisionFreeSpeedModel(), geometry=square.walkable, dt=DT)
     journeys = {}
     for exit_ in square.exits:
         stage = sim.add_exit_stage(exit_.area)
