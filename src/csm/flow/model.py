@@ -150,7 +150,6 @@ class FlowModel:
         staying = np.zeros(z_count)
         if demand.initial is not None:
             staying += demand.initial
-        waiting = np.zeros((z_count, k_count))
         entered = float(staying.sum())
         left = 0.0
         leave_shares = shares[:, :, exit_nodes]
@@ -161,6 +160,7 @@ class FlowModel:
         arr_flat = arr_idx_s * k_count + stay_col[arr_idx_d]  # unique: one (entry, destination) each
         per_step = demand.arrivals[:, arr_idx_s, arr_idx_d] * (dt / demand.slot_s)  # [slot, pair]
         per_step_total = per_step.sum(axis=1)
+        waiting = np.zeros(len(arr_flat))  # per (entry, destination) pair: arrived, no room yet
         inv_area = 1.0 / net.area_m2
         walk_scale = dt / net.travel_length_m
         send = self.capacity * width_dt
@@ -193,19 +193,19 @@ class FlowModel:
             # 2. arrivals (this step's share of the slot), limited by room at the entry
             slot = min(int(step * dt // demand.slot_s), n_slots - 1)
             entered += per_step_total[slot]
-            waiting.ravel()[arr_flat] += per_step[slot]
+            waiting += per_step[slot]
             inside = n.sum(axis=1) + staying
-            queued = waiting.sum(axis=1)
+            queued = np.bincount(arr_idx_s, weights=waiting, minlength=z_count)
             room = np.maximum(room_cap - inside, 0.0)
-            admit = np.minimum(1.0, room / np.maximum(queued, 1e-12))[:, None]
-            n += waiting * admit
-            waiting -= waiting * admit
+            admitted = waiting * np.minimum(1.0, room / np.maximum(queued, 1e-12))[arr_idx_s]
+            n.ravel()[arr_flat] += admitted
+            waiting -= admitted
+            inside += np.bincount(arr_idx_s, weights=admitted, minlength=z_count)
             # 3. dwell ends
             going = staying * p_leave
             staying -= going
             n[:, exit_range] += going[:, None] * leave_shares[min(slot, len(leave_shares) - 1)]
-            # 4. movement over links
-            inside = n.sum(axis=1) + staying
+            # 4. movement over links (dwell ends moved people within their zone: inside holds)
             rho = inside * inv_area
             speed = self.diagram.speed(rho)  # also what the next re-routing sees
             receive_z = np.where(rho < rho_c, self.capacity, rho * speed * cap_scale)
