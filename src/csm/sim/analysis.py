@@ -81,7 +81,7 @@ def density_grid(square: Square, clearing: Clearing, cell_m: float = GRID_M) -> 
     for i, j in zip(*np.nonzero(peak), strict=True):
         cell = box(minx + i * cell_m, miny + j * cell_m, minx + (i + 1) * cell_m, miny + (j + 1) * cell_m)
         inside = cell.intersection(square.polygon)
-        if inside.area < 0.25 * cell_m * cell_m:
+        if inside.area < 0.5 * cell_m * cell_m:  # slivers at the edge would inflate densities
             continue
         features.append({
             "type": "Feature",
