@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from csm.flow.network import network_from_site
+from csm.runtime import Runtime
 from csm.scenario.loader import load_scenario, parse_scenario
 from csm.scenario.report import render
 from csm.scenario.service import execute
@@ -60,3 +62,30 @@ def test_fireworks_at_the_pier_turn_the_boulevard_red_and_call_the_police() -> N
     assert not any({lk["from"], lk["to"]} == {"boulevard-pier", "strandopgang-noord"} for lk in links)
     text = render(result)
     assert "boulevard-pier" in text and "police" in text
+
+
+def test_a_stored_forecast_is_the_baseline_and_missing_zones_are_estimated(tiny_runtime: Runtime) -> None:
+    import numpy as np
+    import pandas as pd
+
+    from csm.scenario.schema import ScenarioSchema
+
+    site = tiny_runtime.sites["tiny"].site
+    slots = pd.date_range("2026-07-17T22:00:00Z", periods=96, freq="15min")  # the local day of 18 July
+    hours = (np.arange(96) / 4)
+    rows = []
+    for zone_id, peak in (("plein", 900.0), ("strand", 4000.0)):  # no forecast for the pier
+        p50 = peak * np.exp(-(((hours - 15) / 3) ** 2))
+        rows.append(pd.DataFrame({"zone_id": zone_id, "ts": slots, "p10": p50 * 0.8, "p50": p50, "p90": p50 * 1.3}))
+    issued = datetime(2026, 7, 17, 20, 0, tzinfo=UTC)
+    tiny_runtime.store.write_forecast("tiny", issued, pd.concat(rows, ignore_index=True))
+    scenario = ScenarioSchema.model_validate({"name": "plain day", "date": "2026-07-18", "baseline": "forecast"})
+    result = execute(site, scenario, tiny_runtime.store)
+    assert result["baseline_source"].startswith("forecast issued 2026-07-17T20:00")
+    plein, pier = _zone(result, "plein"), _zone(result, "pier")
+    assert plein["baseline_peak"]["p50"] == pytest.approx(900, rel=0.02)
+    assert plein["series"][60]["baseline"]["p90"] > plein["series"][60]["baseline"]["p50"]
+    assert pier["estimated"] is True and not plein["estimated"]
+    assert pier["baseline_peak"]["p50"] > 0  # people pass the pier zone on their way
+    # no changes: the scenario is the baseline
+    assert all(abs(s["scenario"]["p50"] - s["baseline"]["p50"]) <= 1 for s in plein["series"])

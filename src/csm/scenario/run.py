@@ -9,8 +9,11 @@ to and from an event through zones that have none of it).
 
 from __future__ import annotations
 
+import hashlib
+import threading
 import time as wallclock
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -22,7 +25,7 @@ from numpy.typing import NDArray
 from csm.advice.playbook import load_playbook
 from csm.domain.levels import level_for_density
 from csm.domain.model import Level
-from csm.flow.fit import fit_flow
+from csm.flow.fit import FittedFlow, fit_flow
 from csm.flow.model import FlowModel, FlowResult
 from csm.flow.network import FlowNetwork
 from csm.scenario.advice import day_advice
@@ -32,6 +35,9 @@ from csm.scenario.schema import ScenarioSchema
 from csm.site.model import Site
 
 BUSIEST_LINKS = 8
+FIT_CACHE_SIZE = 8
+_FIT_CACHE: OrderedDict[tuple[Any, ...], FittedFlow] = OrderedDict()
+_FIT_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -88,12 +94,32 @@ def _flow_summary(network: FlowNetwork, model: FlowModel, result: FlowResult) ->
     }
 
 
+def baseline_fit(model: FlowModel, expected: NDArray[np.float64]) -> FittedFlow:
+    """The baseline's fitted flow, remembered: several scenarios of one day share it."""
+    net = model.network
+    key = (
+        net.zone_ids, tuple((lk.a, lk.b, lk.width_m, lk.length_m) for lk in net.links), net.mode_shares and
+        tuple(sorted(net.mode_shares.items())), model.step_s, model.capacity,
+        hashlib.sha256(np.ascontiguousarray(expected).tobytes()).hexdigest(),
+    )
+    with _FIT_LOCK:
+        if key in _FIT_CACHE:
+            _FIT_CACHE.move_to_end(key)
+            return _FIT_CACHE[key]
+    fitted = fit_flow(model, expected)
+    with _FIT_LOCK:
+        _FIT_CACHE[key] = fitted
+        while len(_FIT_CACHE) > FIT_CACHE_SIZE:
+            _FIT_CACHE.popitem(last=False)
+    return fitted
+
+
 def run_scenario(site: Site, scenario: ScenarioSchema, baseline: Baseline, network: FlowNetwork,
                  day: date) -> dict[str, Any]:
     """The full result: per-zone series, per-zone summary, advice for both days, flow figures."""
     started = wallclock.perf_counter()
     model = FlowModel(network)
-    base_fit = fit_flow(model, baseline.p50)
+    base_fit = baseline_fit(model, baseline.p50)
     fx = effects_of(scenario, site, network, day, baseline.slots)
     scn_network = network.without_links(fx.closed) if fx.closed else network
     scn_model = FlowModel(scn_network) if fx.closed else model
