@@ -46,6 +46,7 @@ def test_event_adds_its_visitors_at_its_time_and_nowhere_at_noon(tiny_site_dir: 
     assert series["scenario"]["density"] == pytest.approx(series["scenario"]["p50"] / 1000, abs=1e-3)
 
 
+@pytest.mark.slow  # a full Scheveningen day, three flow runs: ~10 s
 def test_fireworks_at_the_pier_turn_the_boulevard_red_and_call_the_police() -> None:
     site = load_site(SITE_DIR)
     network = network_from_site(site)
