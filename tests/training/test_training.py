@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -114,3 +115,40 @@ def test_incidents_are_checked_and_sessions_are_scoped(client: AuthedClient, tin
     response = client.raw.get(f"/api/v1/training/sessions/{sid}/zones/state",
                               headers={"Authorization": f"Bearer {elsewhere}"})
     assert response.status_code in (403, 404)
+
+
+def test_a_surge_behind_a_line_counter_fills_the_zone_and_empties_it_again(tiny_site_dir: Path) -> None:
+    """The tiny pier is counted at its entrance only: the surge must come in, and go, as crossings."""
+    from csm.site.loader import load_site
+    from csm.training.incidents import IncidentSchema
+    from csm.training.session import create_session
+
+    site = load_site(tiny_site_dir)
+    start = datetime.fromisoformat("2026-07-18T14:00:00+02:00")
+    session = create_session(site, "scripted", start, speed=1.0, paused=True)
+    session.jump_to(start + timedelta(minutes=10))
+    before = _zone({"zones": session.state()[1]}, "pier")["occupancy"]
+    session.inject(IncidentSchema(kind="surge", zone="pier", factor=3, duration_minutes=30))
+    session.jump_to(start + timedelta(minutes=25))
+    during = _zone({"zones": session.state()[1]}, "pier")["occupancy"]
+    session.jump_to(start + timedelta(minutes=60))
+    after = _zone({"zones": session.state()[1]}, "pier")["occupancy"]
+    session.close()
+    assert during > 2.5 * before
+    assert after < 1.5 * before
+
+
+def test_csm_training_preview_prints_levels_over_time(tiny_site_dir: Path) -> None:
+    from typer.testing import CliRunner
+
+    from csm.cli import app
+
+    result = CliRunner().invoke(app, ["training", "preview", "--site", str(tiny_site_dir), "--date", "2026-07-18",
+                                      "--minutes", "30", "--every", "15", "--incident", "surge:plein:10@14:05+20"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].split()[1:] == ["14:00", "14:15", "14:30"]
+    plein = next(line for line in lines if line.startswith("plein")).split()[1:]
+    assert plein[0] == "G" and plein[1] in ("Y", "O", "R") and plein[2] == "G"  # the surge comes and goes
+    bad = CliRunner().invoke(app, ["training", "preview", "--site", str(tiny_site_dir), "--incident", "meteor@12:00"])
+    assert bad.exit_code != 0

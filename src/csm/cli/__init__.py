@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "csm.cli.scenario_cmd",
     "csm.cli.flow_cmd",
     "csm.cli.simulate_cmd",
+    "csm.cli.training_cmd",
 ]
 
 for _name in COMMAND_MODULES:

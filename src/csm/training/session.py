@@ -21,6 +21,7 @@ import pandas as pd
 from csm.bus import LocalBus
 from csm.clock import SimulatedClock
 from csm.demo.simulator import DaySimulator
+from csm.domain.model import SensorKind
 from csm.ingest.service import IngestService
 from csm.metrics import Metrics
 from csm.picture.nowcast import last_reset
@@ -31,6 +32,7 @@ from csm.store.factory import open_store
 from csm.training.incidents import Incident, IncidentSchema, failed_sensors, make_incident, surges_at
 
 Mode = Literal["scripted", "recorded"]
+SURGE_RAMP = timedelta(minutes=5)  # a surge arrives (and leaves) over this
 MAX_CATCH_UP = timedelta(hours=3)  # a jump ahead backfills at most this much (the picture needs less)
 CHANNEL = "training"
 
@@ -96,7 +98,8 @@ class TrainingSession:
     def _items(self, after: datetime, until: datetime) -> list[dict[str, Any]]:
         if self.sim is not None:
             self.sim.surges = surges_at(self.incidents, until)
-            return self.sim.items_between(after, until)
+            items = self.sim.items_between(after, until)
+            return _surge_crossings(items, self.incidents, self.sim, self.site)
         return _recorded_items(self.recorded, after, until, surges_at(self.incidents, until), self.site)
 
     def advance(self) -> datetime:
@@ -131,6 +134,34 @@ class TrainingSession:
 
     def close(self) -> None:
         self.store.close()
+
+
+def _surge_crossings(items: list[dict[str, Any]], incidents: list[Incident], sim: DaySimulator,
+                     site: Site) -> list[dict[str, Any]]:
+    """Line counters count crossings, not people present: a surge in their zone is a burst of
+    extra entries over its first SURGE_RAMP, and of extra exits over the SURGE_RAMP after it ends."""
+    for incident in incidents:
+        zone = incident.spec.zone
+        if incident.spec.kind != "surge" or zone is None:
+            continue
+        baseline_surges, sim.surges = sim.surges, {}
+        extra = (incident.spec.factor - 1.0) * sim.truth(zone, incident.start)
+        sim.surges = baseline_surges
+        bursts = [(incident.start, "in")] + ([(incident.end, "out")] if incident.end else [])
+        for item in items:
+            sensor = site.sensors[item["sensor_id"]]
+            if sensor.kind is not SensorKind.LINE_COUNTER or sensor.zone != zone:
+                continue
+            start = datetime.fromisoformat(item["interval_start"])
+            end = start + timedelta(seconds=item["interval_seconds"])
+            for at, way in bursts:
+                overlap = (min(end, at + SURGE_RAMP) - max(start, at)).total_seconds()
+                if overlap <= 0:
+                    continue
+                metric = way if sensor.direction == "in" else ("out" if way == "in" else "in")
+                share = overlap / SURGE_RAMP.total_seconds()
+                item["counts"][metric] = item["counts"].get(metric, 0.0) + round(extra * share)
+    return items
 
 
 def _recorded_items(frame: pd.DataFrame | None, after: datetime, until: datetime,
