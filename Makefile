@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= python3
 WEB_DIST := src/csm/web_dist/index.html
 
-.PHONY: demo test install web lint typecheck bench lock clean
+.PHONY: demo test install web lint typecheck bench lock clean sim
 
 install: $(VENV)/.installed
 
@@ -36,6 +36,11 @@ test: install web lint
 
 bench: install
 	$(PY) bench/run_all.py
+
+# The optional simulation extra without jupedsim's viewer dependencies (PySide6, vtk: ~1.2 GB).
+sim: install
+	$(VENV)/bin/pip install -q --no-deps "jupedsim>=1.4,<2"
+	$(VENV)/bin/pip install -q "pedpy>=1.5,<2" "deprecated>=1.2.18,<1.3"
 
 lock:
 	$(VENV)/bin/pip install -q uv

@@ -18,6 +18,9 @@ ROUTERS: list[str] = [
     "csm.api.routes_zones:router",
     "csm.api.routes_alerts:router",
     "csm.api.routes_sources:router",
+    "csm.api.routes_scenarios:router",
+    "csm.api.routes_training:router",
+    "csm.api.routes_simulations:router",
 ]
 
 JOB_FACTORIES: list[str] = [
@@ -30,6 +33,7 @@ JOB_FACTORIES: list[str] = [
 SECTION_VALIDATORS: list[str] = [
     "csm.advice.playbook:validate_playbook_section",
     "csm.sources.registry:validate_sources_section",
+    "csm.flow.overrides:validate_flow_file",
 ]
 
 

@@ -20,6 +20,10 @@ COMMAND_MODULES = [
     "csm.cli.ingest_cmd",
     "csm.cli.users_cmd",
     "csm.cli.forecast_cmd",
+    "csm.cli.scenario_cmd",
+    "csm.cli.flow_cmd",
+    "csm.cli.simulate_cmd",
+    "csm.cli.training_cmd",
 ]
 
 for _name in COMMAND_MODULES:

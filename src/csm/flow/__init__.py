@@ -1,0 +1,1 @@
+"""Site-scale macroscopic pedestrian flow: zones as cells, capacity-limited links (Weidmann)."""

@@ -1,0 +1,1 @@
+"""Detailed simulation of one location with JuPedSim, analysed with PedPy (optional extra `sim`)."""

@@ -1,0 +1,228 @@
+"""A training session: a site's day replayed in a sandbox with its own in-memory store, bus and
+simulated clock, so nothing a trainee or trainer does can reach live data.
+
+Readings come from the demo simulator (a scripted day) or from the live store's recorded
+observations of a past day (read once, never written). They go through the sandbox's own ingest
+and picture, the same code as live, so the dashboard shows a sandbox zone exactly as a live one.
+The session advances when asked (each state request, or a tick): readings up to the session's
+clock are ingested, with active incidents applied.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Literal
+
+import pandas as pd
+
+from csm.bus import LocalBus
+from csm.clock import SimulatedClock
+from csm.demo.simulator import DaySimulator
+from csm.domain.model import SensorKind
+from csm.ingest.service import IngestService
+from csm.metrics import Metrics
+from csm.picture.nowcast import last_reset
+from csm.picture.service import PictureService, floor_time
+from csm.site.model import Site
+from csm.store.base import Store
+from csm.store.factory import open_store
+from csm.training.incidents import Incident, IncidentSchema, failed_sensors, make_incident, surges_at
+
+Mode = Literal["scripted", "recorded"]
+SURGE_RAMP = timedelta(minutes=5)  # a surge arrives (and leaves) over this
+MAX_CATCH_UP = timedelta(hours=3)  # a jump ahead backfills at most this much (the picture needs less)
+CHANNEL = "training"
+
+
+class TrainingError(ValueError):
+    pass
+
+
+@dataclass
+class TrainingSession:
+    id: str
+    site: Site
+    mode: Mode
+    clock: SimulatedClock
+    store: Store
+    ingest: IngestService
+    picture: PictureService
+    created_by: str | None = None
+    sim: DaySimulator | None = None
+    recorded: pd.DataFrame | None = None
+    incidents: list[Incident] = field(default_factory=list)
+    fed_until: datetime | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    # -- control ------------------------------------------------------------------------------
+    def pause(self) -> None:
+        self.advance()
+        self.clock.pause()
+
+    def resume(self) -> None:
+        self.clock.resume()
+
+    def set_speed(self, speed: float) -> None:
+        self.clock.set_speed(speed)
+
+    def jump_to(self, moment: datetime) -> None:
+        """Move the session's clock forward; going back would contradict what was already fed."""
+        if self.fed_until is not None and moment < self.fed_until:
+            raise TrainingError(f"can only jump forward (the session is at {self.fed_until.isoformat()})")
+        self.clock.jump_to(moment)
+        self.advance()
+
+    def inject(self, spec: IncidentSchema) -> Incident:
+        self._check_incident(spec)
+        with self._lock:
+            incident = make_incident(len(self.incidents) + 1, spec, self.clock.now())
+            self.incidents.append(incident)
+        self.advance()
+        return incident
+
+    def _check_incident(self, spec: IncidentSchema) -> None:
+        zones = [z for z in [spec.zone, *spec.stops] if z]
+        unknown = [z for z in zones if z not in self.site.zones]
+        if unknown:
+            raise TrainingError(f"unknown zone(s) {unknown}; expected ids from the site's zones")
+        if spec.sensor and spec.sensor not in self.site.sensors:
+            raise TrainingError(f"unknown sensor {spec.sensor!r}")
+        not_stops = [s for s in spec.stops if self.site.zones[s].kind != "tram_stop"]
+        if not_stops:
+            raise TrainingError(f"not tram stops: {not_stops}")
+
+    # -- the simulated world ---------------------------------------------------------------------
+    def _items(self, after: datetime, until: datetime) -> list[dict[str, Any]]:
+        if self.sim is not None:
+            self.sim.surges = surges_at(self.incidents, until)
+            items = self.sim.items_between(after, until)
+            return _surge_crossings(items, self.incidents, self.sim, self.site)
+        return _recorded_items(self.recorded, after, until, surges_at(self.incidents, until), self.site)
+
+    def advance(self) -> datetime:
+        """Ingest every reading up to the session's now; returns that moment."""
+        with self._lock:
+            now = self.clock.now()
+            start = self.fed_until or now
+            if now > start:
+                start = max(start, now - MAX_CATCH_UP)
+                failed = failed_sensors(self.incidents, now, {z: [s.id for s in self.site.sensors_of_zone(z)]
+                                                              for z in self.site.zones})
+                items = [i for i in self._items(start, now) if i["sensor_id"] not in failed]
+                if items:
+                    self.ingest.ingest_items(items, CHANNEL)
+                self.fed_until = now
+            self.picture.refresh()
+            return now
+
+    def state(self) -> tuple[datetime | None, list[dict[str, Any]]]:
+        self.advance()
+        return self.picture.snapshot()
+
+    def info(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "site": self.site.id, "mode": self.mode, "created_by": self.created_by,
+            "now": self.clock.now().isoformat(),
+            "local_time": self.clock.now().astimezone(self.site.tz).strftime("%Y-%m-%d %H:%M"),
+            "speed": self.clock.speed, "paused": self.clock.paused,
+            "incidents": [i.to_dict() for i in self.incidents],
+            "observations": self.store.count_observations(self.site.id),
+        }
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def _surge_crossings(items: list[dict[str, Any]], incidents: list[Incident], sim: DaySimulator,
+                     site: Site) -> list[dict[str, Any]]:
+    """Line counters count crossings, not people present: a surge in their zone is a burst of
+    extra entries over its first SURGE_RAMP, and of extra exits over the SURGE_RAMP after it ends."""
+    for incident in incidents:
+        zone = incident.spec.zone
+        if incident.spec.kind != "surge" or zone is None:
+            continue
+        baseline_surges, sim.surges = sim.surges, {}
+        extra = (incident.spec.factor - 1.0) * sim.truth(zone, incident.start)
+        sim.surges = baseline_surges
+        bursts = [(incident.start, "in")] + ([(incident.end, "out")] if incident.end else [])
+        for item in items:
+            sensor = site.sensors[item["sensor_id"]]
+            if sensor.kind is not SensorKind.LINE_COUNTER or sensor.zone != zone:
+                continue
+            start = datetime.fromisoformat(item["interval_start"])
+            end = start + timedelta(seconds=item["interval_seconds"])
+            for at, way in bursts:
+                overlap = (min(end, at + SURGE_RAMP) - max(start, at)).total_seconds()
+                if overlap <= 0:
+                    continue
+                metric = way if sensor.direction == "in" else ("out" if way == "in" else "in")
+                share = overlap / SURGE_RAMP.total_seconds()
+                item["counts"][metric] = item["counts"].get(metric, 0.0) + round(extra * share)
+    return items
+
+
+def _recorded_items(frame: pd.DataFrame | None, after: datetime, until: datetime,
+                    surges: dict[str, float], site: Site) -> list[dict[str, Any]]:
+    """Recorded observations whose interval ended in (after, until], scaled by active surges."""
+    if frame is None or frame.empty:
+        return []
+    ends = frame["interval_start"] + pd.to_timedelta(frame["interval_seconds"], unit="s")
+    rows = frame[(ends > pd.Timestamp(after)) & (ends <= pd.Timestamp(until))]
+    items: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in rows.itertuples(index=False):
+        sensor = site.sensors.get(str(row.sensor_id))
+        if sensor is None:
+            continue
+        factor = surges.get(sensor.zone, 1.0)
+        key = (str(row.sensor_id), pd.Timestamp(row.interval_start).isoformat())
+        item = items.setdefault(key, {"sensor_id": str(row.sensor_id), "interval_start": key[1],
+                                      "interval_seconds": int(row.interval_seconds), "counts": {}})
+        item["counts"][str(row.metric)] = float(round(float(row.value) * factor))
+    return list(items.values())
+
+
+def create_session(site: Site, mode: Mode, start: datetime, speed: float, live_store: Store | None = None,
+                   created_by: str | None = None, paused: bool = False) -> TrainingSession:
+    """A sandbox of `site` from `start` (aware) at `speed`; `recorded` reads the live store once."""
+    if start.tzinfo is None:
+        raise TrainingError("start must carry a timezone")
+    clock = SimulatedClock(start, speed=speed)
+    if paused:
+        clock.pause()
+    store = open_store("duckdb::memory:")
+    bus, metrics = LocalBus(), Metrics()
+    session = TrainingSession(
+        id=uuid.uuid4().hex[:12], site=site, mode=mode, clock=clock, store=store,
+        ingest=IngestService(site, store, metrics, bus, clock),
+        picture=PictureService(site, store, clock, bus, metrics),
+        created_by=created_by,
+    )
+    reset = last_reset(start, site.defaults.line_counter_reset, site)
+    if mode == "scripted":
+        session.sim = DaySimulator(site)
+    else:
+        if live_store is None:
+            raise TrainingError("a recorded replay needs the live store to read from")
+        day_end = datetime.combine(start.astimezone(site.tz).date() + timedelta(days=1), time(0), tzinfo=site.tz)
+        session.recorded = live_store.observations_frame(site.id, reset - timedelta(hours=1), day_end)
+        if session.recorded.empty:
+            session.close()
+            raise TrainingError(f"no recorded observations for {site.id} on {start.astimezone(site.tz).date()}")
+    # This morning's readings from the counters' reset, so line-counter balances are right.
+    items = session._items(reset, start)
+    if items:
+        session.ingest.ingest_items(items, CHANNEL)
+    session.picture.rebuild_history(reset, floor_time(start, session.picture.history_step))
+    session.fed_until = start.astimezone(UTC)
+    session.picture.refresh()
+    return session
+
+
+def default_start(site: Site, day: date | None, at: time | None) -> datetime:
+    demo = site.config.demo or {}
+    the_day = day or date.fromisoformat(str(demo.get("date", date.today().isoformat())))
+    the_time = at or time.fromisoformat(str(demo.get("start", "09:00")))
+    return datetime.combine(the_day, the_time, tzinfo=site.tz)
