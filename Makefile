@@ -9,10 +9,11 @@ WEB_DIST := src/csm/web_dist/index.html
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml requirements.lock
+$(VENV)/.installed: pyproject.toml requirements.lock requirements-sim.lock
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q -r requirements.lock
+	$(VENV)/bin/pip install -q --no-deps -r requirements-sim.lock
 	$(VENV)/bin/pip install -q --no-deps -e .
 	touch $@
 
@@ -37,10 +38,8 @@ test: install web lint
 bench: install
 	$(PY) bench/run_all.py
 
-# The optional simulation extra without jupedsim's viewer dependencies (PySide6, vtk: ~1.2 GB).
+# The simulation extra (JuPedSim, PedPy) is part of `install`, from requirements-sim.lock.
 sim: install
-	$(VENV)/bin/pip install -q --no-deps "jupedsim>=1.4,<2"
-	$(VENV)/bin/pip install -q "pedpy>=1.5,<2" "deprecated>=1.2.18,<1.3"
 
 lock:
 	$(VENV)/bin/pip install -q uv

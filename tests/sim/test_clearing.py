@@ -1,4 +1,4 @@
-"""JuPedSim + PedPy on small cases (skipped without the `sim` extra: `make sim`)."""
+"""JuPedSim + PedPy on small cases (skipped without the `sim` extra, which `make install` installs)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,13 @@ from csm.runtime import Runtime
 from csm.sim.geometry import box_square, square_of
 from csm.sim.run import jupedsim_available
 from csm.site.loader import load_site
-from tests.conftest import AuthedClient
+from tests.conftest import REQUIRE_SERVICES, AuthedClient
 
 SITE_DIR = Path(__file__).resolve().parents[2] / "sites" / "scheveningen"
-needs_sim = pytest.mark.skipif(not jupedsim_available(), reason="install the sim extra (make sim)")
+
+if REQUIRE_SERVICES and not jupedsim_available():  # CI installs the extra: its absence is a failure
+    raise RuntimeError("JuPedSim is missing but CSM_REQUIRE_SERVICES=1: run `make install`")
+needs_sim = pytest.mark.skipif(not jupedsim_available(), reason="install the sim extra (make install)")
 
 
 def test_exits_of_the_square_face_its_neighbours() -> None:

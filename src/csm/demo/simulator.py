@@ -46,6 +46,15 @@ class ZonePeak:
     profile: str
 
 
+def day_factor(temperature_c: Any, weekend: Any) -> Any:
+    """Warm weekend days fill the coast (a 30 °C Saturday = 1); cool weekdays bring a fraction.
+    Takes a date or a weekend flag, numbers or arrays."""
+    if isinstance(weekend, date):
+        weekend = weekend.weekday() >= 5
+    warmth = np.clip((np.asarray(temperature_c, dtype=float) - 12.0) / 18.0, 0.15, 1.1)
+    return warmth * np.where(weekend, 1.0, 0.65)
+
+
 def daily_temperature(day: date, seed: int = 7) -> float:
     """A plausible summer temperature for a past day (for seeding history), deterministic."""
     rng = np.random.default_rng(seed * 100_003 + day.toordinal())
@@ -90,9 +99,7 @@ class DaySimulator:
         """The model itself, on numbers or on arrays alike."""
         peak = self.peaks[zone_id]
         shape = PROFILES[peak.profile](hour) / _PROFILE_MAX[peak.profile]
-        # Warm weekend days fill the coast (a 30 °C Saturday = 1); cool weekdays bring a fraction.
-        warmth = np.clip((temperature_c - 12.0) / 18.0, 0.15, 1.1)
-        day = warmth * np.where(weekend, 1.0, 0.65)
+        day = day_factor(temperature_c, weekend)
         a, b, c = self._phases[zone_id]
         noise = 1 + 0.05 * np.sin(minutes / 47 * 2 * math.pi + a) + 0.03 * np.sin(
             minutes / 13 * 2 * math.pi + b) + 0.02 * np.sin(minutes / 151 * 2 * math.pi + c)
