@@ -109,3 +109,32 @@ export function bounds(rings: number[][][]): [number, number, number, number] | 
   }
   return Number.isFinite(w) ? [w, s, e, n] : null;
 }
+
+/** A map bearing (degrees) that lays the site's long axis horizontally on screen: the principal
+ * axis of all vertices, in local metres. Long boulevards then fill the width of the view. */
+export function principalBearing(rings: number[][][]): number {
+  const points: Position[] = [];
+  for (const ring of rings) for (const [x, y] of ring) if (x !== undefined && y !== undefined) points.push([x, y]);
+  if (points.length < 2) return 0;
+  const lat0 = points.reduce((s, p) => s + p[1], 0) / points.length;
+  const kx = Math.cos((lat0 * Math.PI) / 180);
+  const xs = points.map((p) => p[0] * kx);
+  const ys = points.map((p) => p[1]);
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+  let sxx = 0;
+  let syy = 0;
+  let sxy = 0;
+  for (let i = 0; i < xs.length; i++) {
+    const dx = (xs[i] as number) - mx;
+    const dy = (ys[i] as number) - my;
+    sxx += dx * dx;
+    syy += dy * dy;
+    sxy += dx * dy;
+  }
+  const angle = (0.5 * Math.atan2(2 * sxy, sxx - syy) * 180) / Math.PI; // of the major axis, from east, counter-clockwise
+  let bearing = -angle;
+  if (bearing <= -90) bearing += 180;
+  if (bearing > 90) bearing -= 180;
+  return Math.round(bearing) || 0; // no -0
+}

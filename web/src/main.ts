@@ -33,6 +33,9 @@ let crowdMap: CrowdMap | null = null;
 let zoneHistory: { zone: string; answer: HistoryAnswer } | null = null;
 let playTimer: number | undefined;
 let historyLoadedAt = 0;
+/** How far the slider and the chart reach into the (48 h) forecast. */
+const FORECAST_HOURS = 12;
+const CHART_AHEAD_HOURS = 6;
 
 declare global {
   interface Window {
@@ -40,6 +43,7 @@ declare global {
     __csm?: {
       map: CrowdMap['map'];
       projectZone(zoneId: string): { x: number; y: number } | null;
+      anchor(zoneId: string): [number, number] | null;
       state(): DashboardState;
       idle: number;
     };
@@ -56,7 +60,7 @@ function nowMs(): number | null {
 function domain(state: DashboardState): TimeDomain | null {
   const now = nowMs();
   if (now === null) return null;
-  return timeDomain(now, state.historyHours, forecastEnds(state.forecast?.zones));
+  return timeDomain(now, state.historyHours, forecastEnds(state.forecast?.zones), FORECAST_HOURS);
 }
 
 function message(error: unknown): string {
@@ -80,7 +84,7 @@ function render(state: DashboardState): void {
   if (!site) return;
   const now = nowMs();
   const frames = framesAt(state, now);
-  crowdMap?.setZones(zonesForMap(state.zones, frames, state.selected).features);
+  if (crowdMap) crowdMap.setZones(zonesForMap(state.zones, frames, state.selected, crowdMap.heightScale).features);
   renderSlider({ domain: domain(state), cursor: state.cursor, playing: state.playing, timeZone: site.timezone,
     forecastIssuedAt: state.forecast?.issued_at ?? null });
   renderHeader(state, now);
@@ -124,7 +128,8 @@ function renderSelected(state: DashboardState, now: number | null, frame: typeof
   }
   const live = state.live[zone.id];
   const history = zoneHistory?.zone === zone.id ? zoneHistory.answer.zones[zone.id] : state.history[zone.id];
-  const points = now === null ? [] : mergeTimeline(zone.properties, now, history, live, state.forecast?.zones[zone.id]);
+  const all = now === null ? [] : mergeTimeline(zone.properties, now, history, live, state.forecast?.zones[zone.id]);
+  const points = now === null ? [] : all.filter((p) => p.t <= now + CHART_AHEAD_HOURS * 3_600_000);
   renderZonePanel(element, {
     zone, frame: state.cursor === null && live ? liveFrame(live) : frame, live, points, nowMs: now,
     cursor: state.cursor, timeZone: state.site.timezone, onClose: () => selectZone(null),
@@ -332,10 +337,12 @@ async function boot(): Promise<void> {
   const hooks = {
     map, idle: 0,
     projectZone: (id: string) => crowdMap?.projectZone(id) ?? null,
+    anchor: (id: string) => crowdMap?.anchors[id] ?? null,
     state: () => store.state,
   };
   window.__csm = hooks;
   map.on('idle', () => {
+    if (!crowdMap?.hasZones()) return;
     hooks.idle += 1;
     document.documentElement.dataset.mapIdle = String(hooks.idle);
   });

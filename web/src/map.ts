@@ -6,9 +6,9 @@ import * as maplibregl from 'maplibre-gl';
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import 'maplibre-gl/dist/maplibre-gl.css';
 
-import { bounds, interiorPoint, outerRing, type Position } from './geometry';
+import { bounds, interiorPoint, outerRing, principalBearing, type Position } from './geometry';
 import { LEVEL_COLOURS, LEVELS } from './levels';
-import type { ZoneRenderFeature } from './mapdata';
+import { heightScaleFor, type ZoneRenderFeature } from './mapdata';
 import type { SiteSummary, ZoneFeature } from './types';
 
 maplibregl.setWorkerUrl(workerUrl);
@@ -58,23 +58,31 @@ export class CrowdMap {
   private labels = new Map<string, maplibregl.Marker>();
   private hover: maplibregl.Popup;
   private pitched = true;
+  private drawn: string | null = null;
+  private bearing: number;
+  readonly heightScale: number;
 
   constructor(private options: CrowdMapOptions) {
     const { site, zones } = options;
     for (const zone of zones) this.anchors[zone.id] = interiorPoint(outerRing(zone.geometry));
     const box = bounds(zones.map((z) => outerRing(z.geometry)));
+    this.heightScale = heightScaleFor(box);
+    this.bearing = principalBearing(zones.map((z) => outerRing(z.geometry)));
     this.map = new maplibregl.Map({
       container: options.container,
       style: site.basemap_style_url ?? offlineStyle(),
       center: site.center ?? (box ? [(box[0] + box[2]) / 2, (box[1] + box[3]) / 2] : [0, 0]),
       zoom: site.zoom,
       pitch: PITCHED,
-      bearing: -20,
+      bearing: this.bearing,
       maxPitch: 75,
       attributionControl: false,
       canvasContextAttributes: { antialias: true },
     });
-    if (box) this.map.fitBounds(box, { padding: 40, pitch: PITCHED, bearing: -20, duration: 0 });
+    if (box) {
+      const padding = { top: 60, bottom: 60, left: 60, right: Math.min(320, options.container.clientWidth / 4) };
+      this.map.fitBounds(box, { padding, pitch: PITCHED, bearing: this.bearing, duration: 0 });
+    }
     this.map.addControl(new maplibregl.NavigationControl({ visualizePitch: true }), 'top-left');
     this.map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
     this.hover = new maplibregl.Popup({ closeButton: false, closeOnClick: false, className: 'zone-hover', offset: 12 });
@@ -176,6 +184,10 @@ export class CrowdMap {
       return;
     }
     this.pending = null;
+    // Re-parsing in the worker costs time (and queries see no features meanwhile): only on change.
+    const signature = JSON.stringify(features.map((f) => f.properties));
+    if (signature === this.drawn) return;
+    this.drawn = signature;
     source.setData({ type: 'FeatureCollection', features } as GeoJSON.FeatureCollection);
     const stale = new Set(features.filter((f) => f.properties.stale).map((f) => f.id));
     for (const [id, marker] of this.labels) {
@@ -188,16 +200,22 @@ export class CrowdMap {
       if (!f.properties.stale || this.labels.has(f.id)) continue;
       const element = document.createElement('div');
       element.className = 'stale-label';
-      element.textContent = `⚠ ${f.properties.name}: no recent data`;
+      element.textContent = '⚠ stale';
+      element.title = `${f.properties.name}: no recent data`;
       const anchor = this.anchors[f.id];
       if (anchor) this.labels.set(f.id, new maplibregl.Marker({ element, anchor: 'bottom' }).setLngLat(anchor).addTo(this.map));
     }
   }
 
+  /** Whether the zones have been handed to the map (an `idle` after this means they are drawn). */
+  hasZones(): boolean {
+    return this.drawn !== null;
+  }
+
   /** Switch between the pitched 3D view and a top-down view. */
   togglePitch(): boolean {
     this.pitched = !this.pitched;
-    this.map.easeTo({ pitch: this.pitched ? PITCHED : 0, bearing: this.pitched ? -20 : 0, duration: 600 });
+    this.map.easeTo({ pitch: this.pitched ? PITCHED : 0, bearing: this.bearing, duration: 600 });
     return this.pitched;
   }
 

@@ -44,7 +44,9 @@ export function framesAt(state: DashboardState, nowMs: number | null): Record<st
   return frames;
 }
 
-export function zoneRenderFeature(zone: ZoneFeature, frame: ZoneFrame, selected: boolean): ZoneRenderFeature {
+export function zoneRenderFeature(
+  zone: ZoneFeature, frame: ZoneFrame, selected: boolean, heightScale = 1,
+): ZoneRenderFeature {
   const { thresholds, walkable_area_m2: area } = zone.properties;
   const forecast = frame.kind === 'forecast';
   const p90Density = forecast && frame.p90 !== null ? frame.p90 / area : null;
@@ -57,21 +59,33 @@ export function zoneRenderFeature(zone: ZoneFeature, frame: ZoneFrame, selected:
       name: zone.properties.name,
       level: frame.level,
       colour: LEVEL_COLOURS[frame.level],
-      height: extrusionHeight(frame.density, thresholds),
+      height: extrusionHeight(frame.density, thresholds, heightScale),
       stale: frame.stale,
       forecast,
       selected,
-      p90Height: p90Density === null ? 0 : extrusionHeight(p90Density, thresholds),
+      p90Height: p90Density === null ? 0 : extrusionHeight(p90Density, thresholds, heightScale),
       p90Colour: LEVEL_COLOURS[frame.levelP90 ?? frame.level],
     },
   };
 }
 
 export function zonesForMap(
-  zones: readonly ZoneFeature[], frames: Record<string, ZoneFrame>, selected: string | null,
+  zones: readonly ZoneFeature[], frames: Record<string, ZoneFrame>, selected: string | null, heightScale = 1,
 ): { type: 'FeatureCollection'; features: ZoneRenderFeature[] } {
   return {
     type: 'FeatureCollection',
-    features: zones.map((z) => zoneRenderFeature(z, frames[z.id] ?? NO_DATA, z.id === selected)),
+    features: zones.map((z) => zoneRenderFeature(z, frames[z.id] ?? NO_DATA, z.id === selected, heightScale)),
   };
+}
+
+/** Extrusions scale with the site: a red zone stands about a tenth of the site's extent tall, so
+ * heights read the same on a square of 300 m and a boulevard of 3 km. */
+export function heightScaleFor(box: [number, number, number, number] | null): number {
+  if (!box) return 1;
+  const [w, s, e, n] = box;
+  const metresPerDegree = 111_320;
+  const dx = (e - w) * metresPerDegree * Math.cos((((s + n) / 2) * Math.PI) / 180);
+  const dy = (n - s) * metresPerDegree;
+  const extent = Math.hypot(dx, dy);
+  return Math.min(Math.max(extent / 1200, 0.3), 8);
 }

@@ -138,10 +138,14 @@ export interface TimeDomain {
   end: number;
 }
 
-/** The slider's range: `pastHours` back from now to the last forecast step (or now). */
-export function timeDomain(nowMs: number, pastHours: number, forecastEnds: readonly number[]): TimeDomain {
+/** The slider's range: `pastHours` back from now to the last forecast step (or now), at most
+ * `aheadHours` ahead. */
+export function timeDomain(
+  nowMs: number, pastHours: number, forecastEnds: readonly number[], aheadHours = Infinity,
+): TimeDomain {
   const future = forecastEnds.filter((t) => t > nowMs);
-  return { start: nowMs - pastHours * 3_600_000, now: nowMs, end: future.length ? Math.max(...future) : nowMs };
+  const end = future.length ? Math.min(Math.max(...future), nowMs + aheadHours * 3_600_000) : nowMs;
+  return { start: nowMs - pastHours * 3_600_000, now: nowMs, end };
 }
 
 /** The last forecast moment of every zone (for the slider's end). */

@@ -57,3 +57,17 @@ describe('chartModel', () => {
     expect(model.cursorX).not.toBeNull();
   });
 });
+
+describe('principalBearing', () => {
+  it('turns the long axis of a site horizontal', async () => {
+    const { principalBearing } = await import('../src/geometry');
+    const eastWest = [[[0, 0], [0.01, 0], [0.01, 0.001], [0, 0.001]]];
+    const northSouth = [[[0, 0], [0.001, 0], [0.001, 0.01], [0, 0.01]]];
+    // A strip running north-east at 45° (in metres, near the equator).
+    const diagonal = [[[0, 0], [0.01, 0.01], [0.0101, 0.0099], [0.0001, -0.0001]]];
+    expect(principalBearing(eastWest)).toBe(0);
+    expect(Math.abs(principalBearing(northSouth))).toBe(90);
+    expect(principalBearing(diagonal)).toBe(-45);
+    expect(principalBearing([])).toBe(0);
+  });
+});

@@ -134,3 +134,14 @@ describe('Store and ServerClock', () => {
     expect(clock.rate()).toBe(1);
   });
 });
+
+describe('height scale', () => {
+  it('grows with the extent of the site and stays within bounds', async () => {
+    const { heightScaleFor } = await import('../src/mapdata');
+    const small = heightScaleFor([4.27, 52.11, 4.273, 52.112]);
+    const large = heightScaleFor([4.25, 52.09, 4.30, 52.13]);
+    expect(large).toBeGreaterThan(small);
+    expect(heightScaleFor([0, 0, 90, 60])).toBe(8);
+    expect(heightScaleFor(null)).toBe(1);
+  });
+});

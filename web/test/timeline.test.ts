@@ -107,3 +107,11 @@ describe('slider', () => {
     expect(advance(NOW + 110 * MIN, domain, 15 * MIN)).toEqual({ t: domain.end, done: true });
   });
 });
+
+describe('slider reach', () => {
+  it('stops at the given hours ahead even when the forecast reaches further', () => {
+    const ends = [NOW + 48 * 60 * MIN];
+    expect(timeDomain(NOW, 6, ends, 12).end).toBe(NOW + 12 * 60 * MIN);
+    expect(timeDomain(NOW, 6, [NOW + 30 * MIN], 12).end).toBe(NOW + 30 * MIN);
+  });
+});

@@ -12,9 +12,11 @@ function range(row: LegendRow): string {
 }
 
 export function renderLegend(element: HTMLElement, rows: LegendRow[]): void {
+  const open = element.querySelector('details')?.open ?? true;
   fill(
     element,
-    h('h2', {}, 'Levels'),
+    h('details', { open },
+    h('summary', {}, h('h2', {}, 'Levels')),
     h('ul', {},
       ...rows.map((row) => h('li', { 'data-level': row.level },
         h('span', { class: 'swatch', style: `background:${LEVEL_COLOURS[row.level]}` }),
@@ -26,5 +28,6 @@ export function renderLegend(element: HTMLElement, rows: LegendRow[]): void {
         h('span', { class: 'range' }, 'solid = p50, glass hull = p90')),
     ),
     h('p', { class: 'note' }, 'Height: density relative to the zone\'s red threshold. Zones may use their own thresholds (see the zone panel).'),
+    ),
   );
 }
