@@ -148,3 +148,15 @@ def test_observations_turn_the_zone_red_on_screen(logged_in: LiveDashboard) -> N
     assert rendered_level(page, SQUARE) == "red"
     assert page.locator(".count-chip[data-level=red] b").inner_text() == "1"
     page.screenshot(path=str(ARTIFACTS / "dashboard-red-zone.png"))
+
+
+def test_an_alert_is_acknowledged_from_the_alerts_panel(logged_in: LiveDashboard) -> None:
+    """The one change the page makes: a POST with the session cookie and its CSRF token."""
+    page = logged_in.page
+    button = page.locator("#alerts-panel li[data-status=raised] button.ack").first
+    button.wait_for(timeout=20_000)  # the advice engine raises alerts for the zones above green
+    alert_id = button.locator("xpath=..").get_attribute("data-alert")
+    button.click()
+    page.wait_for_selector(f"#alerts-panel li[data-alert='{alert_id}'][data-status=acknowledged]", timeout=10_000)
+    assert OPERATOR[0] in page.locator(f"#alerts-panel li[data-alert='{alert_id}']").inner_text()
+    assert page.locator("#alerts-panel .error").count() == 0
