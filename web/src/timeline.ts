@@ -12,8 +12,8 @@ export interface ZoneMeta {
   thresholds: Thresholds;
 }
 
-export interface ZonePoint {
-  t: number;
+/** What a zone looks like at one moment of the slider. */
+export interface ZoneFrame {
   kind: PointKind;
   occupancy: number | null;
   density: number | null;
@@ -23,19 +23,12 @@ export interface ZonePoint {
   p10: number | null;
   p90: number | null;
   levelP90: Level | null;
+  suppressed: boolean;
 }
 
-/** What a zone looks like at one moment of the slider. */
-export interface ZoneFrame {
-  kind: PointKind;
-  occupancy: number | null;
-  density: number | null;
-  level: Level;
-  stale: boolean;
-  p10: number | null;
-  p90: number | null;
-  levelP90: Level | null;
-  suppressed: boolean;
+/** One moment of a zone's merged series. */
+export interface ZonePoint extends ZoneFrame {
+  t: number;
 }
 
 /** Past snapshots are written every 5 minutes: beyond this gap a moment has no recorded picture. */
@@ -68,22 +61,17 @@ export function mergeTimeline(
     if (Number.isNaN(t) || t >= nowMs) continue;
     points.push({
       t, kind: 'past', occupancy: h.occupancy, density: h.density, level: h.level, stale: h.stale,
-      p10: null, p90: null, levelP90: null,
+      p10: null, p90: null, levelP90: null, suppressed: false,
     });
   }
-  if (live) {
-    points.push({
-      t: nowMs, kind: 'now', occupancy: live.occupancy, density: live.density_per_m2, level: live.level,
-      stale: live.stale, p10: null, p90: null, levelP90: null,
-    });
-  }
+  if (live) points.push({ t: nowMs, ...liveFrame(live) });
   for (const f of forecast ?? []) {
     const t = Date.parse(f.ts);
     if (Number.isNaN(t) || t <= nowMs) continue;
     const density = f.density_p50 ?? (f.p50 === null ? null : f.p50 / meta.walkable_area_m2);
     points.push({
       t, kind: 'forecast', occupancy: f.p50, density, level: f.level, stale: false,
-      p10: f.p10, p90: f.p90, levelP90: f.level_p90,
+      p10: f.p10, p90: f.p90, levelP90: f.level_p90, suppressed: false,
     });
   }
   points.sort((a, b) => a.t - b.t);
@@ -125,11 +113,8 @@ export function frameAt(points: readonly ZonePoint[], t: number, meta: ZoneMeta)
   return NO_DATA;
 }
 
-function pointFrame(p: ZonePoint): ZoneFrame {
-  return {
-    kind: p.kind, occupancy: p.occupancy, density: p.density, level: p.level, stale: p.stale,
-    p10: p.p10, p90: p.p90, levelP90: p.levelP90, suppressed: false,
-  };
+function pointFrame({ t: _t, ...frame }: ZonePoint): ZoneFrame {
+  return frame;
 }
 
 export interface TimeDomain {

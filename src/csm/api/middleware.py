@@ -25,7 +25,6 @@ def content_security_policy(map_origins: Sequence[str] = ()) -> str:
     )
 
 
-
 def origin_of(url: str) -> str | None:
     """scheme://host[:port] of an absolute http(s) URL; None for relative or other URLs."""
     parts = urlsplit(url)
