@@ -160,3 +160,25 @@ def test_an_alert_is_acknowledged_from_the_alerts_panel(logged_in: LiveDashboard
     page.wait_for_selector(f"#alerts-panel li[data-alert='{alert_id}'][data-status=acknowledged]", timeout=10_000)
     assert OPERATOR[0] in page.locator(f"#alerts-panel li[data-alert='{alert_id}']").inner_text()
     assert page.locator("#alerts-panel .error").count() == 0
+
+
+def test_time_slider_goes_back_and_returns_to_live(logged_in: LiveDashboard) -> None:
+    page = logged_in.page
+    page.evaluate(
+        "() => { const s = document.getElementById('time-slider'); s.value = String(Number(s.min) + 60000);"
+        " s.dispatchEvent(new Event('input')); }"
+    )
+    page.wait_for_selector("#timebar[data-mode=past]", timeout=5_000)
+    assert page.locator("#banner").is_visible() and "Press Live" in page.inner_text("#banner")
+    assert page.inner_text("#time-label").startswith("Past")
+    page.click("#live")
+    page.wait_for_selector("#timebar[data-mode=live]", timeout=5_000)
+    page.locator("#banner").wait_for(state="hidden", timeout=5_000)
+
+
+def test_sources_panel_shows_sensors_and_configured_sources(logged_in: LiveDashboard) -> None:
+    page = logged_in.page
+    sensors = page.locator("#sources-panel li[data-source=counting-sensors]")
+    assert "reporting" in sensors.inner_text() or "stale" in sensors.inner_text()
+    page.wait_for_selector("#sources-panel li[data-source=weather]", timeout=35_000)  # polled every 30 s
+    assert "weather buienradar" in page.inner_text("#sources-panel li[data-source=weather]")
