@@ -26,13 +26,14 @@ export interface DashboardState {
   sources: SourceStatus[] | null;
   alerts: AlertsAnswer | null;
   advice: AdviceAnswer | null;
-  error: string | null;
+  /** The last failed read of each panel, shown in the panel until a read succeeds. */
+  errors: { sources: string | null; alerts: string | null };
 }
 
 export const initialState: DashboardState = {
   site: null, me: null, zones: [], live: {}, asOf: null, connection: 'connecting', history: {}, historyHours: 6,
   forecast: null, cursor: null, playing: false, selected: null, sources: null, alerts: null, advice: null,
-  error: null,
+  errors: { sources: null, alerts: null },
 };
 
 /** A snapshot replaces the live picture (after a reconnect zones may have gone). */
@@ -119,4 +120,9 @@ export class Store {
       this.listeners = this.listeners.filter((l) => l !== listener);
     };
   }
+}
+
+export function setError(state: DashboardState, panel: 'sources' | 'alerts', error: string | null): DashboardState {
+  if (state.errors[panel] === error) return state;
+  return { ...state, errors: { ...state.errors, [panel]: error } };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { framesAt, zonesForMap } from '../src/mapdata';
 import {
-  applyStream, can, initialState, levelCounts, mergeHistory, select, setCursor, Store, type DashboardState,
+  applyStream, can, initialState, levelCounts, mergeHistory, select, setCursor, setError, Store, type DashboardState,
 } from '../src/store';
 import { ServerClock } from '../src/clock';
 import { LEVEL_COLOURS } from '../src/levels';
@@ -75,6 +75,13 @@ describe('selection, cursor, history', () => {
     );
     expect(merged.plein?.map((x) => x.occupancy)).toEqual([0, 1, 3]);
     expect(merged.pier).toHaveLength(1);
+  });
+
+  it('keeps the last failed read per panel until one succeeds', () => {
+    const failed = setError(base, 'alerts', 'Alerts unavailable: 503');
+    expect(failed.errors).toEqual({ sources: null, alerts: 'Alerts unavailable: 503' });
+    expect(setError(failed, 'alerts', 'Alerts unavailable: 503')).toBe(failed);
+    expect(setError(failed, 'alerts', null).errors.alerts).toBeNull();
   });
 
   it('counts levels and stale zones, and reads permissions', () => {
