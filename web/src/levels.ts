@@ -25,10 +25,6 @@ export function levelRank(level: Level): number {
   return level === 'unknown' ? -1 : LEVELS.indexOf(level);
 }
 
-export function isLevel(value: unknown): value is Level {
-  return value === 'unknown' || (typeof value === 'string' && (LEVELS as readonly string[]).includes(value));
-}
-
 /** Density → level; a zone at or above its capacity is red whatever its density. */
 export function levelForDensity(
   density: number | null | undefined,

@@ -75,11 +75,6 @@ export function setCursor(state: DashboardState, cursor: number | null, nowMs: n
   return { ...state, cursor: live ? null : cursor, playing: live ? false : state.playing };
 }
 
-/** Zones by id, for panels. */
-export function zoneById(state: DashboardState, zoneId: string): ZoneFeature | undefined {
-  return state.zones.find((z) => z.id === zoneId);
-}
-
 export function can(state: DashboardState, permission: string): boolean {
   return state.me?.permissions.includes(permission) ?? false;
 }

@@ -44,3 +44,18 @@ describe('extrusionHeight', () => {
     expect(extrusionHeight(null, FRUIN)).toBeLessThan(low);
   });
 });
+
+describe('alerts panel order', () => {
+  it('puts the most severe open alerts first and keeps the newest first within a level', async () => {
+    const { openBySeverity } = await import('../src/panels/alerts');
+    const alert = (id: string, level: 'yellow' | 'orange' | 'red', status = 'raised') => ({
+      id, zone_id: 'z', level, kind: 'level_change', status, raised_at: '', message: '', expected_at: null,
+      probability: null, acknowledged_by: null, acknowledged_at: null,
+    }) as import('../src/types').Alert;
+    const ordered = openBySeverity([
+      alert('y-new', 'yellow'), alert('r-old-resolved', 'red', 'resolved'), alert('o', 'orange'),
+      alert('y-old', 'yellow'), alert('r', 'red', 'acknowledged'),
+    ]);
+    expect(ordered.map((a) => a.id)).toEqual(['r', 'o', 'y-new', 'y-old']);
+  });
+});

@@ -3,8 +3,8 @@
 
 import { h, fill } from '../dom';
 import { formatClock, formatLeadTime, formatProbability } from '../format';
-import { LEVEL_COLOURS, LEVEL_LABELS } from '../levels';
-import type { AdviceAnswer, AlertsAnswer } from '../types';
+import { LEVEL_COLOURS, LEVEL_LABELS, levelRank } from '../levels';
+import type { AdviceAnswer, Alert, AlertsAnswer } from '../types';
 
 export interface AlertsContext {
   alerts: AlertsAnswer | null;
@@ -18,12 +18,20 @@ export interface AlertsContext {
   error: string | null;
 }
 
+/** Unresolved alerts, the most severe first; within a level the newest first (the API's order). */
+export function openBySeverity(alerts: readonly Alert[]): Alert[] {
+  return alerts.filter((a) => a.status !== 'resolved')
+    .map((a, i) => ({ a, i }))
+    .sort((x, y) => levelRank(y.a.level) - levelRank(x.a.level) || x.i - y.i)
+    .map(({ a }) => a);
+}
+
 export function renderAlertsPanel(element: HTMLElement, ctx: AlertsContext): void {
   if (!ctx.allowed) {
     fill(element, h('h2', {}, 'Alerts'), h('p', { class: 'note' }, 'Your role does not see alerts and advice.'));
     return;
   }
-  const open = (ctx.alerts?.alerts ?? []).filter((a) => a.status !== 'resolved');
+  const open = openBySeverity(ctx.alerts?.alerts ?? []);
   const advice = ctx.advice?.advice ?? [];
   fill(
     element,
