@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,8 +23,11 @@ log = logging.getLogger(__name__)
 
 STEP = "15min"
 HORIZON = timedelta(hours=48)
-HISTORY = timedelta(days=28)
+HISTORY = timedelta(days=56)
 REFRESH = timedelta(minutes=30)
+# However fast the demo clock runs, leave this much wall time between runs of one site, so an
+# accelerated day does not spend every core on refitting.
+MIN_WALL_SECONDS_BETWEEN_RUNS = 120.0
 MIN_HISTORY_POINTS = 8
 
 
@@ -45,6 +49,36 @@ def history_frame(site_runtime: SiteRuntime, until: datetime, history: timedelta
     return frame[frame["timestamp"] <= last_complete]
 
 
+# Weather covariates the model sees: observed for the past (what the crowd reacted to), the
+# hourly forecast for the future (what is known at the origin). Metric names as the sources
+# store them (docs/sources.md); the station's rain rate in mm/h is the hour's amount in mm.
+WEATHER_METRICS = {"temperature_c": "temperature_c", "wind_ms": "wind_ms",
+                   "precipitation_mm": "precipitation_mm", "precipitation_mm_h": "precipitation_mm"}
+
+
+def weather_frame(site_runtime: SiteRuntime, start: datetime, end: datetime) -> pd.DataFrame | None:
+    """Hourly site weather from the weather sources: observed where known, else forecast."""
+    from csm.sources.weather_buienradar import forecast_sensor, weather_sensor
+
+    site = site_runtime.site
+    observed_id, forecast_id = weather_sensor(site), forecast_sensor(site)
+    raw = site_runtime.picture.store.observations_frame(site.id, start, end, [observed_id, forecast_id])
+    raw = raw[raw["metric"].isin(list(WEATHER_METRICS)) & (raw["interval_seconds"] <= 3600)]
+    if raw.empty:
+        return None
+    raw = raw.assign(
+        timestamp=pd.to_datetime(raw["interval_start"], utc=True).dt.floor("1h"),
+        metric=raw["metric"].map(WEATHER_METRICS),
+    )
+
+    def hourly(sensor_id: str) -> pd.DataFrame:
+        rows = raw[raw["sensor_id"] == sensor_id]
+        return rows.pivot_table(index="timestamp", columns="metric", values="value", aggfunc="mean")
+
+    combined = hourly(observed_id).combine_first(hourly(forecast_id))
+    return combined.reset_index() if len(combined) else None
+
+
 def run_forecast(site_runtime: SiteRuntime, now: datetime) -> tuple[datetime, pd.DataFrame] | None:
     """Forecast every zone from its history; returns (issued_at, rows) or None without history."""
     from csm.forecast.api import forecast_zones
@@ -54,8 +88,9 @@ def run_forecast(site_runtime: SiteRuntime, now: datetime) -> tuple[datetime, pd
         return None
     steps = int(HORIZON / pd.Timedelta(STEP))
     site = site_runtime.site
+    weather = weather_frame(site_runtime, now - HISTORY, now + HORIZON)
     result = forecast_zones(
-        history, horizon=steps, freq=STEP, country=site.config.country, tz=site.config.timezone
+        history, horizon=steps, freq=STEP, country=site.config.country, weather=weather, tz=site.config.timezone
     )
     rows = pd.DataFrame(
         {
@@ -111,19 +146,20 @@ def forecast_jobs(runtime: Runtime) -> list[BackgroundJob]:
     """One scheduler for all sites: refresh each site's forecast every REFRESH of site time."""
 
     async def run(rt: Runtime, stop: asyncio.Event) -> None:
-        last: dict[str, datetime] = {}
+        last: dict[str, tuple[datetime, float]] = {}
         while not stop.is_set():
             now = rt.clock.now()
             for site_id, site_runtime in rt.sites.items():
-                previous = last.get(site_id)
-                if previous is not None and now - previous < REFRESH and now >= previous:
-                    continue
+                if site_id in last:
+                    previous, wall = last[site_id]
+                    if (now - previous < REFRESH and now >= previous) or \
+                            time.monotonic() - wall < MIN_WALL_SECONDS_BETWEEN_RUNS:
+                        continue
                 try:
                     await asyncio.to_thread(run_forecast, site_runtime, now)
-                    last[site_id] = now
-                except Exception:  # a failed run keeps the previous forecast; retried next tick
+                except Exception:  # a failed run keeps the previous forecast; retried next time
                     log.exception("forecast for site %s failed", site_id)
-                    last[site_id] = now
+                last[site_id] = (now, time.monotonic())
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=1.0)
 

@@ -98,3 +98,29 @@ def test_weather_covariates_are_accepted(naive_csv: Path, tmp_path: Path) -> Non
     code, output = run(["--counts", str(naive_csv), "--horizon", "4", "--out", str(tmp_path / "o.csv"),
                         "--weather", str(weather)])
     assert code == 0, output
+
+
+@pytest.mark.parametrize("style", ["naive", "offset", "zulu"])
+def test_fast_and_row_wise_readers_agree_across_dst(tmp_path: Path, style: str) -> None:
+    """The column-wise reader must read a clean file exactly as the row-checking reader does,
+    including both DST changes (the doubled autumn hour, the skipped spring hour)."""
+    from zoneinfo import ZoneInfo
+
+    from csm.forecast.io import _read_checking_each_row, _read_clean
+
+    tz = ZoneInfo("Europe/Amsterdam")
+    frame = pd.concat([synthetic_counts(days=3, zones=2, start="2025-03-29"),
+                       synthetic_counts(days=3, zones=2, start="2025-10-25")], ignore_index=True)
+    path = tmp_path / f"{style}.csv"
+    if style == "naive":
+        write_naive_csv(frame, path)
+    else:
+        stamps = frame["timestamp"].dt.tz_convert("UTC") if style == "zulu" else frame["timestamp"]
+        text = stamps.map(lambda t: t.isoformat().replace("+00:00", "Z"))
+        frame.assign(timestamp=text).to_csv(path, index=False)
+    clean = _read_clean(path, tz)
+    assert clean is not None
+    fast, fast_style = clean
+    slow, slow_style = _read_checking_each_row(path, tz)
+    assert fast_style == slow_style
+    pd.testing.assert_frame_equal(fast.reset_index(drop=True), slow.reset_index(drop=True), check_dtype=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from csm.domain.model import Observation
 from csm.site.loader import load_site
 from csm.site.model import Site
+from csm.sources.events import EventsSettings, EventsSource
 from csm.sources.gtfs import GtfsSettings, GtfsStaticSource, _zip_folder
 from csm.sources.gtfs_realtime import GtfsRealtimeSettings, GtfsRealtimeSource
 from csm.sources.holidays_nl import HolidaysSettings, HolidaysSource
@@ -126,6 +128,13 @@ def test_ndw_datex2_flow_and_speed(site: Site) -> None:
     assert {k[0] for k in got} == {"traffic:GDH01_SCHEVENINGSEWEG_IN", "traffic:GDH01_DUINSTRAAT_IN"}
 
 
+def test_ndw_gzipped_file_as_ndw_serves_it(site: Site) -> None:
+    settings = NdwSettings(sites={"GDH01_SCHEVENINGSEWEG_IN": "Scheveningseweg"})
+    packed = gzip.compress(fixture("ndw_measurements.xml"))
+    assert NdwTrafficSource().parse(packed, settings, site, NOON) == NdwTrafficSource().parse(
+        fixture("ndw_measurements.xml"), settings, site, NOON)
+
+
 @pytest.mark.parametrize("name,fmt", [("visitors.json", "json"), ("visitors.csv", "csv")])
 def test_visitor_estimates_json_and_csv(site: Site, name: str, fmt: str) -> None:
     settings = VisitorSettings(areas=AREAS, format=fmt)
@@ -142,7 +151,50 @@ def test_holidays_school_region_midden(site: Site) -> None:
     assert got[("calendar:*", "public_holiday", july_18_local)] == 0
 
 
+def test_events_calendar_yaml_gives_expected_visitors_per_zone_per_hour(site: Site) -> None:
+    got = values(EventsSource().parse(fixture("events.yaml"), EventsSettings(), site, NOON))
+    concert = {k: v for k, v in got.items() if k[0] == "event:strand-kurhaus" and k[2].date() == at(0).date()}
+    assert concert == {("event:strand-kurhaus", "expected_visitors", at(h)): 8000 for h in range(17, 21)}  # 19-23 local
+    fireworks = datetime(2026, 8, 21, 19, tzinfo=UTC)  # 21:30 local, in the hour from 19:00 UTC
+    assert got[("event:strand-noord", "expected_visitors", fireworks)] == 50000
+    assert not any(k[0] == "event:haven" for k in got)  # Vlaggetjesdag (June) is behind days_back
+
+
+def test_events_calendar_ics_with_tzid_utc_and_zone_by_name(site: Site) -> None:
+    got = values(EventsSource().parse(fixture("events.ics"), EventsSettings(), site, NOON))
+    assert got[("event:gevers-deynootplein", "expected_visitors", at(17))] == 8000  # TZID Europe/Amsterdam 19:00
+    # LOCATION "Strand Noord" (a zone name), DTSTART in UTC
+    assert [k[2] for k in got if k[0] == "event:strand-noord"] == [at(h) for h in range(12, 16)]
+
+
+def _lines(raw: bytes, old: bytes, new: bytes) -> bytes:
+    assert old in raw
+    return raw.replace(old, new)
+
+
 # -- malformed input ----------------------------------------------------------------------------
+DATEX2_V2 = b"""<?xml version="1.0" encoding="UTF-8"?>
+<d2LogicalModel xmlns="http://datex2.eu/schema/2/2_0" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+ modelBaseVersion="2"><payloadPublication xsi:type="MeasuredDataPublication" lang="nl">
+ <siteMeasurements><measurementSiteReference targetClass="MeasurementSiteRecord" id="GDH01_DUINSTRAAT_IN"
+ version="1"/><measurementTimeDefault>2026-07-18T09:59:00Z</measurementTimeDefault></siteMeasurements>
+</payloadPublication></d2LogicalModel>"""
+
+
+def _zip_replace(name: str, old: bytes, new: bytes) -> bytes:
+    """The GTFS fixture as a zip with one line of one table changed."""
+    import io
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(_zip_folder(FIXTURES / "gtfs")))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for member in source.namelist():
+            data = source.read(member)
+            archive.writestr(member, _lines(data, old, new) if member == name else data)
+    return buffer.getvalue()
+
+
 def _buienradar(mutate: Any) -> bytes:
     document = json.loads(fixture("buienradar.json"))
     mutate(document)
@@ -168,6 +220,33 @@ MALFORMED: list[tuple[str, Any, Any, bytes, str, str | None]] = [
      fixture("buienradar.json"), "missing_field", "actual.stationmeasurements"),
     ("forecast without days", BuienradarHourlyForecastSource(), HourlyForecastSettings(), b'{"location": {}}',
      "missing_field", "days"),
+    ("forecast in Kelvin", BuienradarHourlyForecastSource(), HourlyForecastSettings(),
+     _lines(fixture("buienradar_forecast.json"), b'"temperature": 18.0', b'"temperature": 291.15'),
+     "implausible_value", "days[0].hours[0].temperature"),
+    ("forecast wind in km/h", BuienradarHourlyForecastSource(), HourlyForecastSettings(),
+     _lines(fixture("buienradar_forecast.json"), b'"windspeedms": 3.6', b'"windspeedms": 93.6'),
+     "implausible_value", "days[0].hours[0].windspeedms"),
+    ("GTFS stops in RD metres", GtfsStaticSource(), GtfsSettings(url="file:x"), _zip_replace(
+        "stops.txt", b"2232101,Kurhaus,52.11199,4.27972", b"2232101,Kurhaus,457321,79321"),
+     "implausible_value", "stops.txt:stop_lat"),
+    ("GTFS arrival_time not HH:MM:SS", GtfsStaticSource(), GtfsSettings(url="file:x"), _zip_replace(
+        "stop_times.txt", b"HTM:1:ZA:0,06:18:00", b"HTM:1:ZA:0,6.18"),
+     "bad_value", "stop_times.txt:arrival_time"),
+    ("ICS truncated", EventsSource(), EventsSettings(), fixture("events.ics")[:400], "bad_format", None),
+    ("ICS event without DTSTART", EventsSource(), EventsSettings(),
+     _lines(fixture("events.ics"), b"DTSTART:20260718T120000Z\r\n", b""),
+     "missing_field", "beachvolleybal@scheveningen.example.DTSTART"),
+    ("ICS visitors not a number", EventsSource(), EventsSettings(),
+     _lines(fixture("events.ics"), b"X-CSM-EXPECTED-VISITORS:1500", b"X-CSM-EXPECTED-VISITORS:veel"),
+     "bad_value", "events[1].expected_visitors"),
+    ("ICS ends before it starts", EventsSource(), EventsSettings(),
+     _lines(fixture("events.ics"), b"DTEND:20260718T160000Z", b"DTEND:20260718T100000Z"), "bad_value", "events[1]"),
+    ("YAML event without visitors", EventsSource(), EventsSettings(),
+     _lines(fixture("events.yaml"), b"    expected_visitors: 8000\n", b""), "missing_field",
+     "events[0].expected_visitors"),
+    ("YAML event in an unknown zone", EventsSource(), EventsSettings(),
+     _lines(fixture("events.yaml"), b"zones: [haven,", b"zones: [nergens,"), "unknown_reference", "events[2].zones"),
+    ("YAML truncated", EventsSource(), EventsSettings(), fixture("events.yaml")[:200], "bad_format", None),
     ("protobuf truncated", GtfsRealtimeSource(), GtfsRealtimeSettings(), fixture("tripupdates.pb")[:50],
      "bad_format", None),
     ("JSON instead of protobuf", GtfsRealtimeSource(), GtfsRealtimeSettings(), fixture("buienradar.json"),
@@ -178,6 +257,9 @@ MALFORMED: list[tuple[str, Any, Any, bytes, str, str | None]] = [
     ("XML of another publication", NdwTrafficSource(), NdwSettings(),
      fixture("ndw_measurements.xml").replace(b"roa:MeasuredDataPublication", b"roa:SituationPublication"),
      "bad_format", "payload"),
+    ("gzip truncated", NdwTrafficSource(), NdwSettings(), gzip.compress(fixture("ndw_measurements.xml"))[:400],
+     "bad_format", None),
+    ("DATEX II v2 document", NdwTrafficSource(), NdwSettings(), DATEX2_V2, "bad_format", "payload"),
     ("speed in m/s x 10", NdwTrafficSource(), NdwSettings(),
      fixture("ndw_measurements.xml").replace(b"<com:speed>41</com:speed>", b"<com:speed>410</com:speed>"),
      "implausible_value", "siteMeasurements[GDH01_SCHEVENINGSEWEG_IN].speed"),

@@ -139,3 +139,14 @@ async def test_coordinator_job_runs_with_the_runtime(runtime: Runtime) -> None:
         assert {s.name: s.status for s in coordinator.statuses()} == dict.fromkeys(coordinator.states, "ok")
     finally:
         await runtime.stop()
+
+
+def test_a_frozen_weather_feed_goes_stale_despite_its_day_forecasts(runtime: Runtime) -> None:
+    clock = runtime.clock
+    assert isinstance(clock, FixedClock)
+    coordinator = coordinator_of(runtime)
+    assert coordinator.poll("weather").status == "ok"
+    clock.advance(hours=13)  # 01:00 local on 19 July: the feed's first forecast day has begun
+    status = coordinator.poll("weather")  # same file: observations still from 18 July 11:50
+    assert status.status == "stale" and status.last_error is None
+    assert status.age_seconds == 13 * 3600

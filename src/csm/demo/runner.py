@@ -9,12 +9,15 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from datetime import date, datetime, time, timedelta
+import math
+from datetime import UTC, date, datetime, time, timedelta
 
+import numpy as np
 import pandas as pd
 
 from csm.demo.simulator import DaySimulator, daily_temperature
 from csm.domain.levels import level_for_density
+from csm.domain.model import Observation
 from csm.ingest.mqtt import counts_topic
 from csm.picture.nowcast import last_reset
 from csm.picture.service import floor_time
@@ -38,22 +41,52 @@ def seed_history(site_runtime: SiteRuntime, sim: DaySimulator, before: datetime,
     step = site_runtime.picture.history_step
     first_day = before.astimezone(site.tz).date() - timedelta(days=days)
     stop = last_reset(before, site.defaults.line_counter_reset, site)
-    rows = []
-    for offset in range(days + 1):
-        day = first_day + timedelta(days=offset)
-        temperature = daily_temperature(day)
-        moment = datetime.combine(day, time(0), tzinfo=site.tz)
-        end = min(datetime.combine(day + timedelta(days=1), time(0), tzinfo=site.tz), stop)
-        while moment < end:
-            for zone in site.zones.values():
-                occupancy = sim.truth(zone.id, moment, temperature)
-                density = occupancy / zone.walkable_area_m2
-                level = level_for_density(density, zone.thresholds, occupancy, zone.capacity)
-                rows.append((zone.id, moment, occupancy, density, level.value, False))
-            moment += step
-    frame = pd.DataFrame(rows, columns=["zone_id", "ts", "occupancy", "density", "level", "stale"])
-    frame["ts"] = pd.to_datetime(frame["ts"], utc=True)
+    today = before.astimezone(site.tz).date()
+    start = datetime.combine(first_day, time(0), tzinfo=site.tz)
+    moments = pd.date_range(start, stop, freq=step, inclusive="left")
+    if moments.empty:
+        return 0
+    dates = moments.tz_convert(site.tz).date
+    by_day = {d: sim.temperature_c if d == today else daily_temperature(d) for d in set(dates)}
+    temperatures = np.array([by_day[d] for d in dates])
+    frames = []
+    for zone in site.zones.values():
+        occupancy = sim.truths(zone.id, moments, temperatures)
+        density = occupancy / zone.walkable_area_m2
+        levels = [level_for_density(d, zone.thresholds, o, zone.capacity).value
+                  for d, o in zip(density, occupancy, strict=True)]
+        frames.append(pd.DataFrame({"zone_id": zone.id, "ts": moments.tz_convert("UTC"), "occupancy": occupancy,
+                                    "density": density, "level": levels, "stale": False}))
+    frame = pd.concat(frames, ignore_index=True)
+    seed_weather(site_runtime, sim, before, days)
     return site_runtime.picture.store.write_zone_history(site.id, frame)
+
+
+def hourly_temperature(day_max_c: float, hour: int) -> float:
+    """A summer day's curve: nine degrees cooler at 03:00 than at the 15:00 maximum."""
+    return day_max_c - 9.0 * (0.5 - 0.5 * math.cos(2 * math.pi * (hour - 15) / 24))
+
+
+def seed_weather(site_runtime: SiteRuntime, sim: DaySimulator, before: datetime, days: int) -> int:
+    """The weather that went with the seeded days (observed, hourly) and this morning's hourly
+    forecast for today and tomorrow, as the weather sources would have stored them; the
+    forecast model learns from it how warm days fill the coast."""
+    from csm.sources.weather_buienradar import forecast_sensor, weather_sensor
+
+    site = site_runtime.site
+    today = before.astimezone(site.tz).date()
+    observations = []
+    for offset in range(-days, 2):
+        day = today + timedelta(days=offset)
+        day_max = sim.temperature_c if day >= today else daily_temperature(day)
+        for hour in range(24):
+            start = datetime.combine(day, time(hour), tzinfo=site.tz).astimezone(UTC)
+            value = round(hourly_temperature(day_max, hour), 1)
+            if start + timedelta(hours=1) <= before:
+                observations.append(Observation(site.id, weather_sensor(site), "temperature_c", start, 3600, value))
+            if day >= today:
+                observations.append(Observation(site.id, forecast_sensor(site), "temperature_c", start, 3600, value))
+    return site_runtime.picture.store.write_observations(observations, received_at=before).inserted
 
 
 def backfill_until(site_runtime: SiteRuntime, sim: DaySimulator, start: datetime) -> int:

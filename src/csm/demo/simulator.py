@@ -16,14 +16,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import pandas as pd
 
 from csm.domain.model import SensorKind
 from csm.site.model import Site
 from csm.site.schema import SensorSchema
 
 
-def _bump(hour: float, centre: float, width: float) -> float:
-    return math.exp(-(((hour - centre) / width) ** 2))
+def _bump(hour: Any, centre: float, width: float) -> Any:
+    """A bell around `centre` o'clock; takes an hour or an array of hours."""
+    return np.exp(-(((hour - centre) / width) ** 2))
 
 
 PROFILES: dict[str, Any] = {
@@ -42,13 +44,6 @@ TURNOVER_PER_MINUTE = 1 / 45  # line counters: persons on the pier stay ~45 min
 class ZonePeak:
     density: float
     profile: str
-
-
-def day_factor(temperature_c: float, day: date) -> float:
-    """Warm weekend days fill the coast; cool weekdays bring a fraction."""
-    warmth = min(1.1, max(0.15, (temperature_c - 12.0) / 18.0))
-    weekend = day.weekday() >= 5
-    return warmth * (1.0 if weekend else 0.65)
 
 
 def daily_temperature(day: date, seed: int = 7) -> float:
@@ -81,16 +76,29 @@ class DaySimulator:
         """True number of persons in a zone at a moment."""
         local = moment.astimezone(self.tz)
         hour = local.hour + local.minute / 60 + local.second / 3600
+        temp = self.temperature_c if temperature_c is None else temperature_c
+        return float(self._truth(zone_id, hour, local.weekday() >= 5, moment.timestamp() / 60, temp))
+
+    def truths(self, zone_id: str, moments: pd.DatetimeIndex, temperatures_c: np.ndarray) -> np.ndarray:
+        """True persons in a zone at many moments at once (seeding weeks of history)."""
+        local = moments.tz_convert(self.tz)
+        hour = (local.hour + local.minute / 60 + local.second / 3600).to_numpy(dtype=float)
+        weekend = local.dayofweek.to_numpy() >= 5
+        return np.asarray(self._truth(zone_id, hour, weekend, moments.asi8 / 60e9, np.asarray(temperatures_c)))
+
+    def _truth(self, zone_id: str, hour: Any, weekend: Any, minutes: Any, temperature_c: Any) -> Any:
+        """The model itself, on numbers or on arrays alike."""
         peak = self.peaks[zone_id]
         shape = PROFILES[peak.profile](hour) / _PROFILE_MAX[peak.profile]
-        temp = self.temperature_c if temperature_c is None else temperature_c
-        minutes = moment.timestamp() / 60
+        # Warm weekend days fill the coast (a 30 °C Saturday = 1); cool weekdays bring a fraction.
+        warmth = np.clip((temperature_c - 12.0) / 18.0, 0.15, 1.1)
+        day = warmth * np.where(weekend, 1.0, 0.65)
         a, b, c = self._phases[zone_id]
-        noise = 1 + 0.05 * math.sin(minutes / 47 * 2 * math.pi + a) + 0.03 * math.sin(
-            minutes / 13 * 2 * math.pi + b) + 0.02 * math.sin(minutes / 151 * 2 * math.pi + c)
+        noise = 1 + 0.05 * np.sin(minutes / 47 * 2 * math.pi + a) + 0.03 * np.sin(
+            minutes / 13 * 2 * math.pi + b) + 0.02 * np.sin(minutes / 151 * 2 * math.pi + c)
         zone = self.site.zones[zone_id]
-        base = peak.density * zone.walkable_area_m2 * shape * day_factor(temp, local.date()) * noise
-        return max(0.0, base * self.surges.get(zone_id, 1.0))
+        base = peak.density * zone.walkable_area_m2 * shape * day * noise
+        return np.maximum(0.0, base * self.surges.get(zone_id, 1.0))
 
     def _sensor_noise(self, sensor: SensorSchema, moment: datetime, amplitude: float) -> float:
         minutes = moment.timestamp() / 60

@@ -58,7 +58,7 @@ def forecast_zones(
                      extra_steps=horizon)
     origin_row = len(grid.index) - horizon - 1
     span_days = (frame["timestamp"].max() - frame["timestamp"].min()) / pd.Timedelta("1D")
-    if span_days >= MIN_DAYS_FOR_MODEL and origin_row > 4 * steps_per(freq, "7D"):
+    if span_days >= MIN_DAYS_FOR_MODEL and origin_row > 2 * steps_per(freq, "7D"):
         model = GlobalQuantileForecaster(horizon=horizon).fit(grid, origin_row)
         predicted = model.predict(grid, origin_row)
     else:

@@ -84,7 +84,7 @@ class PlainLightGBM:
         horizons = np.ones(len(rows), dtype=int)
         features = build_features(grid, rows, cols, horizons)[PLAIN_FEATURES]
         target = grid.values[rows, cols]
-        self.model = lgb.LGBMRegressor(n_estimators=300, learning_rate=0.05, num_leaves=63, n_jobs=2, verbose=-1)
+        self.model = lgb.LGBMRegressor(n_estimators=300, learning_rate=0.05, num_leaves=63, n_jobs=1, verbose=-1)
         self.model.fit(features, target)
         residual = target - self.model.predict(features)
         self.residuals = np.zeros((len(grid.zones), 2))

@@ -42,10 +42,12 @@ def calendar_features(index: pd.DatetimeIndex, tz: ZoneInfo, country: str | None
     dates = local.date
     public = np.zeros(len(index))
     school = np.zeros(len(index))
-    if country:
-        for i, (day, year) in enumerate(zip(dates, local.year, strict=True)):
-            public[i] = day in _public(country, year)
-            school[i] = _school_regions(country, year).get(day, 0)
+    if country:  # look each distinct date up once, not each grid row
+        unique_dates, position = np.unique(np.asarray(dates), return_inverse=True)
+        public_by_date = np.array([day in _public(country, day.year) for day in unique_dates], dtype=float)
+        school_by_date = np.array([_school_regions(country, day.year).get(day, 0) for day in unique_dates],
+                                  dtype=float)
+        public, school = public_by_date[position], school_by_date[position]
     return pd.DataFrame(
         {
             "hour": hour,

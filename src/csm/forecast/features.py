@@ -8,6 +8,7 @@ in advance (weather forecasts, events). That is what keeps look-ahead out.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,7 +65,8 @@ def build_features(grid: Grid, t_rows: np.ndarray, zone_cols: np.ndarray, horizo
         rows = np.where(rows <= origin, rows, -1)  # never a value after the origin
         lags.append(_take(values, rows, zone_cols))
     lag_matrix = np.vstack(lags)
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all lags missing: NaN is the answer
         seasonal_mean = np.nanmean(lag_matrix, axis=0)
         last = _take(values, origin, zone_cols)
         last_usual = np.nanmean(np.vstack([_take(values, origin - k * week, zone_cols)

@@ -86,8 +86,15 @@ def replay_shift(observations: Sequence[Observation], now: datetime, data_time: 
 
 
 def newest_measured(observations: Sequence[Observation], now: datetime) -> datetime | None:
-    """End of the newest interval that has started (forecast parts of a feed do not count)."""
-    ends = [o.interval_start + timedelta(seconds=o.interval_seconds) for o in observations if o.interval_start <= now]
+    """End of the newest sub-daily interval that has started.
+
+    Forecast parts of a feed do not count: neither intervals ahead of now nor day-level values
+    (Buienradar's five-day forecast), which would otherwise keep a frozen feed "fresh" all day.
+    """
+    ends = [
+        o.interval_start + timedelta(seconds=o.interval_seconds)
+        for o in observations if o.interval_start <= now and o.interval_seconds < DAY_SECONDS
+    ]
     return max(ends) if ends else None
 
 

@@ -112,7 +112,8 @@ def parse_events(raw: bytes, site: Site) -> list[Event]:
             error = exc.errors()[0]
             field = ".".join(str(p) for p in error["loc"])
             reason = SourceReason.MISSING_FIELD if error["type"] == "missing" else SourceReason.BAD_VALUE
-            raise SourceError(reason, f"events[{i}].{field}", f"event {i}: {field}: {error['msg']}") from None
+            path = f"events[{i}].{field}" if field else f"events[{i}]"  # model checks have no field
+            raise SourceError(reason, path, f"event {i}: {field or 'event'}: {error['msg']}") from None
         if event.start.tzinfo is None or event.end.tzinfo is None:
             event = event.model_copy(update={
                 "start": event.start if event.start.tzinfo else event.start.replace(tzinfo=site.tz),

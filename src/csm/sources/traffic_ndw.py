@@ -4,10 +4,14 @@ speed (com:speed, km/h) per lane or vehicle class.
 
 → sensor "traffic:<measurement site id>": flow_veh_h (sum over lanes), speed_kmh (flow-weighted
 mean of valid lanes; NDW writes -1 for "no data"). Only the configured sites (the access roads).
+Gzipped files (as NDW serves them, measurement.xml.gz) are unpacked first.
 """
 
 from __future__ import annotations
 
+import gzip
+import io
+import zlib
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +21,7 @@ from pydantic import Field
 from csm.domain.model import Observation
 from csm.site.model import Site
 from csm.sources.parsing import SourceReason, floor_to, number, timestamp
-from csm.sources.protocol import BaseSource, SourceError, SourceSettings
+from csm.sources.protocol import MAX_FEED_BYTES, BaseSource, SourceError, SourceSettings
 
 NS = {
     "roa": "http://datex2.eu/schema/3/roadTrafficData",
@@ -39,6 +43,19 @@ class NdwSettings(SourceSettings):
 
 def traffic_sensor(site_id: str) -> str:
     return f"traffic:{site_id}"
+
+
+def gunzipped(raw: bytes) -> bytes:
+    """NDW publishes its files gzipped (measurement.xml.gz): unpack them, within the feed limit."""
+    if raw[:2] != b"\x1f\x8b":
+        return raw
+    try:
+        data = gzip.GzipFile(fileobj=io.BytesIO(raw)).read(MAX_FEED_BYTES + 1)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise SourceError(SourceReason.BAD_FORMAT, None, f"broken or truncated gzip: {exc}") from None
+    if len(data) > MAX_FEED_BYTES:
+        raise SourceError(SourceReason.BAD_FORMAT, None, f"unpacked feed is larger than {MAX_FEED_BYTES} bytes")
+    return data
 
 
 def _type(element: Any) -> str:
@@ -82,7 +99,7 @@ class NdwTrafficSource(BaseSource):
 
     def parse(self, raw: bytes, settings: Any, site: Site, now: datetime) -> list[Observation]:
         try:
-            root = etree.fromstring(raw, _PARSER)
+            root = etree.fromstring(gunzipped(raw), _PARSER)
         except etree.XMLSyntaxError as exc:
             raise SourceError(SourceReason.BAD_FORMAT, None, f"not well-formed XML: {exc}") from None
         payloads = [p for p in root.iter("{*}payload") if _type(p) == "MeasuredDataPublication"]

@@ -1,0 +1,5 @@
+"""`python -m csm` runs the command line."""
+
+from csm.cli import main
+
+main()

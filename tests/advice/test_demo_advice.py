@@ -1,0 +1,84 @@
+"""The demo's hot Saturday: from the late-morning forecast, advice comes before the boulevard is red.
+
+The whole chain on the real demo site: seeded history and weather → the global forecast model →
+predicted crossings → ranked playbook measures, checked against the simulator's own truth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from csm.advice.engine import AdviceEngine
+from csm.advice.lifecycle import PREDICTED_CROSSING
+from csm.advice.service import advice_payload
+from csm.clock import FixedClock
+from csm.demo.runner import backfill_until, seed_history
+from csm.demo.simulator import DaySimulator
+from csm.forecast_service import run_forecast
+from csm.runtime import Runtime, build_runtime
+
+DEMO_SITE = Path(__file__).resolve().parents[2] / "sites" / "scheveningen"
+LATE_MORNING = datetime(2026, 7, 18, 11, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
+ZONE = "boulevard-kurhaus"
+
+
+@pytest.fixture(scope="module")
+def hot_morning(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Runtime, DaySimulator]]:
+    path = tmp_path_factory.mktemp("demo") / "csm.duckdb"
+    runtime = build_runtime([DEMO_SITE], f"duckdb:{path}", clock=FixedClock(LATE_MORNING))
+    site_runtime = runtime.sites["scheveningen"]
+    sim = DaySimulator(site_runtime.site)
+    seed_history(site_runtime, sim, LATE_MORNING, days=28)  # as `csm demo` seeds
+    backfill_until(site_runtime, sim, LATE_MORNING)
+    site_runtime.picture.refresh()
+    assert run_forecast(site_runtime, LATE_MORNING) is not None
+    yield runtime, sim
+    runtime.close()
+
+
+def first_red(sim: DaySimulator, runtime: Runtime) -> datetime:
+    zone = runtime.sites["scheveningen"].site.zones[ZONE]
+    moment = LATE_MORNING
+    while sim.truth(ZONE, moment) / zone.walkable_area_m2 < zone.thresholds.red:
+        moment += timedelta(minutes=5)
+        assert moment < LATE_MORNING + timedelta(hours=10), "the demo day never turns red"
+    return moment
+
+
+def test_red_is_predicted_before_it_happens(hot_morning: tuple[Runtime, DaySimulator]) -> None:
+    runtime, sim = hot_morning
+    site_runtime = runtime.sites["scheveningen"]
+    now_level = {z["zone_id"]: z["level"] for z in site_runtime.picture.snapshot()[1]}
+    assert now_level[ZONE] in ("green", "yellow")  # calm at 11:00 ...
+    engine = AdviceEngine.for_site(runtime, site_runtime)
+    raised = [a for event, a in engine.evaluate(LATE_MORNING) if event == "raised"]
+    predicted = {(a["zone_id"], a["level"]): a for a in raised if a["kind"] == PREDICTED_CROSSING}
+    assert (ZONE, "red") in predicted  # ... but red is coming
+    expected_at = datetime.fromisoformat(predicted[(ZONE, "red")]["expected_at"])
+    truly_red = first_red(sim, runtime)
+    assert expected_at <= truly_red, "the warning must come before the boulevard is red"
+    assert expected_at - LATE_MORNING >= timedelta(hours=1)  # lead time enough for the police measure
+
+
+def test_measures_to_start_now_and_red_measures_in_time(hot_morning: tuple[Runtime, DaySimulator]) -> None:
+    runtime, sim = hot_morning
+    site_runtime = runtime.sites["scheveningen"]
+    engine = AdviceEngine.for_site(runtime, site_runtime)
+    payload = advice_payload(site_runtime, engine.book, LATE_MORNING)
+    by_measure = {a["measure_id"]: a for a in payload["advice"]}
+    start_now = {m for m, a in by_measure.items() if a["status"] == "start_now"}
+    assert start_now & {"traffic-controllers", "redirect-visitors", "extra-trams"}, by_measure.keys()
+    # The police measure (red, 60 min lead time) is due later: from the same forecast, by 12:30
+    # it is advised, with a start time a full lead time before the boulevard is truly red.
+    later = advice_payload(site_runtime, engine.book, LATE_MORNING + timedelta(minutes=90))
+    police = next(a for a in later["advice"] if a["measure_id"] == "police")
+    assert police["zone_id"] in ("boulevard-kurhaus", "boulevard-pier", "boulevard-midden")
+    assert datetime.fromisoformat(police["start_by"]) <= first_red(sim, runtime) - timedelta(minutes=60)
+    orange = [a for a in payload["advice"] if a["level"] in ("orange", "red")]
+    assert all("alternatives" in a for a in orange)
+    assert any(a["alternatives"]["redirect_to"] for a in orange)  # somewhere quieter to send visitors
