@@ -46,6 +46,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/sites/{site_id}"): STAFF,
     ("GET", "/api/v1/sites/{site_id}/zones"): STAFF,
     ("GET", "/api/v1/sites/{site_id}/sensors"): STAFF,
+    ("GET", "/api/v1/sites/{site_id}/layers/{layer}"): STAFF,
     ("GET", "/api/v1/sites/{site_id}/zones/state"): STAFF,
     ("GET", "/api/v1/sites/{site_id}/zones/history"): STAFF,
     ("GET", "/api/v1/sites/{site_id}/zones/forecast"): STAFF,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -12,7 +13,12 @@ from fastapi.staticfiles import StaticFiles
 from starlette.requests import HTTPConnection
 
 from csm import __version__
-from csm.api.middleware import BodyLimitMiddleware, DashboardLoginMiddleware, SecurityHeadersMiddleware
+from csm.api.middleware import (
+    BodyLimitMiddleware,
+    DashboardLoginMiddleware,
+    SecurityHeadersMiddleware,
+    origin_of,
+)
 from csm.auth.service import AuthService
 from csm.extensions import ROUTERS, resolve
 from csm.runtime import Runtime
@@ -28,6 +34,14 @@ def authorize(conn: HTTPConnection) -> None:
     """Every route: identify the caller and apply the access policy (deny by default)."""
     auth: AuthService = conn.app.state.auth
     auth.authorize(conn)
+
+
+def map_origins(runtime: Runtime) -> list[str]:
+    """Origins the dashboard may load map styles and tiles from: each site's basemap style URL and
+    CSM_MAP_ORIGINS (space-separated, for tile servers on another origin than their style)."""
+    found = {origin_of(sr.site.config.basemap_style_url or "") for sr in runtime.sites.values()}
+    found |= {origin_of(o) for o in os.environ.get("CSM_MAP_ORIGINS", "").split()}
+    return sorted(o for o in found if o)
 
 
 def create_app(runtime: Runtime, web_dist: Path | None = WEB_DIST) -> FastAPI:
@@ -60,5 +74,5 @@ def create_app(runtime: Runtime, web_dist: Path | None = WEB_DIST) -> FastAPI:
 
     app.add_middleware(DashboardLoginMiddleware)
     app.add_middleware(BodyLimitMiddleware)
-    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, map_origins=map_origins(runtime))
     return app

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse, RedirectResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -9,13 +12,27 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from csm.auth.service import SESSION_COOKIE
 from csm.auth.tokens import TokenError, read_session
 
-# MapLibre needs blob: workers and inline style attributes; nothing loads from elsewhere.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: blob:; worker-src 'self' blob:; child-src 'self' blob:; "
-    "connect-src 'self' ws: wss:; font-src 'self' data:; object-src 'none'; base-uri 'self'; "
-    "form-action 'self'; frame-ancestors 'none'"
-)
+
+# MapLibre needs blob: workers and inline style attributes; nothing loads from elsewhere unless a
+# site configures a basemap (its origin, plus any in CSM_MAP_ORIGINS, may serve styles and tiles).
+def content_security_policy(map_origins: Sequence[str] = ()) -> str:
+    extra = "".join(f" {o}" for o in map_origins)
+    return (
+        f"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        f"img-src 'self' data: blob:{extra}; worker-src 'self' blob:; child-src 'self' blob:; "
+        f"connect-src 'self' ws: wss:{extra}; font-src 'self' data:{extra}; object-src 'none'; base-uri 'self'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    )
+
+
+def origin_of(url: str) -> str | None:
+    """scheme://host[:port] of an absolute http(s) URL; None for relative or other URLs."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 # FastAPI's /docs page initialises Swagger UI inline and loads it from a CDN (so it needs a network).
 DOCS_CSP = (
     "default-src 'self'; script-src 'self' 'unsafe-inline' https:; style-src 'self' 'unsafe-inline' https:; "
@@ -27,9 +44,10 @@ DASHBOARD_PAGES = frozenset({"/", "/index.html"})
 
 
 class SecurityHeadersMiddleware:
-    def __init__(self, app: ASGIApp, hsts_max_age: int = 31_536_000) -> None:
+    def __init__(self, app: ASGIApp, hsts_max_age: int = 31_536_000, map_origins: Sequence[str] = ()) -> None:
         self.app = app
         self.hsts = f"max-age={hsts_max_age}; includeSubDomains"
+        self.csp = content_security_policy(map_origins)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -42,7 +60,7 @@ class SecurityHeadersMiddleware:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 extra = {
-                    b"content-security-policy": (DOCS_CSP if docs else CONTENT_SECURITY_POLICY).encode(),
+                    b"content-security-policy": (DOCS_CSP if docs else self.csp).encode(),
                     b"x-content-type-options": b"nosniff",
                     b"x-frame-options": b"DENY",
                     b"referrer-policy": b"no-referrer",

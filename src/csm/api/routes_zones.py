@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -10,15 +11,17 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, WebSocket
 
 from csm.api.deps import get_runtime, get_site_runtime, ws_site_runtime
 from csm.api.visibility import principal_of, view_series_value, view_states, visible_zone_ids
-from csm.domain.levels import FRUIN_LOS_C_FROM, FRUIN_LOS_E_FROM, FRUIN_LOS_F_FROM
 from csm.picture.service import ZONES_TOPIC
 from csm.runtime import Runtime, SiteRuntime
 
 router = APIRouter(prefix="/api/v1", tags=["picture"])
+# Optional map layers a site folder may hold, by the name the dashboard asks for.
+SITE_LAYERS = {"buildings": "buildings.geojson", "network": "network.geojson"}
 
 
 def _site_summary(sr: SiteRuntime) -> dict[str, Any]:
     cfg = sr.site.config
+    t = cfg.defaults.thresholds
     return {
         "id": cfg.id,
         "name": cfg.name,
@@ -29,15 +32,15 @@ def _site_summary(sr: SiteRuntime) -> dict[str, Any]:
         "basemap_style_url": cfg.basemap_style_url,
         "zone_count": len(sr.site.zones),
         "sensor_count": len(sr.site.sensors),
+        "layers": [name for name, file in SITE_LAYERS.items() if sr.site.optional_file(file)],
+        # The site's default thresholds (zones may override theirs: see each zone's properties).
         "levels": [
-            {"level": "green", "density_from": 0.0, "density_to": FRUIN_LOS_C_FROM,
-             "meaning": "free flow (Fruin LoS A–B)"},
-            {"level": "yellow", "density_from": FRUIN_LOS_C_FROM, "density_to": FRUIN_LOS_E_FROM,
-             "meaning": "busy, restricted (LoS C–D)"},
-            {"level": "orange", "density_from": FRUIN_LOS_E_FROM, "density_to": FRUIN_LOS_F_FROM,
-             "meaning": "very busy, flow breaks down (LoS E)"},
-            {"level": "red", "density_from": FRUIN_LOS_F_FROM, "density_to": None,
-             "meaning": "crowded: LoS F or above capacity"},
+            {"level": "green", "density_from": 0.0, "density_to": t.yellow, "meaning": "free flow"},
+            {"level": "yellow", "density_from": t.yellow, "density_to": t.orange, "meaning": "busy, restricted"},
+            {"level": "orange", "density_from": t.orange, "density_to": t.red,
+             "meaning": "very busy, flow breaks down"},
+            {"level": "red", "density_from": t.red, "density_to": None,
+             "meaning": "crowded, or above capacity"},
         ],
     }
 
@@ -59,6 +62,21 @@ def get_zones(request: Request, sr: SiteRuntime = Depends(get_site_runtime)) -> 
     geojson = sr.site.zones_geojson()
     geojson["features"] = [f for f in geojson["features"] if f["id"] in visible]
     return geojson
+
+
+@router.get("/sites/{site_id}/layers/{layer}", summary="An optional map layer of the site folder (GeoJSON)")
+def get_layer(layer: str, sr: SiteRuntime = Depends(get_site_runtime)) -> dict[str, Any]:
+    """Building footprints (`buildings.geojson`: extruded by `height` in m or `levels`) and the path
+    network (`network.geojson`), drawn under the zones when the site has them."""
+    file = SITE_LAYERS.get(layer)
+    path = sr.site.optional_file(file) if file else None
+    if path is None:
+        raise HTTPException(404, detail=f"site {sr.site.id!r} has no {layer!r} layer; known: {sorted(SITE_LAYERS)}")
+    try:
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise HTTPException(500, detail=f"{path.name} is not readable GeoJSON: {exc}") from exc
+    return data
 
 
 @router.get("/sites/{site_id}/sensors", summary="Sensors and the zones they feed")

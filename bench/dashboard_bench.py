@@ -1,0 +1,116 @@
+"""Time to the first rendered map with 1,000 zones, in headless Chromium (software WebGL).
+
+Run: .venv/bin/python bench/dashboard_bench.py [--zones 1000] [--loads 3]
+Serves a synthetic site (a grid of zones with one counter each, all with fresh counts) from a temp
+folder on a loopback port, logs in through /login, then loads the dashboard `--loads` times and
+prints the time from navigation to the map's first `idle` with the zones drawn, and from posting
+new counts for every zone to the redrawn map (live stream). Waits up to a minute for the next
+complete counting interval. Needs the built dashboard (`make web`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _sites import make_site
+from csm.api.app import WEB_DIST, create_app
+from csm.api.live_server import serve_in_thread
+from csm.auth.roles import Role
+from csm.auth.tokens import issue_ingest_token
+from csm.auth.users import UserDirectory
+from csm.runtime import build_runtime
+
+CHROMIUM = os.environ.get("CSM_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--no-sandbox", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+USER = ("bench", "bench-password-long-enough")
+
+
+def newest_interval(seconds: int = 60) -> str:
+    now = int(time.time())
+    return datetime.fromtimestamp(now - now % seconds - seconds, UTC).isoformat()
+
+
+def post_counts(base: str, site: str, zones: int, seed: int) -> str:
+    """One line counter per zone: `in` counts that spread the zones over all four levels."""
+    rng = random.Random(seed)
+    start = newest_interval()
+    items = [{"sensor_id": f"s{z}-0", "interval_start": start, "interval_seconds": 60,
+              "counts": {"in": rng.randint(0, 4500), "out": 0}} for z in range(zones)]
+    response = httpx.post(f"{base}/api/v1/observations?site={site}", json=items, timeout=60,
+                          headers={"Authorization": f"Bearer {issue_ingest_token('bench', site, None)}"})
+    response.raise_for_status()
+    return start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--zones", type=int, default=1000)
+    parser.add_argument("--loads", type=int, default=3)
+    args = parser.parse_args()
+    if not (WEB_DIST / "index.html").is_file():
+        sys.exit("the dashboard is not built: run `make web`")
+    if not Path(CHROMIUM).is_file():
+        sys.exit(f"Chromium not found at {CHROMIUM}: apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    os.environ.setdefault("CSM_SECRET_KEY", "bench-secret-key-that-is-long-enough-0123456789")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = make_site(Path(tmp) / "bench", zones=args.zones, sensors_per_zone=1)
+        runtime = build_runtime([folder], f"duckdb:{Path(tmp) / 'bench.duckdb'}")
+        UserDirectory(runtime.store).add(USER[0], Role.MUNICIPALITY, ["bench"], USER[1])
+        try:
+            with serve_in_thread(create_app(runtime)) as base, sync_playwright() as playwright:
+                first_interval = post_counts(base, "bench", args.zones, seed=1)
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+                page = browser.new_page(viewport={"width": 1280, "height": 800})
+                page.goto(f"{base}/login")
+                page.fill("input[name=username]", USER[0])
+                page.fill("input[name=password]", USER[1])
+                page.click("button[type=submit]")
+                page.wait_for_selector("html[data-map-idle]", timeout=120_000)
+                first_idle: list[float] = []
+                in_page: list[float] = []
+                for _ in range(args.loads):
+                    started = time.perf_counter()
+                    page.goto(f"{base}/")
+                    page.wait_for_selector("html[data-map-idle]", timeout=120_000)
+                    first_idle.append(time.perf_counter() - started)
+                    in_page.append(page.evaluate("() => window.__csm.firstIdleMs") / 1000)
+                data_ready = page.evaluate(
+                    "() => Math.max(...performance.getEntriesByType('resource')"
+                    ".filter(e => /zones(\\/state)?$/.test(e.name)).map(e => e.responseEnd))") / 1000
+                drawn = page.evaluate(
+                    "() => window.__csm.map.queryRenderedFeatures({layers: ['zones-extrusion']}).length")
+                page.wait_for_selector("#connection[data-state=live]", timeout=30_000)
+                before = page.evaluate("() => window.__csm.idle")
+                while newest_interval() == first_interval:  # counts of the next complete minute
+                    time.sleep(0.5)
+                started = time.perf_counter()
+                post_counts(base, "bench", args.zones, seed=2)
+                page.wait_for_function(f"() => window.__csm.idle > {before}", timeout=120_000)
+                update = time.perf_counter() - started
+                browser.close()
+        finally:
+            runtime.close()
+    print(f"dashboard: {args.zones} zones, {drawn} extrusions drawn, 1280×800, Chromium + SwiftShader")
+    print(f"  time to first rendered map (navigation → idle): median {statistics.median(first_idle):.2f} s "
+          f"(min {min(first_idle):.2f}, max {max(first_idle):.2f}, {args.loads} loads; in-page clock: median "
+          f"{statistics.median(in_page):.2f} s)")
+    print(f"  of which zones and their state were loaded at {data_ready:.2f} s (last load)")
+    print(f"  live update (POST counts for all zones → redrawn map): {update:.2f} s")
+
+
+if __name__ == "__main__":
+    main()

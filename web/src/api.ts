@@ -1,0 +1,48 @@
+/** The API as the browser sees it: same origin, the session cookie from the /login form, and the
+ * CSRF token (the readable csm_csrf cookie) echoed in a header on every change. */
+
+export class ApiError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+export function cookie(name: string, source: string = document.cookie): string | null {
+  for (const part of source.split(';')) {
+    const [key, ...value] = part.trim().split('=');
+    if (key === name) return decodeURIComponent(value.join('='));
+  }
+  return null;
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (method !== 'GET') {
+    headers['Content-Type'] = 'application/json';
+    headers['X-CSRF-Token'] = cookie('csm_csrf') ?? '';
+  }
+  const response = await fetch(path, {
+    method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (response.status === 401) {
+    window.location.assign('/login');
+    throw new ApiError(401, 'login required');
+  }
+  if (!response.ok) {
+    let detail = response.statusText;
+    try {
+      detail = ((await response.json()) as { detail?: string }).detail ?? detail;
+    } catch {
+      // not JSON: keep the status text
+    }
+    throw new ApiError(response.status, detail);
+  }
+  return (await response.json()) as T;
+}
+
+export const getJson = <T>(path: string): Promise<T> => request<T>('GET', path);
+export const postJson = <T>(path: string, body: unknown): Promise<T> => request<T>('POST', path, body);
+
+export function siteUrl(site: string, rest = ''): string {
+  return `/api/v1/sites/${encodeURIComponent(site)}${rest}`;
+}

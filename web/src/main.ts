@@ -1,0 +1,128 @@
+/** Boot the dashboard: who am I, which site, its zones and live picture; then the map, the stream,
+ * the controls and the periodic reads (sources, alerts, forecast, the server's clock). */
+
+import './style.css';
+
+import { goLive, moveCursor, selectZone, togglePlay } from './actions';
+import { getJson, postJson, siteUrl } from './api';
+import { message, store, view } from './context';
+import { every, loadZoneHistory, pollAlerts, pollForecast, pollSources, pollTime, siteLayer } from './data';
+import { byId } from './dom';
+import { CrowdMap } from './map';
+import { renderLegend } from './panels/legend';
+import { render, scheduleRender } from './render';
+import { applyStates, applyStream, type DashboardState } from './store';
+import { openStream } from './stream';
+import type { Me, SiteSummary, ZoneCollection, ZoneState } from './types';
+
+declare global {
+  interface Window {
+    /** For end-to-end tests and operators' scripts: the map and a way to find a zone on screen. */
+    __csm?: {
+      map: CrowdMap['map'];
+      projectZone(zoneId: string): { x: number; y: number } | null;
+      anchor(zoneId: string): [number, number] | null;
+      state(): DashboardState;
+      idle: number;
+      /** Milliseconds from navigation to the first idle with the zones drawn (for the benchmark). */
+      firstIdleMs: number | null;
+    };
+  }
+}
+
+function wireControls(): void {
+  const large = byId<HTMLButtonElement>('toggle-large');
+  const applyLarge = (on: boolean): void => {
+    document.body.classList.toggle('large', on);
+    large.setAttribute('aria-pressed', String(on));
+    localStorage.setItem('csm-large-text', on ? '1' : '0');
+    window.setTimeout(() => view.map?.map.resize(), 50);
+  };
+  const wanted = new URLSearchParams(window.location.search).get('large');
+  applyLarge(wanted === null ? localStorage.getItem('csm-large-text') === '1' : wanted === '1');
+  large.addEventListener('click', () => applyLarge(!document.body.classList.contains('large')));
+  const pitch = byId<HTMLButtonElement>('toggle-pitch');
+  pitch.addEventListener('click', () => {
+    const pitched = view.map?.togglePitch() ?? true;
+    pitch.textContent = pitched ? 'Top view' : '3D view';
+  });
+  byId('logout').addEventListener('click', () => {
+    void postJson('/api/v1/auth/logout', {}).finally(() => window.location.assign('/login'));
+  });
+  const slider = byId<HTMLInputElement>('time-slider');
+  slider.addEventListener('input', () => moveCursor(Number(slider.value)));
+  byId('play').addEventListener('click', togglePlay);
+  byId('live').addEventListener('click', goLive);
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') selectZone(null);
+  });
+}
+
+/** The map, and the hooks tests and the benchmark read (`window.__csm`, `data-map-idle`). */
+function createMap(site: SiteSummary, zones: ZoneCollection): CrowdMap {
+  const crowdMap = new CrowdMap({ container: byId('map'), site, zones: zones.features, onSelect: selectZone });
+  const hooks = {
+    map: crowdMap.map, idle: 0, firstIdleMs: null as number | null,
+    projectZone: (id: string) => crowdMap.projectZone(id),
+    anchor: (id: string) => crowdMap.anchors[id] ?? null,
+    state: () => store.state,
+  };
+  window.__csm = hooks;
+  crowdMap.map.on('idle', () => {
+    if (!crowdMap.hasZones()) return;
+    hooks.idle += 1;
+    hooks.firstIdleMs ??= Math.round(performance.now());
+    document.documentElement.dataset.mapIdle = String(hooks.idle);
+  });
+  const layers = site.layers ?? [];
+  void Promise.all([
+    layers.includes('buildings') ? siteLayer(site.id, 'buildings') : null,
+    layers.includes('network') ? siteLayer(site.id, 'network') : null,
+  ]).then(([buildings, network]) => crowdMap.addContext(buildings, network));
+  return crowdMap;
+}
+
+async function boot(): Promise<void> {
+  wireControls();
+  store.subscribe(() => scheduleRender());
+  const [me, sites] = await Promise.all([getJson<Me>('/api/v1/auth/me'), getJson<SiteSummary[]>('/api/v1/sites')]);
+  const wanted = new URLSearchParams(window.location.search).get('site');
+  const chosen = sites.find((s) => s.id === wanted) ?? sites[0];
+  if (!chosen) {
+    byId('banner').textContent = 'Your account has no site to show.';
+    byId('banner').hidden = false;
+    return;
+  }
+  const site = await getJson<SiteSummary>(siteUrl(chosen.id));
+  const [zones, states] = await Promise.all([
+    getJson<ZoneCollection>(siteUrl(site.id, '/zones')),
+    getJson<{ as_of: string | null; zones: ZoneState[] }>(siteUrl(site.id, '/zones/state')),
+  ]);
+  document.title = `${site.name} · Crowd Safety Manager`;
+  byId('site-name').textContent = site.name;
+  byId('user').textContent = `${me.username}${me.role ? ` (${me.role.replace(/_/g, ' ')})` : ''}`;
+  renderLegend(byId('legend'), site.levels);
+  store.update((s) => applyStates({ ...s, site, me, zones: zones.features }, states.as_of, states.zones));
+  view.map = createMap(site, zones);
+  render(store.state);
+
+  openStream(site.id, {
+    onMessage: (msg) => store.update((s) => applyStream(s, msg)),
+    onState: (connection) => store.update((s) => ({ ...s, connection })),
+  });
+  every(30_000, pollTime);
+  every(30_000, pollSources);
+  every(15_000, pollAlerts);
+  every(300_000, pollForecast);
+  window.setInterval(() => {
+    if (store.state.selected) void loadZoneHistory(store.state.selected);
+  }, 60_000);
+  window.setInterval(scheduleRender, 5_000); // the clock and ages move on between messages
+}
+
+boot().catch((error: unknown) => {
+  const banner = byId('banner');
+  banner.hidden = false;
+  banner.textContent = `The dashboard could not start: ${message(error)}`;
+  console.error(error);
+});

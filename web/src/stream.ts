@@ -1,0 +1,38 @@
+/** The live stream (WebSocket, authenticated by the session cookie): reconnects with backoff and
+ * starts every connection with a full snapshot, so nothing is missed across a drop. */
+
+import type { StreamMessage } from './types';
+
+export interface StreamHandlers {
+  onMessage(message: StreamMessage): void;
+  onState(state: 'live' | 'reconnecting'): void;
+}
+
+export function openStream(site: string, handlers: StreamHandlers): () => void {
+  let socket: WebSocket | null = null;
+  let attempt = 0;
+  let stopped = false;
+  let timer: number | undefined;
+
+  const connect = (): void => {
+    const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
+    socket = new WebSocket(`${scheme}://${window.location.host}/api/v1/sites/${encodeURIComponent(site)}/zones/stream`);
+    socket.onmessage = (event: MessageEvent<string>) => {
+      attempt = 0;
+      handlers.onMessage(JSON.parse(event.data) as StreamMessage);
+    };
+    socket.onclose = () => {
+      if (stopped) return;
+      handlers.onState('reconnecting');
+      const delay = Math.min(30_000, 1000 * 2 ** attempt);
+      attempt += 1;
+      timer = window.setTimeout(connect, delay);
+    };
+  };
+  connect();
+  return () => {
+    stopped = true;
+    window.clearTimeout(timer);
+    socket?.close();
+  };
+}
