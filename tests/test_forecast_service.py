@@ -77,3 +77,26 @@ def test_no_history_means_no_forecast_run(tiny_runtime: Runtime) -> None:
     from csm.forecast_service import run_forecast
 
     assert run_forecast(tiny_runtime.sites["tiny"], NOON) is None
+
+
+def test_weather_reaches_the_forecast_observed_behind_forecast_ahead(tiny_runtime: Runtime) -> None:
+    """The sources' weather is the model's covariate: the station's observations for the past,
+    the hourly forecast for the future, one value per hour, observed winning where both exist."""
+    from csm.domain.model import Observation
+    from csm.forecast_service import weather_frame
+
+    hour = timedelta(hours=1)
+    observed = [Observation("tiny", "weather:tiny", "temperature_c", NOON - k * hour, 600, 20.0 + k) for k in (1, 2)]
+    observed.append(Observation("tiny", "weather:tiny", "precipitation_mm_h", NOON - hour, 600, 0.4))
+    forecast = [Observation("tiny", "weather-forecast:tiny", "temperature_c", NOON + k * hour, 3600, 30.0)
+                for k in (-1, 0, 1)]
+    forecast.append(Observation("tiny", "weather-forecast:tiny", "day_temperature_max_c", NOON, 86_400, 31.0))
+    tiny_runtime.store.write_observations([*observed, *forecast], received_at=NOON)
+    frame = weather_frame(tiny_runtime.sites["tiny"], NOON - timedelta(days=1), NOON + timedelta(days=1))
+    assert frame is not None
+    by_time = frame.set_index("timestamp")
+    assert by_time.loc[NOON - 2 * hour, "temperature_c"] == 22.0
+    assert by_time.loc[NOON - hour, "temperature_c"] == 21.0  # observed beats the forecast of that hour
+    assert by_time.loc[NOON - hour, "precipitation_mm"] == 0.4  # a rate in mm/h is the hour's mm
+    assert by_time.loc[NOON + hour, "temperature_c"] == 30.0
+    assert "day_temperature_max_c" not in frame.columns  # day-level values are not hourly covariates
