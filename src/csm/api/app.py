@@ -30,7 +30,9 @@ def authorize(conn: HTTPConnection) -> None:
     auth.authorize(conn)
 
 
-def create_app(runtime: Runtime, web_dist: Path | None = WEB_DIST) -> FastAPI:
+def create_app(runtime: Runtime, web_dist: Path | None = WEB_DIST, close_runtime: bool = False) -> FastAPI:
+    """`close_runtime`: the app owns the runtime (a uvicorn worker process) and closes it on exit."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
@@ -38,6 +40,8 @@ def create_app(runtime: Runtime, web_dist: Path | None = WEB_DIST) -> FastAPI:
             yield
         finally:
             await runtime.stop()
+            if close_runtime:
+                runtime.close()
 
     app = FastAPI(
         title="Crowd Safety Manager",

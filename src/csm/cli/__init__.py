@@ -20,6 +20,8 @@ COMMAND_MODULES = [
     "csm.cli.ingest_cmd",
     "csm.cli.users_cmd",
     "csm.cli.forecast_cmd",
+    "csm.cli.ingest_worker_cmd",
+    "csm.cli.deadletters_cmd",
 ]
 
 for _name in COMMAND_MODULES:
