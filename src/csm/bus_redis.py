@@ -70,6 +70,7 @@ class RedisBus:
         self.local_topics = local_topics
         self.max_backoff = max_backoff
         self._local = LocalBus()
+        self.client_name = f"{self.namespace}-bus-reader"  # shows in CLIENT LIST
         self._outbox_limit = outbox_limit
         self._wanted: dict[str, int] = {}
         self._wanted_lock = threading.Lock()
@@ -190,7 +191,9 @@ class RedisBus:
                 self._changed.clear()
                 await self._changed.wait()
                 continue
-            client = aioredis.Redis.from_url(self.url, socket_connect_timeout=2, health_check_interval=5)
+            client = aioredis.Redis.from_url(
+                self.url, socket_connect_timeout=2, health_check_interval=5, client_name=self.client_name
+            )
             pubsub = client.pubsub(ignore_subscribe_messages=True)
             try:
                 await pubsub.subscribe(*wanted)

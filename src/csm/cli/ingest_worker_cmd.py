@@ -15,7 +15,7 @@ from types import FrameType
 
 import typer
 
-from csm.ingest.mqtt import DEFAULT_MAX_INFLIGHT, MqttIngestConsumer, default_client_id
+from csm.ingest.mqtt import DEFAULT_MAX_INFLIGHT, DEFAULT_SESSION_EXPIRY, MqttIngestConsumer, default_client_id
 from csm.runtime import build_runtime
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,7 @@ def run_ingest_worker(
     batch_seconds: float = 0.2,
     max_inflight: int = DEFAULT_MAX_INFLIGHT,
     stop: threading.Event | None = None,
+    session_expiry: int = DEFAULT_SESSION_EXPIRY,
 ) -> dict[str, int]:
     """Consume until `stop` (or SIGTERM/SIGINT when run from the main thread); returns totals."""
     stop = stop or threading.Event()
@@ -39,6 +40,7 @@ def run_ingest_worker(
     consumer = MqttIngestConsumer(
         runtime, mqtt, client_id=client_id or default_client_id("ingest"), batch_size=batch_size,
         batch_seconds=batch_seconds, shared_group=group or None, max_inflight=max_inflight,
+        session_expiry=session_expiry,
     )
     if threading.current_thread() is threading.main_thread():
         def on_signal(signum: int, frame: FrameType | None) -> None:

@@ -125,6 +125,7 @@ class MqttIngestConsumer:
         self.connected = threading.Event()
         self.totals = IngestReport()
         self.batches = 0
+        self.taken = 0  # messages taken into a batch (stored and acked once `batches` moves on)
         self.store_retries = 0
 
     def start(self) -> None:
@@ -185,9 +186,11 @@ class MqttIngestConsumer:
                 if timeout <= 0:
                     break
                 try:
-                    batch.append(self._queue.get(timeout=timeout))
+                    batch.append(self._queue.get(timeout=min(timeout, 0.05)))
+                    self.taken += 1
                 except queue.Empty:
-                    break
+                    if self._closing.is_set():
+                        break  # shutting down: store what we have now rather than wait out the batch
             if batch:
                 self._store_with_retry(batch)
 
