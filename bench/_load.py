@@ -52,7 +52,7 @@ def plan_base() -> datetime:
     return datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=2)
 
 
-def _publisher(port: int, plan: Plan, n: int, rate: float, out: str, go: Any) -> None:
+def _publisher(port: int, plan: Plan, n: int, rate: float, out: str, ready: Any, go: Any) -> None:
     """Publish n messages at `rate`/s (0 = as fast as possible); write send times to `out`.
 
     Every message is tracked until the broker acknowledges it; after a broker restart the
@@ -69,7 +69,8 @@ def _publisher(port: int, plan: Plan, n: int, rate: float, out: str, go: Any) ->
     client.max_queued_messages_set(0)
     client.reconnect_delay_set(0.2, 2)
     client.on_publish = lambda c, u, mid, rc, props: pending.pop(mid, None)
-    client.connect("127.0.0.1", port)
+    client.on_connect = lambda c, u, flags, rc, props: ready.set()
+    client.connect_async("127.0.0.1", port)
     client.loop_start()
     go.wait()
 
@@ -96,15 +97,22 @@ def _publisher(port: int, plan: Plan, n: int, rate: float, out: str, go: Any) ->
             for i in list(pending.values()):  # unacknowledged across a broker restart: send again
                 send(i)
             last_progress = time.monotonic()
+    if pending:
+        print(f"publisher: {len(pending)} messages never acknowledged by the broker", file=sys.stderr)
     np.save(out, sent)
     client.loop_stop()
     client.disconnect()
 
 
 def start_publisher(port: int, plan: Plan, n: int, rate: float, out: Path) -> tuple[mp.Process, Any]:
-    go = mp.get_context("spawn").Event()
-    process = mp.get_context("spawn").Process(target=_publisher, args=(port, plan, n, rate, str(out), go))
+    """The publisher process, connected to the broker; it starts sending when the event is set."""
+    context = mp.get_context("spawn")
+    ready, go = context.Event(), context.Event()
+    process = context.Process(target=_publisher, args=(port, plan, n, rate, str(out), ready, go))
     process.start()
+    if not ready.wait(120):
+        process.kill()
+        raise RuntimeError("the publisher could not connect to the broker")
     return process, go
 
 
@@ -165,7 +173,7 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
-def wait_ready(port: int, timeout: float = 60) -> None:
+def wait_ready(port: int, timeout: float = 180) -> None:
     import httpx
 
     deadline = time.monotonic() + timeout
@@ -286,4 +294,4 @@ def diagnose(store_url: str, log: Path | None = None) -> None:
     for reason, detail, count in rows:
         print(f"  dead letters: {count} × {reason}: {detail}")
     if log is not None and log.exists():
-        print("  log tail:\n    " + "\n    ".join(log.read_text(errors="replace").splitlines()[-15:]))
+        print("  log tail:\n    " + "\n    ".join(log.read_text(errors="replace").splitlines()[-40:]))

@@ -297,7 +297,8 @@ async def _fault_run(rig: FaultRig, name: str, fault: Callable[[], None], heal: 
     url = f"ws://127.0.0.1:{rig.port}/api/v1/sites/bench/zones/stream"
     tasks = [asyncio.create_task(watch(url, rig.user, w, stop)) for w in watchers]
     await asyncio.sleep(2)
-    publisher, go = start_publisher(rig.broker.port, plan, n, rate, rig.tmp / f"sent-{name}.npy")
+    publisher, go = await asyncio.to_thread(start_publisher, rig.broker.port, plan, n, rate,
+                                            rig.tmp / f"sent-{name}.npy")
     await asyncio.sleep(1)
     go.set()
     started = time.time()
@@ -315,6 +316,8 @@ async def _fault_run(rig: FaultRig, name: str, fault: Callable[[], None], heal: 
     await asyncio.gather(*tasks, return_exceptions=True)
     count, total, _ = stored_figures(rig.pg.url, plan, n)
     expected_count, expected_total = plan.checksum(n)
+    if count != expected_count:
+        diagnose(rig.pg.url, rig.log)
     recovered = sum(any(t > healed_at for t in w.updates) for w in watchers)
     reconnects = sum(max(0, w.connects - 1) for w in watchers)
     return {
