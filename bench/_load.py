@@ -121,11 +121,13 @@ def env() -> dict[str, str]:
     return {**os.environ, "CSM_SECRET_KEY": SECRET, "PYTHONUNBUFFERED": "1"}
 
 
-def ingest_worker(site: Path, store: str, mqtt_port: int, bus: str, name: str, log: Path) -> subprocess.Popen[bytes]:
+def ingest_worker(site: Path, store: str, mqtt_port: int, bus: str, name: str, log: Path,
+                  group: str = "csm") -> subprocess.Popen[bytes]:
     handle = log.open("ab")
     return subprocess.Popen(
         [CSM, "ingest-worker", "--site", str(site), "--store", store, "--mqtt", f"mqtt://127.0.0.1:{mqtt_port}",
-         "--bus", bus, "--client-id", f"bench-ingest-{name}", "--batch-size", "1000", "--max-inflight", "5000"],
+         "--bus", bus, "--client-id", f"bench-ingest-{name}", "--batch-size", "1000", "--max-inflight", "5000",
+         "--group", group],
         stdout=handle, stderr=subprocess.STDOUT, env=env(),
     )
 
