@@ -73,6 +73,19 @@ def wait_stored(store_url: str, plan: Plan, n: int, timeout: float) -> float:
 
 
 # -- (a) ingest ------------------------------------------------------------------------------
+def bytes_per_row(store_url: str) -> float:
+    import psycopg
+
+    with psycopg.connect(store_url, autocommit=True) as conn:  # VACUUM runs outside a transaction
+        conn.execute("VACUUM ANALYZE observations")
+        row = conn.execute(
+            "SELECT sum(pg_total_relation_size(c.oid)), sum(c.reltuples) FROM pg_inherits i"
+            " JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'observations'::regclass"
+        ).fetchone()
+    size, tuples = row if row else (0, 0)
+    return float(size or 0) / max(float(tuples or 0), 1.0)
+
+
 def bench_ingest(args: argparse.Namespace) -> None:
     with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
         pg = stack.enter_context(private_postgres())
@@ -108,6 +121,7 @@ def bench_ingest(args: argparse.Namespace) -> None:
             print(f"  latency publish → stored batch: {percentiles(latency[~np.isnan(latency)])}")
             if count != expected_count:
                 diagnose(pg.url, log)
+            print(f"  storage: {bytes_per_row(pg.url):,.0f} bytes per observation (table + primary key)")
         finally:
             for worker in workers:
                 stop_process(worker)
