@@ -119,7 +119,8 @@ class MqttIngestConsumer:
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
-        self._client.reconnect_delay_set(min_delay=1, max_delay=8)
+        # Quick retries: after a broker restart, shared subscriptions exist again only once we are back.
+        self._client.reconnect_delay_set(min_delay=0.25, max_delay=4)  # type: ignore[arg-type]
         self._closing = threading.Event()
         self._worker: threading.Thread | None = None
         self.connected = threading.Event()
