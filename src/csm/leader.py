@@ -45,6 +45,7 @@ class PgAdvisoryLeadership:
     def __init__(self, url: str, name: str = "jobs") -> None:
         self.url = url
         self.name = name
+        self._key = f"csm-leader:{name}:"
         self._conn: psycopg.Connection[Any] | None = None
         self._held = False
 
@@ -57,7 +58,7 @@ class PgAdvisoryLeadership:
                 self._conn.execute("SELECT 1")  # the connection lives, so the lock is still ours
                 return True
             row = self._conn.execute(
-                "SELECT pg_try_advisory_lock(hashtext(%s || current_schema()))", [f"csm-leader:{self.name}:"]
+                "SELECT pg_try_advisory_lock(hashtext(%s || current_schema()))", [self._key]
             ).fetchone()
             self._held = bool(row and row[0])
             return self._held
@@ -68,6 +69,10 @@ class PgAdvisoryLeadership:
             return False
 
     def release(self) -> None:
+        """Unlock at once (closing alone frees the lock only once the server notices)."""
+        if self._held and self._conn is not None:
+            with contextlib.suppress(psycopg.Error):
+                self._conn.execute("SELECT pg_advisory_unlock(hashtext(%s || current_schema()))", [self._key])
         self._drop()
 
     def _drop(self) -> None:

@@ -5,6 +5,9 @@ and acknowledges the batch in flight."""
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -124,3 +127,37 @@ def test_graceful_stop_stores_and_acks_the_batch_in_flight(
         assert again.taken == 0
     finally:
         runtime.close()
+
+
+def test_sigterm_flushes_the_batch_in_flight_of_the_ingest_worker_process(
+    tiny_site_dir: Path, pg_schema_url: str, mqtt_broker: str, publisher: mqtt.Client
+) -> None:
+    site_id = f"t{uuid.uuid4().hex[:8]}"
+    folder = site_with_id(tiny_site_dir, site_id)
+    csm = str(Path(sys.executable).with_name("csm"))
+    process = subprocess.Popen(
+        [csm, "ingest-worker", "--site", str(folder), "--store", pg_schema_url, "--mqtt", mqtt_broker,
+         "--client-id", f"sigterm-{site_id}", "--batch-seconds", "60", "--session-expiry", "30"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    store = build_runtime([folder], pg_schema_url).store
+    try:
+        output = ""
+        assert process.stdout is not None
+        for line in process.stdout:  # wait until it holds its subscription
+            output += line
+            if "subscribed to" in line:
+                break
+        publish_all(publisher, site_id, recent_items(50))
+        time.sleep(1.5)  # delivered and taken into a batch that would wait a minute to fill
+        assert store.count_observations(site_id) == 0
+        process.send_signal(signal.SIGTERM)
+        output += process.communicate(timeout=12)[0]
+    finally:
+        if process.poll() is None:
+            process.kill()
+        stored = store.count_observations(site_id)
+        store.close()
+    assert process.returncode == 0, output
+    assert stored == 50
+    assert "ingest worker stopped: received 50, accepted 50" in output

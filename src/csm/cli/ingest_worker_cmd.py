@@ -80,11 +80,15 @@ def register(app: typer.Typer) -> None:
         max_inflight: int = typer.Option(
             DEFAULT_MAX_INFLIGHT, min=1, max=65535, help="unacknowledged messages at most (back-pressure)"
         ),
+        session_expiry: int = typer.Option(
+            DEFAULT_SESSION_EXPIRY, min=0, help="seconds the broker keeps our session while we are away"
+        ),
     ) -> None:
         """Consume sensor counts from MQTT (shared subscription, QoS 1) into the shared store."""
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         typer.echo(f"ingest worker: {mqtt} → {store.split('@')[-1]} (group {group or '-'})")
         totals = run_ingest_worker(
-            list(site), store, mqtt, bus, group, client_id, batch_size, batch_seconds, max_inflight
+            list(site), store, mqtt, bus, group, client_id, batch_size, batch_seconds, max_inflight,
+            session_expiry=session_expiry,
         )
         typer.echo("ingest worker stopped: " + ", ".join(f"{k} {v}" for k, v in totals.items()))

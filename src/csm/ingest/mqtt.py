@@ -117,13 +117,14 @@ class MqttIngestConsumer:
             manual_ack=True,
         )
         self._client.on_connect = self._on_connect
+        self._client.on_subscribe = self._on_subscribe
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
         # Quick retries: after a broker restart, shared subscriptions exist again only once we are back.
         self._client.reconnect_delay_set(min_delay=0.25, max_delay=4)  # type: ignore[arg-type]
         self._closing = threading.Event()
         self._worker: threading.Thread | None = None
-        self.connected = threading.Event()
+        self.connected = threading.Event()  # connected and subscribed
         self.totals = IngestReport()
         self.batches = 0
         self.taken = 0  # messages taken into a batch (stored and acked once `batches` moves on)
@@ -162,6 +163,9 @@ class MqttIngestConsumer:
             return
         # Re-subscribing is harmless with a resumed session and needed with a fresh one.
         client.subscribe([(topic, 1) for topic in self.topics])
+
+    def _on_subscribe(self, client: mqtt.Client, userdata: Any, mid: int, reasons: Any, props: Any) -> None:
+        """The broker confirmed the subscription: from now on nothing published is missed."""
         self.connected.set()
         log.info("MQTT ingest %s subscribed to %s on %s", self.client_id, self.topics, self.address)
 
