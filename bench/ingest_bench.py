@@ -132,7 +132,8 @@ def _publish(port: int, count: int, ready: mp.Event) -> None:  # type: ignore[va
 def bench_mqtt(site: Path, store: str, messages: int, port: int) -> None:
     runtime = build_runtime([site], store, clock=FixedClock(NOW))
     consumer = MqttIngestConsumer(runtime, f"mqtt://127.0.0.1:{port}",
-                                  client_id=f"bench-{uuid.uuid4().hex[:6]}", batch_size=5000)
+                                  client_id=f"bench-{uuid.uuid4().hex[:6]}", batch_size=5000,
+                                  max_inflight=10_000, session_expiry=60)
     consumer.start()
     if not consumer.connected.wait(10):
         print(f"MQTT  broker not reachable on 127.0.0.1:{port}: skipped")

@@ -39,6 +39,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/metrics"): {"administrator"},
     ("POST", "/api/v1/observations"): {"ingest"},
     ("GET", "/api/v1/deadletters"): {"administrator"},
+    ("POST", "/api/v1/deadletters/replay"): {"administrator"},
     ("GET", "/api/v1/users"): {"administrator"},
     ("POST", "/api/v1/users"): {"administrator"},
     ("DELETE", "/api/v1/users/{username}"): {"administrator"},

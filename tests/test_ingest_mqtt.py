@@ -31,7 +31,8 @@ def wait_for(condition: Callable[[], bool], timeout: float = 15.0) -> bool:
 @pytest.fixture
 def consumer(tiny_runtime: Runtime, mqtt_broker: str) -> Iterator[MqttIngestConsumer]:
     running = MqttIngestConsumer(
-        tiny_runtime, mqtt_broker, client_id=f"csm-test-{uuid.uuid4().hex[:8]}", batch_seconds=0.05
+        tiny_runtime, mqtt_broker, client_id=f"csm-test-{uuid.uuid4().hex[:8]}", batch_seconds=0.05,
+        session_expiry=30,
     )
     running.start()
     assert running.connected.wait(10), "could not connect to the MQTT broker"

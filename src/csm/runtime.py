@@ -9,15 +9,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from csm.bus import Bus, LocalBus
+from csm.bus import Bus
+from csm.bus_redis import open_bus
 from csm.clock import Clock, SystemClock
 from csm.extensions import JOB_FACTORIES, resolve
 from csm.ingest.service import IngestService
+from csm.leader import Leadership, SoleLeader, leadership_for, run_while_leading
 from csm.metrics import Metrics
 from csm.picture.service import PictureService
 from csm.site.loader import load_site
@@ -45,6 +47,8 @@ class Runtime:
     sites: dict[str, SiteRuntime]
     jobs: list[BackgroundJob] = field(default_factory=list)
     picture_tick_seconds: float = 2.0
+    # Who runs `jobs` when several processes share the store (every process runs its pictures).
+    leadership: Leadership = field(default_factory=SoleLeader)
     _stop: asyncio.Event | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -62,8 +66,13 @@ class Runtime:
             self._tasks.append(
                 asyncio.create_task(site_runtime.picture.run(self._stop, self.picture_tick_seconds))
             )
-        for job in self.jobs:
-            self._tasks.append(asyncio.create_task(job(self, self._stop)))
+        if isinstance(self.leadership, SoleLeader):
+            self._tasks.extend(self._start_jobs(self._stop))
+        elif self.jobs:
+            self._tasks.append(asyncio.create_task(run_while_leading(self.leadership, self._stop, self._start_jobs)))
+
+    def _start_jobs(self, stop: asyncio.Event) -> list[asyncio.Task[None]]:
+        return [asyncio.create_task(job(self, stop)) for job in self.jobs]
 
     async def stop(self) -> None:
         if self._stop is not None:
@@ -76,17 +85,23 @@ class Runtime:
         self._tasks.clear()
 
     def close(self) -> None:
+        close_bus = getattr(self.bus, "close", None)
+        if close_bus is not None:
+            close_bus()
         self.store.close()
 
 
 def build_runtime(
-    site_dirs: list[Path | str],
+    site_dirs: Sequence[Path | str],
     store_url: str,
     clock: Clock | None = None,
     bus: Bus | None = None,
+    bus_url: str | None = None,
 ) -> Runtime:
+    """Load the sites and open the store; the bus is `bus`, else opened from `bus_url`
+    (`redis://...` for several processes), else the in-process LocalBus."""
     clock = clock or SystemClock()
-    bus = bus or LocalBus()
+    bus = bus or open_bus(bus_url)
     metrics = Metrics()
     store = open_store(store_url)
     sites: dict[str, SiteRuntime] = {}
@@ -99,7 +114,9 @@ def build_runtime(
             ingest=IngestService(site, store, metrics, bus, clock),
             picture=PictureService(site, store, clock, bus, metrics),
         )
-    runtime = Runtime(store=store, bus=bus, clock=clock, metrics=metrics, sites=sites)
+    runtime = Runtime(
+        store=store, bus=bus, clock=clock, metrics=metrics, sites=sites, leadership=leadership_for(store_url)
+    )
     for entry in JOB_FACTORIES:
         runtime.jobs.extend(resolve(entry)(runtime))
     return runtime

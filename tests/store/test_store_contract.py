@@ -125,6 +125,11 @@ def test_dead_letters_list_and_delete(store: Store) -> None:
     assert listed[1].field == "sensor_id" and listed[0].site_id is None
     assert [d.channel for d in store.list_dead_letters("s1")] == ["mqtt"]
     assert len(store.list_dead_letters(limit=2)) == 2
+    assert [d.site_id for d in store.list_dead_letters(reason="unknown_sensor")] == ["s2"]
+    assert store.list_dead_letters("s1", reason="unknown_sensor") == []
+    assert [d.reason for d in store.list_dead_letters(ids=[listed[0].id or 0, listed[2].id or 0])] == [
+        "bad_row", "bad_json"]
+    assert store.list_dead_letters(ids=[]) == []
     ids = [d.id for d in listed[:2] if d.id is not None]
     assert store.delete_dead_letters(ids) == 2
     assert store.delete_dead_letters([]) == 0

@@ -44,7 +44,9 @@ def map_origins(runtime: Runtime) -> list[str]:
     return sorted(o for o in found if o)
 
 
-def create_app(runtime: Runtime, web_dist: Path | None = WEB_DIST) -> FastAPI:
+def create_app(runtime: Runtime, web_dist: Path | None = WEB_DIST, close_runtime: bool = False) -> FastAPI:
+    """`close_runtime`: the app owns the runtime (a uvicorn worker process) and closes it on exit."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
@@ -52,6 +54,8 @@ def create_app(runtime: Runtime, web_dist: Path | None = WEB_DIST) -> FastAPI:
             yield
         finally:
             await runtime.stop()
+            if close_runtime:
+                runtime.close()
 
     app = FastAPI(
         title="Crowd Safety Manager",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import Response
+from pydantic import BaseModel, Field
 
 from csm.api.deps import get_runtime
 from csm.runtime import Runtime
@@ -46,6 +47,7 @@ def metrics(runtime: Runtime = Depends(get_runtime)) -> Response:
 def dead_letters(
     runtime: Runtime = Depends(get_runtime),
     site: str | None = None,
+    reason: str | None = Query(None, description="only this refusal reason"),
     limit: int = Query(100, ge=1, le=10_000),
 ) -> list[dict[str, Any]]:
     return [
@@ -54,8 +56,34 @@ def dead_letters(
             "received_at": d.received_at.isoformat(), "reason": d.reason, "field": d.field,
             "detail": d.detail, "payload": d.payload,
         }
-        for d in runtime.store.list_dead_letters(site, limit)
+        for d in runtime.store.list_dead_letters(site, limit, reason=reason)
     ]
+
+
+class ReplayRequest(BaseModel):
+    ids: list[int] | None = Field(None, description="replay these dead letters")
+    all: bool = Field(False, description="replay every letter (of `site` / `reason` when given)")
+    site: str | None = None
+    reason: str | None = None
+    limit: int = Field(10_000, ge=1, le=100_000)
+
+
+@router.post("/api/v1/deadletters/replay", summary="Re-validate and ingest dead letters", tags=["ingest"])
+def replay_letters(body: ReplayRequest, runtime: Runtime = Depends(get_runtime)) -> dict[str, Any]:
+    """Same as `csm deadletters replay`: replayed letters are removed, still-refused ones stay."""
+    from csm.ingest.replay import REPLAYED, replay_dead_letters
+
+    if bool(body.ids) == body.all:
+        raise HTTPException(422, detail="give `ids` or `all: true` (not both)")
+    if body.all:
+        letters = runtime.store.list_dead_letters(body.site, body.limit, reason=body.reason)
+    else:
+        letters = runtime.store.list_dead_letters(None, len(body.ids or []), ids=body.ids)
+    outcomes = replay_dead_letters(runtime, letters)
+    return {
+        "replayed": sum(o.status == REPLAYED for o in outcomes),
+        "outcomes": [o.as_dict() for o in outcomes],
+    }
 
 
 def _json(value: Any) -> str:

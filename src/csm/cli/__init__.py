@@ -24,6 +24,8 @@ COMMAND_MODULES = [
     "csm.cli.flow_cmd",
     "csm.cli.simulate_cmd",
     "csm.cli.training_cmd",
+    "csm.cli.ingest_worker_cmd",
+    "csm.cli.deadletters_cmd",
 ]
 
 for _name in COMMAND_MODULES:

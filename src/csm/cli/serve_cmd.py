@@ -8,26 +8,11 @@ from pathlib import Path
 import typer
 import uvicorn
 
+from csm.ingest.mqtt import consumer_job
 from csm.runtime import Runtime, build_runtime
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DEMO_SITE = REPO_ROOT / "sites" / "scheveningen"
-
-
-def _mqtt_consumer_job(url: str):  # type: ignore[no-untyped-def]
-    import asyncio
-
-    from csm.ingest.mqtt import MqttIngestConsumer
-
-    async def run(runtime: Runtime, stop: asyncio.Event) -> None:
-        consumer = MqttIngestConsumer(runtime, url)
-        consumer.start()
-        try:
-            await stop.wait()
-        finally:
-            await asyncio.to_thread(consumer.stop)
-
-    return run
 
 
 DEMO_USER = "demo"
@@ -47,6 +32,9 @@ def ensure_demo_user(runtime: Runtime) -> str:
     return password
 
 
+BUS_HELP = "live-update bus: local (one process) or redis://HOST:PORT/DB[?namespace=NS]"
+
+
 def _serve(runtime: Runtime, host: str, port: int) -> None:
     from csm.api.app import create_app
 
@@ -57,6 +45,24 @@ def _serve(runtime: Runtime, host: str, port: int) -> None:
         runtime.close()
 
 
+def _serve_workers(
+    sites: list[Path], store: str, bus: str | None, mqtt: str | None, host: str, port: int, workers: int
+) -> None:
+    """Several uvicorn worker processes, each building its runtime from the environment."""
+    import os
+
+    from csm.api.factory import worker_environment
+
+    if not store.startswith(("postgresql://", "postgres://")):
+        raise typer.BadParameter("several workers share one store: use --store postgresql://...", param_hint="--store")
+    if not bus or bus == "local":
+        typer.echo("note: without --bus redis://... live updates reach other workers only on their next tick", err=True)
+    os.environ.update(worker_environment(sites, store, bus, mqtt))
+    typer.echo(f"Crowd Safety Manager: http://{host}:{port}/  ({workers} workers; API docs: /docs)")
+    uvicorn.run("csm.api.factory:app_from_env", factory=True, host=host, port=port, workers=workers,
+                log_level="info")
+
+
 def register(app: typer.Typer) -> None:
     @app.command("serve")
     def serve(
@@ -65,12 +71,17 @@ def register(app: typer.Typer) -> None:
         host: str = typer.Option("127.0.0.1"),
         port: int = typer.Option(8000),
         mqtt: str | None = typer.Option(None, help="also ingest from this broker, mqtt://HOST:PORT"),
+        bus: str | None = typer.Option(None, help=BUS_HELP, envvar="CSM_BUS"),
+        workers: int = typer.Option(1, min=1, help="API worker processes (needs a PostgreSQL store)"),
     ) -> None:
         """Serve the API, live stream and dashboard for one or more sites."""
         logging.basicConfig(level=logging.INFO)
-        runtime = build_runtime(list(site), store)
+        if workers > 1:
+            _serve_workers(list(site), store, bus, mqtt, host, port, workers)
+            return
+        runtime = build_runtime(list(site), store, bus_url=bus)
         if mqtt:
-            runtime.jobs.append(_mqtt_consumer_job(mqtt))
+            runtime.jobs.append(consumer_job(mqtt))
         typer.echo(f"Crowd Safety Manager: http://{host}:{port}/  (API docs: /docs)")
         _serve(runtime, host, port)
 
@@ -87,6 +98,7 @@ def register(app: typer.Typer) -> None:
             None, help="send sensor feeds through this MQTT broker (mqtt://127.0.0.1:1883)"
         ),
         keep: bool = typer.Option(False, help="keep an existing demo store instead of starting fresh"),
+        bus: str | None = typer.Option(None, help=BUS_HELP, envvar="CSM_BUS"),
     ) -> None:
         """Start the Scheveningen demo: simulated live feeds, the picture and the dashboard."""
         from csm.clock import SimulatedClock
@@ -110,7 +122,7 @@ def register(app: typer.Typer) -> None:
         probe.close()
         clock = SimulatedClock(moment, speed=speed)
         clock.pause()
-        runtime = build_runtime([DEMO_SITE], store, clock=clock)
+        runtime = build_runtime([DEMO_SITE], store, clock=clock, bus_url=bus)
         sims = {}
         for site_id, site_runtime in runtime.sites.items():
             sim = DaySimulator(site_runtime.site)
@@ -123,7 +135,7 @@ def register(app: typer.Typer) -> None:
         clock.resume()
         runtime.jobs.append(feed_job(sims, mqtt))
         if mqtt:
-            runtime.jobs.append(_mqtt_consumer_job(mqtt))
+            runtime.jobs.append(consumer_job(mqtt))
         else:
             runtime.jobs.append(bus_feed_consumer)
         Path("var").mkdir(exist_ok=True)

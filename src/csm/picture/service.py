@@ -4,6 +4,7 @@ and writes zone snapshots to the history that charts and forecasts use."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import threading
 from datetime import datetime, timedelta
@@ -23,6 +24,8 @@ from csm.store.base import Store
 
 log = logging.getLogger(__name__)
 ZONES_TOPIC = "zones"
+# Process-wide, so a version never repeats, not even across PictureService instances.
+_VERSIONS = itertools.count(1)
 HISTORY_STEP = timedelta(minutes=5)
 
 
@@ -51,6 +54,7 @@ class PictureService:
         self._lock = threading.Lock()
         self._current: dict[str, dict[str, Any]] = {}
         self._as_of: datetime | None = None
+        self._version = 0
         self._last_history_slot: datetime | None = None
 
     def compute(self, as_of: datetime) -> list[ZoneState]:
@@ -70,6 +74,7 @@ class PictureService:
             changed = [d for z, d in snapshot.items() if visible_change(self._current.get(z), d)]
             self._current = snapshot
             self._as_of = as_of
+            self._version = next(_VERSIONS)
         self._update_metrics(states)
         self._maybe_write_history(as_of, states)
         if changed:
@@ -81,6 +86,11 @@ class PictureService:
     def snapshot(self) -> tuple[datetime | None, list[dict[str, Any]]]:
         with self._lock:
             return self._as_of, list(self._current.values())
+
+    def versioned_snapshot(self) -> tuple[int, datetime | None, list[dict[str, Any]]]:
+        """The snapshot and a number that changes with every refresh (for caching answers)."""
+        with self._lock:
+            return self._version, self._as_of, list(self._current.values())
 
     def _update_metrics(self, states: list[ZoneState]) -> None:
         site = self.site.id

@@ -97,7 +97,12 @@ class Store(Protocol):
 
     def write_dead_letters(self, letters: Sequence[DeadLetter]) -> None: ...
 
-    def list_dead_letters(self, site_id: str | None = None, limit: int = 100) -> list[DeadLetter]: ...
+    def list_dead_letters(
+        self, site_id: str | None = None, limit: int = 100, reason: str | None = None,
+        ids: Sequence[int] | None = None,
+    ) -> list[DeadLetter]:
+        """Newest first, optionally only those of one site, with one reason, or with these ids."""
+        ...
 
     def delete_dead_letters(self, ids: Sequence[int]) -> int: ...
 

@@ -222,15 +222,27 @@ class DuckDBStore:
                 rows,
             )
 
-    def list_dead_letters(self, site_id: str | None = None, limit: int = 100) -> list[DeadLetter]:
+    def list_dead_letters(
+        self, site_id: str | None = None, limit: int = 100, reason: str | None = None,
+        ids: Sequence[int] | None = None,
+    ) -> list[DeadLetter]:
         sql = (
             "SELECT id, site_id, channel, received_at, reason, field, detail, payload "
             "FROM dead_letters"
         )
+        conditions: list[str] = []
         params: list[object] = []
         if site_id is not None:
-            sql += " WHERE site_id = ?"
+            conditions.append("site_id = ?")
             params.append(site_id)
+        if reason is not None:
+            conditions.append("reason = ?")
+            params.append(reason)
+        if ids is not None:
+            conditions.append("id IN (" + ", ".join(["?"] * len(ids)) + ")" if ids else "FALSE")
+            params.extend(int(i) for i in ids)
+        if conditions:
+            sql += " WHERE " + " AND ".join(conditions)
         sql += " ORDER BY id DESC LIMIT ?"
         params.append(limit)
         with self._lock:

@@ -266,12 +266,24 @@ class PostgresStore:
 
         self._run(write)
 
-    def list_dead_letters(self, site_id: str | None = None, limit: int = 100) -> list[DeadLetter]:
+    def list_dead_letters(
+        self, site_id: str | None = None, limit: int = 100, reason: str | None = None,
+        ids: Sequence[int] | None = None,
+    ) -> list[DeadLetter]:
         sql = "SELECT id, site_id, channel, received_at, reason, field, detail, payload FROM dead_letters"
+        conditions: list[str] = []
         params: list[object] = []
         if site_id is not None:
-            sql += " WHERE site_id = %s"
+            conditions.append("site_id = %s")
             params.append(site_id)
+        if reason is not None:
+            conditions.append("reason = %s")
+            params.append(reason)
+        if ids is not None:
+            conditions.append("id IN (" + ", ".join(["%s"] * len(ids)) + ")" if ids else "FALSE")
+            params.extend(int(i) for i in ids)
+        if conditions:
+            sql += " WHERE " + " AND ".join(conditions)
         sql += " ORDER BY id DESC LIMIT %s"
         params.append(limit)
         rows = self._run(lambda conn: conn.execute(sql.encode(), params).fetchall())

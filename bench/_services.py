@@ -1,0 +1,161 @@
+"""Private, throw-away instances of the real services on free loopback ports, for benchmarks and
+fault runs: a PostgreSQL cluster (initdb in a temp dir), a Mosquitto and a Redis of our own. The
+machine's own services (5432, 1883, 6379) are never restarted or loaded by these runs."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+# Ingest broker settings (docs/ingest.md): Mosquitto's defaults drop QoS 1 messages in bursts.
+MOSQUITTO_CONF = """listener {port} 127.0.0.1
+allow_anonymous true
+persistence true
+persistence_location {data}/
+max_inflight_messages 0
+max_queued_messages 1000000
+max_queued_bytes 0
+log_dest file {data}/mosquitto.log
+log_type error
+log_type warning
+log_type notice
+log_type information
+log_type subscribe
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def wait_port(port: int, timeout: float = 20.0, up: bool = True) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), 0.2):
+                if up:
+                    return True
+        except OSError:
+            if not up:
+                return True
+        time.sleep(0.05)
+    return False
+
+
+def _as_postgres(args: list[str]) -> list[str]:
+    return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args
+
+
+@dataclass
+class PrivatePostgres:
+    data: Path
+    port: int
+    log: Path = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.log = self.data.parent / "postgres.log"
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _ctl(self, *args: str) -> None:
+        options = f"-p {self.port} -k {self.data.parent} -c listen_addresses=127.0.0.1 -c max_connections=200"
+        subprocess.run(_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.log),
+                                     "-o", options, "-w", *args]), check=True, capture_output=True)
+
+    def start(self) -> None:
+        self._ctl("start")
+
+    def stop(self, mode: str = "fast") -> None:
+        self._ctl("stop", "-m", mode)
+
+    def restart(self) -> None:
+        self._ctl("restart", "-m", "fast")
+
+
+@contextlib.contextmanager
+def private_postgres() -> Iterator[PrivatePostgres]:
+    root = Path(tempfile.mkdtemp(prefix="csm-bench-pg-"))
+    try:
+        if os.geteuid() == 0:
+            shutil.chown(root, "postgres", "postgres")
+        data = root / "data"
+        subprocess.run(_as_postgres([str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
+                                     "--no-sync"]), check=True, capture_output=True)
+        server = PrivatePostgres(data, free_port())
+        server.start()
+        try:
+            yield server
+        finally:
+            with contextlib.suppress(subprocess.CalledProcessError):
+                server.stop("immediate")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+class PrivateProcess:
+    """A server process we own (Mosquitto or Redis) that a fault run may kill and start again."""
+
+    def __init__(self, args: list[str], port: int) -> None:
+        self.args = args
+        self.port = port
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(self.args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if not wait_port(self.port):
+            raise RuntimeError(f"{self.args[0]} did not start on port {self.port}")
+
+    def stop(self, kill: bool = False) -> None:
+        if self.process is None:
+            return
+        if kill:
+            self.process.kill()
+        else:
+            self.process.terminate()
+        self.process.wait(20)
+        self.process = None
+        wait_port(self.port, up=False)
+
+
+@contextlib.contextmanager
+def private_mosquitto() -> Iterator[PrivateProcess]:
+    with tempfile.TemporaryDirectory(prefix="csm-bench-mqtt-") as tmp:
+        port = free_port()
+        conf = Path(tmp) / "mosquitto.conf"
+        conf.write_text(MOSQUITTO_CONF.format(port=port, data=tmp))
+        if os.geteuid() == 0:  # mosquitto drops root for its own user, which must write its store
+            with contextlib.suppress(LookupError):
+                shutil.chown(tmp, "mosquitto")
+        broker = PrivateProcess(["mosquitto", "-c", str(conf)], port)
+        broker.start()
+        try:
+            yield broker
+        finally:
+            broker.stop()
+
+
+@contextlib.contextmanager
+def private_redis() -> Iterator[PrivateProcess]:
+    with tempfile.TemporaryDirectory(prefix="csm-bench-redis-") as tmp:
+        port = free_port()
+        server = PrivateProcess(["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "",
+                                 "--appendonly", "no", "--dir", tmp], port)
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()
