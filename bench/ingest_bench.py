@@ -10,6 +10,8 @@ import argparse
 import contextlib
 import json
 import multiprocessing as mp
+import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -28,6 +30,7 @@ import uvicorn
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _sites import make_site
 from csm.api.app import create_app
+from csm.auth.tokens import issue_ingest_token
 from csm.clock import FixedClock
 from csm.ingest.mqtt import MqttIngestConsumer, counts_topic
 from csm.runtime import build_runtime
@@ -64,11 +67,13 @@ def bench_http(site: Path, store: str, seconds: float, batch_size: int) -> None:
     while not server.started:
         time.sleep(0.05)
     payloads = [json.dumps(batch(i, batch_size)).encode() for i in range(200)]
+    headers = {"content-type": "application/json",
+               "authorization": f"Bearer {issue_ingest_token('bench-gateway', 'bench', None)}"}
     stored, sent, started = 0, 0, time.perf_counter()
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
         while time.perf_counter() - started < seconds and sent < len(payloads):
-            response = client.post("/api/v1/observations", content=payloads[sent],
-                                   headers={"content-type": "application/json"})
+            response = client.post("/api/v1/observations", content=payloads[sent], headers=headers)
+            response.raise_for_status()
             stored += response.json()["accepted"]
             sent += 1
     elapsed = time.perf_counter() - started
@@ -157,6 +162,8 @@ def bench_mqtt(site: Path, store: str, messages: int, port: int) -> None:
 
 
 def main() -> None:
+    # Sessions and ingest tokens are signed; a benchmark run signs with a throwaway key.
+    os.environ.setdefault("CSM_SECRET_KEY", secrets.token_urlsafe(48))
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--batch", type=int, default=5000)
