@@ -54,6 +54,7 @@ def auckland(quick: bool, out: Path) -> None:
 
 
 def demo_site(quick: bool, out: Path) -> None:
+    from csm.demo.runner import hourly_temperature
     from csm.demo.simulator import DaySimulator, daily_temperature
     from csm.site.loader import load_site
 
@@ -73,11 +74,20 @@ def demo_site(quick: bool, out: Path) -> None:
         hourly = pd.Series(np.maximum(truth, 0.0), index=index).resample("1h").mean()
         frames.append(pd.DataFrame({"timestamp": hourly.index, "zone": zone, "count": hourly.to_numpy()}))
     history = pd.concat(frames, ignore_index=True)
+    # The weather the CSM model is given: the hourly temperature curve of each day's maximum, with
+    # a day-ahead forecast's error (σ 1.5 °C per day) — not the simulator's exact temperature.
+    hours = pd.date_range(index[0], index[-1], freq="1h")
+    hour_dates = hours.tz_convert(site.tz).date
+    error = {d: rng.normal(0, 1.5) for d in sorted(set(hour_dates))}
+    local_hours = hours.tz_convert(site.tz).hour
+    weather = pd.DataFrame({"timestamp": hours, "temperature_c": [
+        hourly_temperature(daily_temperature(d) + error[d], h) for d, h in zip(hour_dates, local_hours, strict=True)
+    ]})
     weeks = 4 if quick else 8
     methods = ["csm", "seasonal_naive", "how_mean_4w", "lightgbm_plain"] + ([] if quick else ["mstl"])
     started = time.perf_counter()
     result = run_backtest(history, horizon=24, freq="1h", country="NL", tz=site.config.timezone, weeks=weeks,
-                          every=24, refit_weeks=4, methods=methods)
+                          every=24, refit_weeks=4, methods=methods, weather=weather)
     print(f"\n== Demo site (simulated zone occupancy, hourly), last {weeks} weeks, 1–24 h ahead "
           f"({result.settings['origins']} origins, {result.settings['zones']} zones, "
           f"{time.perf_counter() - started:.0f} s)")

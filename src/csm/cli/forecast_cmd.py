@@ -49,6 +49,7 @@ def register(app: typer.Typer) -> None:
         every: int = typer.Option(24, help="steps between forecast origins"),
         refit_weeks: int = typer.Option(4, help="refit the models every so many weeks"),
         report: Path | None = typer.Option(None, help="write an HTML report with plots here"),
+        weather: Path | None = typer.Option(None, help="CSV timestamp + temperature_c, ... (the CSM model only)"),
         baselines: str = typer.Option("seasonal_naive,how_mean_4w,mstl,lightgbm_plain",
                                       help="comma-separated baselines to compare"),
     ) -> None:
@@ -59,12 +60,13 @@ def register(app: typer.Typer) -> None:
         zone_tz = timezone_for(country, tz)
         try:
             history, _ = read_counts_csv(counts, zone_tz)
+            weather_frame = read_weather_csv(weather, zone_tz) if weather else None
         except ForecastInputError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from exc
         result = run_backtest(history, horizon=horizon, freq=freq, country=country, tz=zone_tz.key, weeks=weeks,
                               every=every, refit_weeks=refit_weeks,
-                              methods=["csm", *[b for b in baselines.split(",") if b]])
+                              methods=["csm", *[b for b in baselines.split(",") if b]], weather=weather_frame)
         typer.echo(result.table())
         if report:
             write_report(result, report)

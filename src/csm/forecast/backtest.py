@@ -60,14 +60,18 @@ def _metrics(actual: np.ndarray, predicted: np.ndarray, mase_scale: np.ndarray, 
 
 def run_backtest(history: pd.DataFrame, horizon: int = 24, freq: str = "1h", country: str | None = "NL",
                  tz: str = "Europe/Amsterdam", weeks: int = 26, every: int = 24, refit_weeks: int = 4,
-                 methods: list[str] | None = None) -> BacktestResult:
+                 methods: list[str] | None = None, weather: pd.DataFrame | None = None) -> BacktestResult:
+    """`weather` (timestamp + temperature_c, ...) is a covariate of the CSM model only: the
+    standard baselines do not take one. In a backtest it stands for the weather forecast."""
+    from csm.forecast.api import covariate_frame
+
     methods = methods or ["csm", "seasonal_naive", "how_mean_4w", "mstl", "lightgbm_plain"]
     zone_tz = ZoneInfo(tz)
     frame = history.copy()
     frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True)
     end = frame["timestamp"].max()
     eval_start = end - pd.Timedelta(weeks=weeks)
-    grid = make_grid(frame, freq, zone_tz, country, scale_until=eval_start)
+    grid = make_grid(frame, freq, zone_tz, country, covariate_frame(weather, None, freq), scale_until=eval_start)
     raw = grid.values * grid.scale  # unscaled, outages masked
     week, day = grid.week, grid.day
     first = int(np.searchsorted(grid.index, eval_start))
