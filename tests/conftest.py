@@ -6,14 +6,17 @@ import json
 import os
 import shutil
 import socket
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import paho.mqtt.client as mqtt
 import pytest
 import yaml
 
 from csm.clock import FixedClock
+from csm.ingest.mqtt import BrokerAddress
 from csm.runtime import Runtime, build_runtime
 
 REPO = Path(__file__).resolve().parent.parent
@@ -43,6 +46,18 @@ def require_service(name: str, host: str, port: int) -> None:
 def mqtt_broker() -> str:
     require_service("Mosquitto MQTT broker", "127.0.0.1", 1883)
     return "mqtt://127.0.0.1:1883"
+
+
+@pytest.fixture
+def publisher(mqtt_broker: str) -> Iterator[mqtt.Client]:
+    """A plain MQTT client connected to the test broker, to play sensors."""
+    address = BrokerAddress.parse(mqtt_broker)
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"pub-{uuid.uuid4().hex[:8]}")
+    client.connect(address.host, address.port)
+    client.loop_start()
+    yield client
+    client.loop_stop()
+    client.disconnect()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from datetime import timedelta
 import paho.mqtt.client as mqtt
 import pytest
 
-from csm.ingest.mqtt import BrokerAddress, MqttIngestConsumer, counts_topic, parse_topic
+from csm.ingest.mqtt import MqttIngestConsumer, counts_topic, parse_topic
 from csm.runtime import Runtime
 from tests.conftest import NOON
 from tests.test_ingest_http import item
@@ -38,17 +38,6 @@ def consumer(tiny_runtime: Runtime, mqtt_broker: str) -> Iterator[MqttIngestCons
     assert running.connected.wait(10), "could not connect to the MQTT broker"
     yield running
     running.stop()
-
-
-@pytest.fixture
-def publisher(mqtt_broker: str) -> Iterator[mqtt.Client]:
-    address = BrokerAddress.parse(mqtt_broker)
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"pub-{uuid.uuid4().hex[:8]}")
-    client.connect(address.host, address.port)
-    client.loop_start()
-    yield client
-    client.loop_stop()
-    client.disconnect()
 
 
 def publish(client: mqtt.Client, sensor: str, payload: object, raw: bytes | None = None) -> None:

@@ -11,7 +11,6 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ import paho.mqtt.client as mqtt
 import pytest
 
 from csm.cli.ingest_worker_cmd import run_ingest_worker
-from csm.ingest.mqtt import BrokerAddress, MqttIngestConsumer, counts_topic
+from csm.ingest.mqtt import MqttIngestConsumer, counts_topic
 from csm.runtime import build_runtime
 from tests.scale.conftest import wait_for
 
@@ -35,17 +34,6 @@ def recent_items(count: int, sensor: str = "cam-a") -> list[dict[str, Any]]:
          "counts": {"occupancy": n % 97}}
         for n in range(count)
     ]
-
-
-@pytest.fixture
-def publisher(mqtt_broker: str) -> Iterator[mqtt.Client]:
-    address = BrokerAddress.parse(mqtt_broker)
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"pub-{uuid.uuid4().hex[:8]}")
-    client.connect(address.host, address.port)
-    client.loop_start()
-    yield client
-    client.loop_stop()
-    client.disconnect()
 
 
 def publish_all(client: mqtt.Client, site: str, items: list[dict[str, Any]], sensor: str = "cam-a") -> None:
