@@ -193,7 +193,8 @@ def tokens(store_url: str, site: str) -> tuple[str, str]:
     """(session token of a bench operator, ingest token for the site)."""
     os.environ["CSM_SECRET_KEY"] = SECRET
     from csm.auth.roles import Role
-    from csm.auth.tokens import issue_ingest_token, issue_session
+    from csm.auth.sessions import SessionBook
+    from csm.auth.tokens import issue_ingest_token
     from csm.auth.users import UserDirectory
     from csm.store.factory import open_store
 
@@ -201,7 +202,7 @@ def tokens(store_url: str, site: str) -> tuple[str, str]:
     try:
         directory = UserDirectory(store)
         user = directory.get("bench") or directory.add("bench", Role.MUNICIPALITY, [site], "bench-password-123")
-        return issue_session(user.principal()), issue_ingest_token("bench-feed", site, None)
+        return SessionBook(store).open(user), issue_ingest_token("bench-feed", site, None)
     finally:
         store.close()
 

@@ -26,7 +26,8 @@ Status = Literal["raised", "acknowledged", "measure_taken", "resolved", "open"]
 
 
 class StepBody(BaseModel):
-    by: str | None = Field(None, max_length=120, description="who acts; defaults to the logged-in user")
+    """Who acts is always the logged-in account, never text from the client."""
+
     note: str | None = Field(None, max_length=2000)
 
 
@@ -103,7 +104,7 @@ def _step(request: Request, sr: SiteRuntime, runtime: Runtime, alert_id: str, st
         alert = book.get(alert_id)
         if alert["zone_id"] not in visible_zone_ids(principal_of(request), sr.site):
             raise AlertNotFound(alert_id)
-        by = body.by or principal_of(request).name
+        by = principal_of(request).name
         return book.transition(alert_id, status, by, runtime.clock.now(), body.note, **extra)
     except AlertNotFound:
         raise HTTPException(404, detail=f"unknown alert {alert_id!r}") from None
