@@ -38,3 +38,6 @@ def client(two_sites: Runtime) -> Iterator[TestClient]:
 
 def bearer(runtime: Runtime, role: str, sites: tuple[str, ...], username: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {session_token(runtime, role, sites, username=username)}"}
+
+
+from tests.store.conftest import pg_schema_url  # noqa: E402, F401  (fixture re-exported here)
