@@ -346,12 +346,10 @@ def probe_alert_by(base: str, feed: str) -> ProbeResult:
     token, http = login(base, "police")
     alerts: list[dict[str, Any]] = []
     deadline = time.monotonic() + 240  # a level must hold for its dwell time (2 min) before it alerts
-    minute = 0
     while not alerts and time.monotonic() < deadline:
         crowd = [{"sensor_id": "cam-a", "interval_start": interval(m), "interval_seconds": 60,
                   "counts": {"occupancy": 6000}} for m in (0, 1)]
         http.post("/api/v1/observations", json=crowd, headers=bearer(feed))
-        minute += 1
         time.sleep(5.0)
         alerts = http.get("/api/v1/sites/tiny/alerts?status=open", headers=bearer(token)).json()["alerts"]
     probe.check(bool(alerts), "no alert was raised to act on (control)")

@@ -91,7 +91,10 @@ class AccountLedger:
         return self._state
 
     def _refresh(self) -> None:
-        with self._refresh_lock:
+        # The common case (nothing new) takes no lock: requests never queue behind each other here.
+        if not self.store.read_events(GLOBAL_SITE, USERS_STREAM, self._state.last_id, 1):
+            return
+        with self._refresh_lock:  # only while folding new events, in order, once each
             while True:
                 events = self.store.read_events(GLOBAL_SITE, USERS_STREAM, self._state.last_id, _PAGE)
                 for event in events:

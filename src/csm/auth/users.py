@@ -50,7 +50,7 @@ def _check_scope(role: Role, sites: list[str], zones: dict[str, list[str]] | Non
         raise UserError("zone scopes are for event organisers; other roles see whole sites")
     if role is Role.EVENT_ORGANISER and not zones:
         raise UserError("an event organiser needs the zones of their event (--zones)")
-    if zones and not set(zones) <= set(sites):
+    if zones and GLOBAL_SITE not in sites and not set(zones) <= set(sites):
         raise UserError("zones must belong to the account's sites")
 
 
