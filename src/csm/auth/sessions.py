@@ -115,7 +115,8 @@ class SessionBook:
 
     def open_count(self, username: str) -> int:
         now = datetime.now(UTC)
-        return sum(s.username == username and s.expires > now for s in self.ledger.current().sessions.values())
+        sessions = list(self.ledger.current().sessions.values())  # a snapshot: others may fold meanwhile
+        return sum(s.username == username and s.expires > now for s in sessions)
 
     # -- stream tickets -------------------------------------------------------------------------
     def issue_ticket(self, session: OpenSession, site_id: str) -> str:

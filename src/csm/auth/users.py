@@ -70,7 +70,7 @@ class UserDirectory:
     def by_external(self, issuer: str, subject: str) -> User | None:
         """The account bound to this external identity (OIDC issuer and subject), if any."""
         wanted = (issuer.rstrip("/"), subject)
-        for user in self.ledger.current().users.values():
+        for user in list(self.ledger.current().users.values()):  # a snapshot: others may fold meanwhile
             if user.external is not None and (user.external[0].rstrip("/"), user.external[1]) == wanted:
                 return user
         return None
