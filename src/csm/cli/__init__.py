@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     "csm.cli.ingest_worker_cmd",
     "csm.cli.deadletters_cmd",
     "csm.cli.mqtt_cmd",
+    "csm.cli.report_cmd",
 ]
 
 for _name in COMMAND_MODULES:
