@@ -114,3 +114,11 @@ def test_replay(client: TestClient, two_sites: Runtime, actor: str, target: str)
     every = client.post("/api/v1/deadletters/replay", headers=_actor(two_sites, actor), json={"all": True})
     touched = {o["id"] for o in every.json()["outcomes"]}
     assert (letter.id in touched) == ((actor, target) in ALLOWED)
+
+
+@pytest.mark.parametrize("actor", list(ACTORS))
+def test_metrics_hold_every_site_so_only_a_global_administrator_reads_them(
+    client: TestClient, two_sites: Runtime, actor: str
+) -> None:
+    response = client.get("/metrics", headers=_actor(two_sites, actor))
+    assert (response.status_code == 200) == (actor == "global")

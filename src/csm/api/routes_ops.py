@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from csm.api.deps import get_runtime
 from csm.api.visibility import principal_of
 from csm.auth.grants import GrantRefused, visible_sites
+from csm.auth.ledger import GLOBAL_SITE
 from csm.runtime import Runtime
 from csm.store.base import DeadLetter
 
@@ -41,8 +42,11 @@ def readyz(runtime: Runtime = Depends(get_runtime)) -> Response:
     return Response(content='{"status":"ready"}', media_type="application/json")
 
 
-@router.get("/metrics", summary="Prometheus metrics")
-def metrics(runtime: Runtime = Depends(get_runtime)) -> Response:
+@router.get("/metrics", summary="Prometheus metrics (global administrators or the metrics token)")
+def metrics(request: Request, runtime: Runtime = Depends(get_runtime)) -> Response:
+    """Metrics carry every site's counts and zone occupancy: a site administrator may not read them."""
+    if GLOBAL_SITE not in principal_of(request).sites:
+        raise HTTPException(403, detail="metrics cover every site: global administrators or the metrics token")
     return Response(runtime.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
 
 
