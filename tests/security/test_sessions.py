@@ -85,6 +85,10 @@ def test_every_worker_sees_a_logout_and_a_role_change_at_once(
     eve = {"Authorization": f"Bearer {_login(a, 'eve')['token']}"}
     root = {"Authorization": f"Bearer {_login(b, 'root')['token']}"}
     assert b.get("/api/v1/users", headers=eve).status_code == 200  # a session opened on A works on B
+    ticket = a.post("/api/v1/auth/stream-ticket", headers=eve, json={"site": "tiny"}).json()["ticket"]
+    with a.websocket_connect(f"/api/v1/sites/tiny/zones/stream?ticket={ticket}") as ws:
+        assert ws.receive_json()["type"] == "snapshot"
+    assert _stream_refused(b, f"/api/v1/sites/tiny/zones/stream?ticket={ticket}") == 1008  # used on A: B refuses
     assert a.patch("/api/v1/users/eve", headers=root, json={"role": "viewer"}).status_code == 200
     assert b.get("/api/v1/users", headers=eve).status_code == 403  # demoted on A: B knows at once
     assert b.post("/api/v1/auth/logout", headers=eve).status_code == 200

@@ -69,7 +69,9 @@ class Session:
 class _Folded:
     users: dict[str, User] = field(default_factory=dict)
     sessions: dict[str, Session] = field(default_factory=dict)
-    used_tickets: dict[str, datetime] = field(default_factory=dict)
+    # ticket id → (expiry, id of its first use): the first use in the stream's order wins, on
+    # every worker alike, so a ticket raced to two workers opens one stream only.
+    used_tickets: dict[str, tuple[datetime, int]] = field(default_factory=dict)
     last_id: int = 0
 
 
@@ -98,19 +100,20 @@ class AccountLedger:
             while True:
                 events = self.store.read_events(GLOBAL_SITE, USERS_STREAM, self._state.last_id, _PAGE)
                 for event in events:
-                    _apply(self._state, event.payload)
+                    _apply(self._state, event.payload, event.id)
                     self._state.last_id = event.id
                 if len(events) < _PAGE:
                     return
 
     # -- writing --------------------------------------------------------------------------------
-    def append(self, payload: dict[str, Any]) -> None:
-        """Write one change and fold it (and anything newer from other writers) at once."""
-        self.store.append_event(GLOBAL_SITE, USERS_STREAM, datetime.now(UTC), payload)
+    def append(self, payload: dict[str, Any]) -> int:
+        """Write one change and fold it (and anything newer from other writers) at once; its id."""
+        event_id = self.store.append_event(GLOBAL_SITE, USERS_STREAM, datetime.now(UTC), payload)
         self._refresh()
+        return event_id
 
 
-def _apply(state: _Folded, event: dict[str, Any]) -> None:
+def _apply(state: _Folded, event: dict[str, Any], event_id: int = 0) -> None:
     op = event.get("op")
     name = str(event.get("username", ""))
     if op == "add":
@@ -150,7 +153,7 @@ def _apply(state: _Folded, event: dict[str, Any]) -> None:
     elif op == "sessions_close_all":
         _close_sessions_of(state, name)
     elif op == "ticket_used":
-        state.used_tickets[str(event["jti"])] = datetime.fromisoformat(event["expires"])
+        state.used_tickets.setdefault(str(event["jti"]), (datetime.fromisoformat(event["expires"]), event_id))
 
 
 def _close_sessions_of(state: _Folded, username: str) -> None:
@@ -163,7 +166,7 @@ def _prune(state: _Folded) -> None:
     now = datetime.now(UTC)
     for sid_hash in [h for h, s in state.sessions.items() if s.expires <= now]:
         del state.sessions[sid_hash]
-    for jti in [j for j, exp in state.used_tickets.items() if exp <= now]:
+    for jti in [j for j, (exp, _) in state.used_tickets.items() if exp <= now]:
         del state.used_tickets[jti]
 
 

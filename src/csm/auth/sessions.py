@@ -134,9 +134,11 @@ class SessionBook:
         state = self.ledger.current()
         if not jti or jti in state.used_tickets:
             raise TokenError("this ticket was already used")
-        self.ledger.append({"op": "ticket_used", "username": str(claims["sub"]), "jti": jti,
-                            "expires": datetime.fromtimestamp(int(claims["exp"]), UTC).isoformat()})
+        mine = self.ledger.append({"op": "ticket_used", "username": str(claims["sub"]), "jti": jti,
+                                   "expires": datetime.fromtimestamp(int(claims["exp"]), UTC).isoformat()})
         state = self.ledger.current()
+        if state.used_tickets.get(jti, (None, mine))[1] != mine:
+            raise TokenError("this ticket was already used")  # another worker redeemed it first
         session = state.sessions.get(str(claims["sid"]))
         if session is None or session.expires <= datetime.now(UTC):
             raise SessionEnded("the session of this ticket has ended")
