@@ -161,6 +161,7 @@ def probe_escalation(base: str, root: str) -> ProbeResult:
         ("global audit", lambda: http.get("/api/v1/audit?site=*", headers=h)),
         ("dead letters of another site", lambda: http.get("/api/v1/deadletters?site=other", headers=h)),
         ("zones of another site", lambda: http.get("/api/v1/sites/other/zones/state", headers=h)),
+        ("metrics of every site", lambda: http.get("/metrics", headers=h)),
     ]
     for what, attempt in tries:
         probe.check(attempt().status_code in (403, 404), what)
