@@ -124,7 +124,8 @@ def test_ndw_datex2_flow_and_speed(site: Site) -> None:
     settings = NdwSettings(sites={"GDH01_SCHEVENINGSEWEG_IN": "Scheveningseweg", "GDH01_DUINSTRAAT_IN": "Duinstraat"})
     got = values(NdwTrafficSource().parse(fixture("ndw_measurements.xml"), settings, site, NOON))
     assert got[("traffic:GDH01_SCHEVENINGSEWEG_IN", "flow_veh_h", at(9, 59))] == 1020  # 540 + 480
-    assert got[("traffic:GDH01_SCHEVENINGSEWEG_IN", "speed_kmh", at(9, 59))] == pytest.approx(39.59, abs=0.01)
+    # speeds weighted by the vehicles each lane measured (numberOfInputValuesUsed: 9 and 9)
+    assert got[("traffic:GDH01_SCHEVENINGSEWEG_IN", "speed_kmh", at(9, 59))] == pytest.approx(39.5, abs=0.01)
     assert {k[0] for k in got} == {"traffic:GDH01_SCHEVENINGSEWEG_IN", "traffic:GDH01_DUINSTRAAT_IN"}
 
 
@@ -256,13 +257,14 @@ MALFORMED: list[tuple[str, Any, Any, bytes, str, str | None]] = [
     ("XML truncated", NdwTrafficSource(), NdwSettings(), fixture("ndw_measurements.xml")[:700], "bad_format", None),
     ("XML of another publication", NdwTrafficSource(), NdwSettings(),
      fixture("ndw_measurements.xml").replace(b"roa:MeasuredDataPublication", b"roa:SituationPublication"),
-     "bad_format", "payload"),
+     "bad_format", "payloadPublication"),
     ("gzip truncated", NdwTrafficSource(), NdwSettings(), gzip.compress(fixture("ndw_measurements.xml"))[:400],
      "bad_format", None),
-    ("DATEX II v2 document", NdwTrafficSource(), NdwSettings(), DATEX2_V2, "bad_format", "payload"),
+    ("DATEX II v2 site without values", NdwTrafficSource(), NdwSettings(sites={"GDH01_DUINSTRAAT_IN": "x"}),
+     DATEX2_V2, "empty_feed", "siteMeasurements"),
     ("speed in m/s x 10", NdwTrafficSource(), NdwSettings(),
      fixture("ndw_measurements.xml").replace(b"<com:speed>41</com:speed>", b"<com:speed>410</com:speed>"),
-     "implausible_value", "siteMeasurements[GDH01_SCHEVENINGSEWEG_IN].speed"),
+     "implausible_value", "siteMeasurements[GDH01_SCHEVENINGSEWEG_IN].speed[2]"),
     ("parking vacant above capacity", SpdpParkingSource(), parking_settings("kurhaus"),
      parking_bundle({"kurhaus": (FIXTURES / "parking/kurhaus-dynamic.json").read_text().replace('"vacantSpaces": 38',
                                                                                               '"vacantSpaces": 7500')}),
