@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from csm.site.loader import load_site
 from csm.site.model import Site
 from csm.sources import datex2
 from csm.sources.protocol import SourceError
 from csm.sources.traffic_ndw import NdwSettings, NdwTrafficSource
-from tests.sources.test_connectors import NOON, fixture, site  # noqa: F401  (fixture)
+from tests.conftest import DEMO_SITE
+from tests.sources.test_connectors import NOON, fixture
 
 V3_TABLE = b"""<?xml version="1.0" encoding="UTF-8"?>
 <mc:messageContainer xmlns:mc="http://datex2.eu/schema/3/messageContainer"
@@ -21,7 +23,8 @@ V3_TABLE = b"""<?xml version="1.0" encoding="UTF-8"?>
  <mc:payload xsi:type="roa:MeasurementSiteTablePublication" lang="nl">
   <roa:measurementSiteTable id="NDW01_MT" version="1">
    <roa:measurementSite id="GDH01_SCHEVENINGSEWEG_IN" version="3">
-    <roa:measurementSiteName><com:values><com:value lang="nl">Scheveningseweg in</com:value></com:values></roa:measurementSiteName>
+    <roa:measurementSiteName><com:values><com:value lang="nl">Scheveningseweg in</com:value></com:values>
+    </roa:measurementSiteName>
     <roa:measurementSiteNumberOfLanes>2</roa:measurementSiteNumberOfLanes>
     <roa:measurementSpecificCharacteristics index="1"><roa:measurementSpecificCharacteristics>
      <roa:specificLane>lane1</roa:specificLane>
@@ -39,6 +42,11 @@ V3_TABLE = b"""<?xml version="1.0" encoding="UTF-8"?>
   </roa:measurementSiteTable>
  </mc:payload>
 </mc:messageContainer>"""
+
+
+@pytest.fixture(scope="module")
+def site() -> Site:
+    return load_site(DEMO_SITE)
 
 
 def test_v3_site_table_positions_and_names() -> None:

@@ -142,10 +142,7 @@ class SiteMeasurements:
 def _flagged(holder: Any) -> bool:
     """DATEX II `dataError` (v2 and v3) marks a value the supplier knows to be wrong; it sits
     beside the value, in the element that also carries numberOfInputValuesUsed."""
-    for child in holder:
-        if _local(child.tag) == "dataError" and (child.text or "").strip().lower() == "true":
-            return True
-    return False
+    return any(_local(c.tag) == "dataError" and (c.text or "").strip().lower() == "true" for c in holder)
 
 
 def _measured_value(index: str, basic: Any) -> MeasuredValue:
@@ -189,11 +186,9 @@ def _site_measurements(element: Any) -> SiteMeasurements:
 def measured_sites(raw: bytes, limit: int = MAX_UNPACKED_BYTES) -> Iterator[SiteMeasurements]:
     """Every `siteMeasurements` of a v2 or v3 MeasuredDataPublication, streamed."""
     found = Publication()
-    count = 0
     for element in _events(raw, ("siteMeasurements",), found, limit):
         if found.publication != MEASURED:
             break
-        count += 1
         yield _site_measurements(element)
     if found.publication != MEASURED:
         raise SourceError(SourceReason.BAD_FORMAT, "payloadPublication",

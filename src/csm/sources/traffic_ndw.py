@@ -10,6 +10,7 @@ without it, the configured sites are read and all their flow values are summed.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from dataclasses import dataclass
@@ -38,7 +39,9 @@ class NdwSettings(SourceSettings):
     site_table_url: str | None = Field(
         None, description="NDW measurement site table (measurement_current.xml.gz): positions, lanes, classes"
     )
-    radius_m: float = Field(500.0, gt=0, le=5000, description="with a site table and no `sites`: sites this near a zone")
+    radius_m: float = Field(
+        500.0, gt=0, le=5000, description="with a site table and no `sites`: the sites this near a zone"
+    )
     site_table_refresh_seconds: float = Field(86_400.0, ge=60, description="reread the site table this often")
     interval_seconds: int = Field(60, ge=60, le=3600)
     poll_seconds: float = Field(60.0, gt=0)
@@ -102,7 +105,8 @@ def cached_selection(settings: NdwSettings, site: Site, client: httpx.Client | N
     try:
         selection = select_sites(raw, settings, site)
     except SourceError as exc:
-        raise SourceError(exc.reason, f"site_table:{exc.field or ''}".rstrip(":"), f"site table: {exc.detail}") from None
+        field = f"site_table:{exc.field}" if exc.field else "site_table"
+        raise SourceError(exc.reason, field, f"site table: {exc.detail}") from None
     with _TABLES_LOCK:
         _TABLES[key] = selection
     return selection
@@ -166,10 +170,8 @@ class NdwTrafficSource(BaseSource):
 
     def fetch(self, settings: Any, site: Site, client: httpx.Client) -> bytes:
         raw = super().fetch(settings, site, client)
-        try:
+        with contextlib.suppress(SourceError):  # parse reports it
             cached_selection(settings, site, client)  # refresh the site table with the same client
-        except SourceError:
-            pass  # parse reports it
         return raw
 
     def parse(self, raw: bytes, settings: Any, site: Site, now: datetime) -> list[Observation]:
