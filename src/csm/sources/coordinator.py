@@ -31,7 +31,8 @@ from csm.sources.protocol import DataTime, FetchError, SourceError
 from csm.sources.registry import ConfiguredSource, configured_sources
 
 log = logging.getLogger(__name__)
-StatusName = Literal["ok", "stale", "failing", "disabled"]
+StatusName = Literal["ok", "empty", "stale", "failing", "disabled"]
+EMPTY_REASON = "empty_feed"
 DAY_SECONDS = 86_400
 TICK_SECONDS = 0.5
 
@@ -59,6 +60,7 @@ class SourceState:
     next_due: datetime | None = None
     newest_data: datetime | None = None
     summary: str = "not polled yet"
+    empty_reason: str | None = None  # the last poll parsed but gave nothing for this site
     latest: list[Observation] = field(default_factory=list)
     description: dict[str, Any] = field(default_factory=dict)
 
@@ -157,6 +159,10 @@ class SourceCoordinator:
             state.latest = list(observations)
             if source.data_time == "past":
                 state.newest_data = newest_measured(observations, now) or state.newest_data
+        if error is not None and error.reason == EMPTY_REASON and not observations:
+            error, empty_reason = None, error.detail  # parsed fine, nothing for this site: not a failure
+        else:
+            empty_reason = None if observations else "the feed parsed but yielded nothing for this site"
         if error is not None:
             sink.dead_letter(self.site_runtime, name, error.reason, error.field, error.detail, raw, now)
             where = f" at {error.field}" if error.field else ""
@@ -165,12 +171,13 @@ class SourceCoordinator:
             return self.status(name)
         state.last_success = now
         state.last_error = None
+        state.empty_reason = empty_reason
         state.failures = 0
         state.next_due = now + timedelta(seconds=settings.poll_seconds)
-        state.summary = f"{len(observations)} values ({inserted} new" + (
+        state.summary = empty_reason or f"{len(observations)} values ({inserted} new" + (
             f", {rejected} refused)" if rejected else ")"
         )
-        self.metrics.polls.labels(self.site_id, name, "ok").inc()
+        self.metrics.polls.labels(self.site_id, name, "empty" if empty_reason else "ok").inc()
         self.metrics.status.labels(self.site_id, name).set(0)
         return self.status(name)
 
@@ -214,6 +221,8 @@ class SourceCoordinator:
             status = "disabled"
         elif state.last_error is not None:
             status = "failing"
+        elif state.empty_reason is not None:
+            status = "empty"
         elif age is None or age > configured.settings.stale_after:
             status = "stale"
         else:
