@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 Alert = gtfs_realtime_pb2.Alert
 REMOVES_SERVICE = {"NO_SERVICE", "REDUCED_SERVICE", "DETOUR", "STOP_MOVED"}
 LANGUAGES = ("nl", "en", "")
+OPEN_END = 10**11  # beyond any POSIX second of this era
 
 
 class Disruption(BaseModel):
@@ -45,14 +46,18 @@ def _text(translated: Any) -> str:
     return str(next(iter(by_language.values()), ""))
 
 
+def _moment(seconds: int) -> datetime | None:
+    """Open ends are 0 or, in some feeds, the largest uint64: both mean "no end"."""
+    return datetime.fromtimestamp(seconds, UTC) if 0 < seconds < OPEN_END else None
+
+
 def _period(alert: Any, at: int) -> tuple[bool, datetime | None, datetime | None]:
-    """Active at `at`? and the period that holds it (or the first one)."""
+    """Active at `at`? and the period that holds it."""
     if not alert.active_period:
         return True, None, None
     for period in alert.active_period:
         if (not period.start or period.start <= at) and (not period.end or at < period.end):
-            return (True, datetime.fromtimestamp(period.start, UTC) if period.start else None,
-                    datetime.fromtimestamp(period.end, UTC) if period.end else None)
+            return True, _moment(period.start), _moment(period.end)
     return False, None, None
 
 
