@@ -290,6 +290,17 @@ def coordinators_of(runtime: Runtime) -> dict[str, SourceCoordinator]:
     return entry[1]
 
 
+def descriptions_of(site_id: str, *kinds: str) -> list[dict[str, Any]]:
+    """The last `describe` of each source of these kinds of a site, for readers without the
+    runtime at hand (advice): read-only, from the coordinators built by `source_jobs`."""
+    found: list[dict[str, Any]] = []
+    for reference, coordinators in list(_COORDINATORS.values()):
+        coordinator = coordinators.get(site_id) if reference() is not None else None
+        if coordinator is not None:
+            found += [dict(state.description) for state in coordinator.of_kind(*kinds)]
+    return found
+
+
 def source_jobs(runtime: Runtime) -> list[BackgroundJob]:
     """JOB_FACTORIES entry: one coordinator job per site that has sources."""
     jobs: list[BackgroundJob] = []

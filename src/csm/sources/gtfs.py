@@ -185,6 +185,7 @@ class GtfsStaticSource(BaseSource):
             described[str(stop_id)] = {
                 "name": row["stop_name"], "lat": float(row["stop_lat"]), "lon": float(row["stop_lon"]),
                 "zones": group["zones"].iloc[0], "routes": sorted(set(group["route_short_name"]), key=_route_key),
+                "route_ids": sorted(set(group["route_id"])),
             }
         return {"stops": described}
 

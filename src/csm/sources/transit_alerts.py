@@ -92,3 +92,29 @@ def active_disruptions(feed: Any, settings: Any, at: int) -> list[Disruption]:
             continue
         found.append(disruption)
     return found
+
+
+def with_zones(disruptions: list[Disruption], stops: dict[str, Any]) -> list[Disruption]:
+    """Fill in the zones a disruption touches, from the GTFS source's stops near zones
+    ({stop_id: {"zones": [...], "route_ids": [...]}}): named stops, and stops of named routes."""
+    placed = []
+    for disruption in disruptions:
+        zones: set[str] = set()
+        for stop_id, stop in stops.items():
+            if stop_id in disruption.stops or set(stop.get("route_ids", [])) & set(disruption.routes):
+                zones |= set(stop.get("zones", []))
+        placed.append(disruption.model_copy(update={"zones": sorted(zones)}))
+    return placed
+
+
+def disruptions_from(gtfs: list[dict[str, Any]], realtime: list[dict[str, Any]]) -> list[Disruption]:
+    """Disruptions of the realtime sources' descriptions, placed in zones by the GTFS sources'."""
+    stops: dict[str, Any] = {}
+    for described in gtfs:
+        stops.update(described.get("stops", {}))
+    found: dict[str, Disruption] = {}
+    for described in realtime:
+        for raw in described.get("disruptions", []):
+            disruption = Disruption.model_validate(raw)
+            found[disruption.id] = disruption
+    return with_zones(sorted(found.values(), key=lambda d: d.id), stops)
