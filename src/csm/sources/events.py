@@ -145,7 +145,11 @@ class EventsSource(BaseSource):
                 raise
             raise SourceError(exc.reason, exc.field, exc.detail,
                               partial=_observations(kept, site, start, end)) from None
-        return _observations(events, site, start, end)
+        observations = _observations(events, site, start, end)
+        if not observations:
+            raise SourceError(SourceReason.EMPTY, "events",
+                              f"no event between {start:%Y-%m-%d} and {end:%Y-%m-%d} in the calendar")
+        return observations
 
     def describe(self, raw: bytes, settings: Any, site: Site) -> dict[str, Any]:
         try:

@@ -1,5 +1,5 @@
 /** Transit service disruptions (GTFS-Realtime Alerts of the site's stops and lines), shown inside
- * the sources panel. Self-contained: it reads GET .../disruptions itself every minute and keeps
+ * the sources panel. Self-contained: it reads GET .../disruptions itself every 30 s and keeps
  * one element per site, so the panel that hosts it only has to place `disruptionsSection()`. */
 
 import { getJson, siteUrl } from '../api';
@@ -23,7 +23,7 @@ export interface Disruption {
 
 interface DisruptionsAnswer { site: string; as_of: string; disruptions: Disruption[] }
 
-const REFRESH_MS = 60_000;
+const REFRESH_MS = 30_000;  // like the sources list
 const sections = new Map<string, HTMLElement>();
 
 function label(code: string): string {
