@@ -160,7 +160,8 @@ class SourceCoordinator:
             if source.data_time == "past":
                 state.newest_data = newest_measured(observations, now) or state.newest_data
         if error is not None and error.reason == EMPTY_REASON and not observations:
-            error, empty_reason = None, error.detail  # parsed fine, nothing for this site: not a failure
+            empty_reason: str | None = error.detail  # parsed fine, nothing for this site: not a failure
+            error = None
         else:
             empty_reason = None if observations else "the feed parsed but yielded nothing for this site"
         if error is not None:

@@ -14,7 +14,7 @@ import io
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import Any
 
 from lxml import etree
 
@@ -31,7 +31,9 @@ class _GuardedReader(io.RawIOBase):
     """Reads a (gzipped) byte string, unpacking on the fly and counting unpacked bytes."""
 
     def __init__(self, raw: bytes, limit: int) -> None:
-        self._inner: IO[bytes] = gzip.GzipFile(fileobj=io.BytesIO(raw)) if raw[:2] == b"\x1f\x8b" else io.BytesIO(raw)
+        self._inner: io.BufferedIOBase = (
+            gzip.GzipFile(fileobj=io.BytesIO(raw)) if raw[:2] == b"\x1f\x8b" else io.BytesIO(raw)
+        )
         self._limit = limit
         self.count = 0
 

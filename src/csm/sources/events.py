@@ -80,10 +80,10 @@ def parse_events(raw: bytes, site: Site, settings: EventsSettings | None = None,
         events = [Event.model_validate(r) for r in records]
         if problems:
             first = problems[0]
-            error = SourceError(first.reason, first.field,
-                                f"{len(problems)} event(s) refused, {len(events)} kept; first: {first.detail}")
-            error.partial_events = events  # type: ignore[attr-defined]
-            raise error
+            refused = SourceError(first.reason, first.field,
+                                  f"{len(problems)} event(s) refused, {len(events)} kept; first: {first.detail}")
+            refused.partial_events = events  # type: ignore[attr-defined]
+            raise refused
         return events
     else:
         try:

@@ -32,8 +32,9 @@ def test_feed_types_are_recognised() -> None:
 def test_vehicles_at_stops_with_occupancy(tmp_path_factory: pytest.TempPathFactory) -> None:
     site = site_at(tmp_path_factory, "logrono", 42.4653, -2.4450)
     settings = GtfsRealtimeSettings(stops=["33", "108"], vehicle_capacity=100)
-    got = {(o.sensor_id, o.metric): (o.interval_start, o.value) for o in
-           GtfsRealtimeSource().parse(real_sample("gtfs_realtime", LOGRONO).read_bytes(), settings, site, datetime.now(UTC))}
+    raw = real_sample("gtfs_realtime", LOGRONO).read_bytes()
+    got = {(o.sensor_id, o.metric): (o.interval_start, o.value)
+           for o in GtfsRealtimeSource().parse(raw, settings, site, datetime.now(UTC))}
     # entity "0": stop 33 INCOMING_AT at 1764703396, occupancy EMPTY
     assert got[("transit:33", "vehicles_approaching")] == (datetime(2025, 12, 2, 19, 15, tzinfo=UTC), 1)
     assert got[("transit:33", "passengers_est")][1] == 0
