@@ -318,3 +318,12 @@ def test_gtfs_missing_stop_times(site: Site, tmp_path: Path) -> None:
     with pytest.raises(SourceError) as caught:
         GtfsStaticSource().parse(_zip_folder(tmp_path / "gtfs"), GtfsSettings(url="file:x"), site, NOON)
     assert caught.value.field == "stop_times.txt"
+
+
+def test_gtfs_route_without_short_name_uses_its_long_name(site: Site) -> None:
+    """GTFS allows an empty route_short_name when route_long_name is set: name and filter use it."""
+    raw = _zip_replace("routes.txt", b"HTM:11,HTM,11,Rijswijkseplein", b"HTM:11,HTM,,Rijswijkseplein")
+    source = GtfsStaticSource()
+    for wanted in (["Rijswijkseplein - Scheveningen Haven"], ["HTM:11"]):
+        stops = source.describe(raw, GtfsSettings(url="file:x", routes=wanted), site)["stops"]
+        assert stops["2232201"]["routes"] == ["Rijswijkseplein - Scheveningen Haven"]
