@@ -8,12 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from csm.site.loader import load_site
 from csm.site.model import Site
 from csm.sources import datex2
 from csm.sources.protocol import SourceError
 from csm.sources.traffic_ndw import NdwSettings, NdwTrafficSource
-from tests.conftest import DEMO_SITE
 from tests.sources.test_connectors import NOON, fixture
 
 V3_TABLE = b"""<?xml version="1.0" encoding="UTF-8"?>
@@ -42,11 +40,6 @@ V3_TABLE = b"""<?xml version="1.0" encoding="UTF-8"?>
   </roa:measurementSiteTable>
  </mc:payload>
 </mc:messageContainer>"""
-
-
-@pytest.fixture(scope="module")
-def site() -> Site:
-    return load_site(DEMO_SITE)
 
 
 def test_v3_site_table_positions_and_names() -> None:
