@@ -65,3 +65,17 @@ def test_a_site_table_given_as_measurements_names_what_it_is(n206: object) -> No
 def test_sample_paths_exist_for_provenance(tmp_path: Path) -> None:
     assert real_sample("ndw", SPEED).stat().st_size == 1384254
     assert real_sample("ndw", TABLE).stat().st_size == 2309298
+
+
+def test_site_table_excerpt_one_record() -> None:
+    # mst.xml: an excerpt of the same NDW01_MT table (tab-indented), one measurementSiteRecord
+    table = datex2.site_table(real_sample("ndw", "mst.xml").read_bytes())
+    assert list(table) == ["PZH01_MST_0004_00"] and len(table["PZH01_MST_0004_00"].characteristics) == 16
+
+
+def test_measured_excerpt_of_a_motorway_site() -> None:
+    # mdp_a20_test_1.xml: two A20 sites cut from the same trafficspeed publication
+    first = next(datex2.measured_sites(real_sample("ndw", "mdp_a20_test_1.xml").read_bytes()))
+    assert first.site_id == "RWS01_MONIBAS_0201hrr0200ra" and first.time_text == "2016-09-09T13:56:00Z"
+    assert [(v.kind, v.value) for v in first.values] == [
+        ("TrafficFlow", 1800), ("TrafficSpeed", 107), ("TrafficFlow", 1380), ("TrafficSpeed", 92)]
