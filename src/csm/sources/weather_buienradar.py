@@ -153,7 +153,7 @@ class BuienradarSource(BaseSource):
 
     def describe(self, raw: bytes, settings: Any, site: Site) -> dict[str, Any]:
         chosen = stations_per_measurement(load_json(raw, "Buienradar feed"), settings, site)
-        station = chosen.get("temperature") or next(iter(chosen.values()), {})
+        station: dict[str, Any] = chosen.get("temperature") or next(iter(chosen.values()), {})
         return {"station_id": station.get("stationid"), "station_name": station.get("stationname"),
                 "description": station.get("weatherdescription"),
                 "stations": {STATION_FIELDS[key][0]: {"station_id": s.get("stationid"), "station_name":
