@@ -327,3 +327,22 @@ def test_gtfs_route_without_short_name_uses_its_long_name(site: Site) -> None:
     for wanted in (["Rijswijkseplein - Scheveningen Haven"], ["HTM:11"]):
         stops = source.describe(raw, GtfsSettings(url="file:x", routes=wanted), site)["stops"]
         assert stops["2232201"]["routes"] == ["Rijswijkseplein - Scheveningen Haven"]
+
+
+def test_hourly_forecast_in_the_shape_of_real_responses(site: Site) -> None:
+    """Real forecast.buienradar.nl responses carry `datetimeutc` next to local `datetime` and give
+    hours for the first days only (later days are day-level). Self-made in that shape: no complete
+    real response is available to the tests (see tests/sources/real/PROVENANCE.md)."""
+    from csm.sources.weather_forecast import BuienradarHourlyForecastSource, HourlyForecastSettings
+
+    hour = {"datetime": "2026-10-25T02:00:00", "datetimeutc": "2026-10-25T01:00:00", "timetype": "Hour",
+            "precipitationmm": 0.3, "temperature": 9.8, "feeltemperature": 7.1, "windspeedms": 4.0,
+            "precipitation": 40, "sunshine": 0, "hour": 2, "beaufort": 3}
+    raw = json.dumps({"days": [{"datetime": "2026-10-25T00:00:00", "hours": [hour]},
+                               {"datetime": "2026-10-26T00:00:00", "temperature": 11}]}).encode()
+    now = datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+    got = values(BuienradarHourlyForecastSource().parse(raw, HourlyForecastSettings(), site, now))
+    # 02:00 on the night the clocks go back is ambiguous locally; datetimeutc says 01:00 UTC
+    at_one = datetime(2026, 10, 25, 1, tzinfo=UTC)
+    assert got[("weather-forecast:scheveningen", "temperature_c", at_one)] == 9.8
+    assert got[("weather-forecast:scheveningen", "precipitation_chance_pct", at_one)] == 40
