@@ -39,7 +39,7 @@ REQUIRED: dict[str, list[str]] = {
     "stop_times.txt": ["trip_id", "arrival_time", "stop_id"],
 }
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-CHUNK_ROWS = 500_000  # rows of stop_times.txt / trips.txt in memory at once
+CHUNK_ROWS = 200_000  # rows of stop_times.txt / trips.txt in memory at once (about 50 MB as strings)
 
 
 class GtfsSettings(SourceSettings):
