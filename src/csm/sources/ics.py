@@ -9,6 +9,7 @@ alone and reported while the rest of the calendar is kept.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -22,6 +23,7 @@ from csm.sources.parsing import SourceReason
 from csm.sources.protocol import SourceError
 
 SITE_WIDE = "*"
+log = logging.getLogger(__name__)
 
 
 class EventRule(BaseModel):
@@ -126,11 +128,41 @@ def _grouped(calendar: Any) -> tuple[list[Any], dict[str, list[Any]]]:
     return timezones, by_uid
 
 
-def _expand(uid: str, components: list[Any], timezones: list[Any], start: datetime, end: datetime) -> list[Any]:
+def _expand(components: list[Any], timezones: list[Any], start: datetime, end: datetime) -> list[Any]:
     single = icalendar.Calendar()
     for component in [*timezones, *components]:
         single.add_component(component)
     return list(recurring_ical_events.of(single).between(start, end))
+
+
+def _check(uid: str, components: list[Any], site: Site) -> None:
+    if any(c.get("DTSTART") is None for c in components):
+        raise SourceError(SourceReason.MISSING_FIELD, f"{uid}.DTSTART", f"event {uid} has no DTSTART")
+    for component in components:  # the expander would silently swap them
+        if component.get("DTEND") is not None and _aware(component.decoded("DTEND"), site) < _aware(
+                component.decoded("DTSTART"), site):
+            raise SourceError(SourceReason.BAD_VALUE, f"{uid}.DTEND", f"event {uid} ends before it starts")
+
+
+def _occurrences(by_uid: dict[str, list[Any]], timezones: list[Any], start: datetime, end: datetime,
+                 problems: list[IcsProblem]) -> dict[str, list[Any]]:
+    """Instances per UID: the whole calendar at once (fast), or UID by UID when events lack a UID
+    or the expander trips over one of them (then only that one is refused)."""
+    if all(str(c.get("UID") or "") == uid for uid, cs in by_uid.items() for c in cs):
+        try:
+            found: dict[str, list[Any]] = {uid: [] for uid in by_uid}
+            for occurrence in _expand([c for cs in by_uid.values() for c in cs], timezones, start, end):
+                found[str(occurrence.get("UID"))].append(occurrence)
+            return found
+        except Exception:  # a rule the expander cannot follow: find the event below
+            log.info("calendar expansion failed as a whole; expanding event by event")
+    found = {}
+    for uid, components in by_uid.items():
+        try:
+            found[uid] = _expand(components, timezones, start, end)
+        except Exception as exc:  # refuse this event only
+            problems.append(IcsProblem(SourceReason.BAD_VALUE, uid, f"event {uid}: {type(exc).__name__}: {exc}"))
+    return found
 
 
 def ics_events(raw: bytes, site: Site, start: datetime, end: datetime, rules: list[EventRule],
@@ -141,28 +173,27 @@ def ics_events(raw: bytes, site: Site, start: datetime, end: datetime, rules: li
     except ValueError as exc:
         raise SourceError(SourceReason.BAD_FORMAT, None, f"not a valid iCalendar file: {exc}") from None
     timezones, by_uid = _grouped(calendar)
-    records: list[dict[str, Any]] = []
     problems: list[IcsProblem] = []
+    good: dict[str, list[Any]] = {}
     for uid, components in by_uid.items():
         try:
-            if any(c.get("DTSTART") is None for c in components):
-                raise SourceError(SourceReason.MISSING_FIELD, f"{uid}.DTSTART", f"event {uid} has no DTSTART")
-            for component in components:  # the expander would silently swap them
-                if component.get("DTEND") is not None and _aware(component.decoded("DTEND"), site) < _aware(
-                        component.decoded("DTSTART"), site):
-                    raise SourceError(SourceReason.BAD_VALUE, f"{uid}.DTEND", f"event {uid} ends before it starts")
-            for occurrence in _expand(uid, components, timezones, start, end):
-                begins = _aware(occurrence.decoded("DTSTART"), site)
-                ends = _end_of(occurrence, begins, site)
-                if ends < begins:
-                    raise SourceError(SourceReason.BAD_VALUE, f"{uid}.DTEND", f"event {uid} ends before it starts")
-                zones, visitors = _mapping(occurrence, site, rules, default_visitors, uid)
-                suffix = f"@{begins.isoformat()}" if len(components) > 1 or occurrence.get("RRULE") or \
-                    occurrence.get("RDATE") else ""
-                records.append({"id": f"{uid}{suffix}", "name": str(occurrence.get("SUMMARY", uid)), "zones": zones,
-                                "start": begins, "end": ends, "expected_visitors": visitors})
+            _check(uid, components, site)
+            good[uid] = components
         except SourceError as exc:
             problems.append(IcsProblem(exc.reason, exc.field or uid, f"event {uid}: {exc.detail}"))
-        except Exception as exc:  # a rule the expander cannot follow: refuse this event only
-            problems.append(IcsProblem(SourceReason.BAD_VALUE, uid, f"event {uid}: {type(exc).__name__}: {exc}"))
+    records: list[dict[str, Any]] = []
+    for uid, occurrences in _occurrences(good, timezones, start, end, problems).items():
+        try:
+            mine = []
+            for occurrence in occurrences:
+                begins = _aware(occurrence.decoded("DTSTART"), site)
+                ends = _end_of(occurrence, begins, site)
+                zones, visitors = _mapping(occurrence, site, rules, default_visitors, uid)
+                repeated = len(good[uid]) > 1 or occurrence.get("RRULE") or occurrence.get("RDATE")
+                mine.append({"id": f"{uid}@{begins.isoformat()}" if repeated else uid,
+                             "name": str(occurrence.get("SUMMARY", uid)), "zones": zones,
+                             "start": begins, "end": ends, "expected_visitors": visitors})
+            records += mine
+        except SourceError as exc:
+            problems.append(IcsProblem(exc.reason, exc.field or uid, f"event {uid}: {exc.detail}"))
     return records, problems
