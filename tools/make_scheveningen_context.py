@@ -17,7 +17,7 @@ from shapely.geometry import LineString, Point, Polygon, mapping
 from shapely.geometry.base import BaseGeometry
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_scheveningen_zones import PIER, rect, to_wgs  # noqa: E402 - the zones' own frame
+from make_scheveningen_zones import PIER, rect, to_wgs  # the zones' own frame
 
 SITE = Path(__file__).resolve().parent.parent / "sites" / "scheveningen"
 

@@ -5,6 +5,7 @@ level colours under simulated colour-vision deficiencies, and axe-core accessibi
 from __future__ import annotations
 
 import os
+from itertools import pairwise
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -124,8 +125,9 @@ def post_estimates(server: MapServer, densities: dict[str, float]) -> None:
     for sensor_id, density in densities.items():
         sensor = site.sensors[sensor_id]
         start = newest_complete_interval(sensor.interval_seconds)
-        items.append({"sensor_id": sensor_id, "interval_start": start.isoformat(), "interval_seconds": sensor.interval_seconds,
-                      "counts": {"visitors": round(density * site.zones[sensor.zone].walkable_area_m2)}})
+        visitors = round(density * site.zones[sensor.zone].walkable_area_m2)
+        items.append({"sensor_id": sensor_id, "interval_start": start.isoformat(),
+                      "interval_seconds": sensor.interval_seconds, "counts": {"visitors": visitors}})
     response = httpx.post(f"{server.base_url}/api/v1/observations?site=scheveningen", json=items,
                           headers={"Authorization": f"Bearer {ingest_token('scheveningen')}"}, timeout=10)
     assert response.status_code == 200 and response.json()["accepted"] == len(items), response.text
@@ -221,7 +223,7 @@ def test_level_colours_stay_apart_for_colour_vision_deficiencies(map_server: Map
     assert {"green", "yellow", "orange", "red"} <= set(painted), f"levels on screen: {sorted(painted)}"
     order = ["green", "yellow", "orange", "red"]
     for deficiency in [None, *MACHADO_2009]:
-        for low, high in zip(order, order[1:], strict=False):
+        for low, high in pairwise(order):
             difference = delta_e(parse_css(painted[low]), parse_css(painted[high]), deficiency)
             assert difference >= 20, f"{low} vs {high} under {deficiency or 'normal vision'}: ΔE {difference:.1f}"
     page.context.close()
