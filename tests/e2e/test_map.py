@@ -5,10 +5,10 @@ level colours under simulated colour-vision deficiencies, and axe-core accessibi
 from __future__ import annotations
 
 import os
-from itertools import pairwise
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -236,6 +236,7 @@ def axe_violations(page: Any) -> list[str]:
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(page)
+    print(results.generate_report())
     return [
         f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:4]}"
         for v in results.response["violations"] if v["impact"] in AXE_IMPACTS
