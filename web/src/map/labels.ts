@@ -110,13 +110,12 @@ export class LabelLayer {
     const height = canvas.clientHeight;
     const boxes = [];
     const points = new Map<string, { x: number; y: number }>();
-    for (const [id, { spec, element }] of this.labels) {
-      let size = this.sizes.get(id);
-      if (!size) {
-        element.style.display = '';
-        size = { width: element.offsetWidth, height: element.offsetHeight };
-        this.sizes.set(id, size);
-      }
+    // Measure new labels in two passes (show all, then read all): one reflow, not one per label.
+    const unmeasured = [...this.labels].filter(([id]) => !this.sizes.has(id));
+    for (const [, { element }] of unmeasured) element.style.display = '';
+    for (const [id, { element }] of unmeasured) this.sizes.set(id, { width: element.offsetWidth, height: element.offsetHeight });
+    for (const [id, { spec }] of this.labels) {
+      const size = this.sizes.get(id) ?? { width: 0, height: 0 };
       const p = this.map.project(spec.at);
       points.set(id, p);
       boxes.push({ id, priority: spec.priority, x: p.x, y: p.y, ...size });
