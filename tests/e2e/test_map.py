@@ -257,3 +257,21 @@ def test_accessibility_login_dashboard_zone_panel_and_alerts(map_server: MapServ
     page.locator("#alerts-panel li").first.wait_for(timeout=20_000)
     assert axe_violations(page) == [], "alerts panel"
     page.context.close()
+
+
+@pytest.mark.parametrize("viewport", ["wall", "laptop"])
+def test_screenshots_for_docs(map_server: MapServer, viewport: str) -> None:
+    """docs/img: the boulevard around the Kurhaus and the pier as an ambulance crew sees it, with an
+    advised access route; the same assertions as above hold in this view."""
+    page = map_server.open("ambulance", viewport)
+    page.wait_for_function("() => Number(document.getElementById('map').dataset.routes || 0) > 0", timeout=20_000)
+    before = page.evaluate("() => window.__csm.idle")
+    page.evaluate("() => { const m = window.__csm.map; m.jumpTo({center: [4.2768, 52.1112], zoom: 15.6,"
+                  " pitch: 52, bearing: m.getBearing()}); }")
+    page.wait_for_function(f"() => window.__csm.idle > {before}", timeout=15_000)
+    wait_quiet(page)
+    for layer in ("basemap-sea", "basemap-beach", "basemap-street", "basemap-pier", "buildings", "emergency-routes"):
+        assert rendered(page, [layer]) >= 1, layer
+    width = VIEWPORTS[viewport][0]
+    page.screenshot(path=str(ARTIFACTS / f"map-{width}.png"))
+    page.context.close()

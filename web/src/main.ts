@@ -6,7 +6,7 @@ import './style.css';
 import { goLive, moveCursor, selectZone, togglePlay } from './actions';
 import { getJson, postJson, siteUrl } from './api';
 import { message, store, view } from './context';
-import { every, loadZoneHistory, pollAlerts, pollForecast, pollSources, pollTime, siteLayer } from './data';
+import { every, loadZoneHistory, pollAlerts, pollForecast, pollSources, pollTime } from './data';
 import { byId } from './dom';
 import { CrowdMap } from './map';
 import type { BasemapInfo } from './map/basemap';
@@ -83,10 +83,11 @@ function createMap(site: SiteSummary, zones: ZoneCollection, basemap: BasemapInf
     document.documentElement.dataset.mapIdle = String(hooks.idle);
   });
   const layers = site.layers ?? [];
-  void Promise.all([
-    layers.includes('buildings') ? siteLayer(site.id, 'buildings') : null,
-    layers.includes('network') ? siteLayer(site.id, 'network') : null,
-  ]).then(([buildings, network]) => crowdMap.addContext(buildings, network));
+  // URLs, not data: MapLibre's worker fetches and parses them (5,000 buildings stay off this thread).
+  void crowdMap.addContext(
+    layers.includes('buildings') ? siteUrl(site.id, '/layers/buildings') : null,
+    layers.includes('network') ? siteUrl(site.id, '/layers/network') : null,
+  );
   return crowdMap;
 }
 

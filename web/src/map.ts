@@ -179,29 +179,39 @@ export class CrowdMap {
     void this.addContextLabels();
   }
 
-  /** Zoom and centre so the zones' outline, as the rotated and pitched camera sees it, fills the
-   * free part of the map (the legend covers the right-hand side). */
+  /** Zoom and centre so the zones' outline, turned to the map's bearing, fills the free part of
+   * the map (the legend covers the right-hand side). Computed in metres on the ground, so the
+   * pitched camera's perspective cannot mislead it. */
   fitZones(): void {
     const points = this.options.zones.flatMap((z) => outerRing(z.geometry)) as Position[];
     if (!points.length) return;
+    const lat0 = points.reduce((sum, p) => sum + p[1], 0) / points.length;
+    const lon0 = points.reduce((sum, p) => sum + p[0], 0) / points.length;
+    const mx = 111_320 * Math.cos((lat0 * Math.PI) / 180);
+    const my = 110_540;
+    const turn = (-this.bearing * Math.PI) / 180;
+    const local = points.map(([lon, lat]) => {
+      const x = (lon - lon0) * mx;
+      const y = (lat - lat0) * my;
+      return [x * Math.cos(turn) - y * Math.sin(turn), x * Math.sin(turn) + y * Math.cos(turn)] as const;
+    });
+    const xs = local.map((p) => p[0]);
+    const ys = local.map((p) => p[1]);
+    const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
     const canvas = this.map.getCanvas();
-    const width = canvas.clientWidth;
-    const height = canvas.clientHeight;
-    const free = { left: 50, right: width - Math.min(300, width / 4), top: 40, bottom: height - 40 };
-    for (let i = 0; i < 3; i++) {
-      const projected = points.map((p) => this.map.project(p));
-      const xs = projected.map((p) => p.x);
-      const ys = projected.map((p) => p.y);
-      const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-      const scale = Math.min((free.right - free.left) / (x1 - x0), (free.bottom - free.top) / (y1 - y0));
-      const centre = this.map.unproject([(x0 + x1) / 2, (y0 + y1) / 2]);
-      const target = this.map.unproject([(free.left + free.right) / 2, (free.top + free.bottom) / 2]);
-      const here = this.map.getCenter();
-      this.map.jumpTo({
-        center: [here.lng + centre.lng - target.lng, here.lat + centre.lat - target.lat],
-        zoom: Math.min(this.map.getZoom() + Math.log2(scale) * 0.9, 18),
-      });
-    }
+    const freeWidth = Math.max(canvas.clientWidth - Math.min(300, canvas.clientWidth / 4) - 80, 100);
+    const freeHeight = Math.max(canvas.clientHeight - 80, 100);
+    // Depth is foreshortened by the pitch: a pitched view shows about twice the depth per pixel.
+    const metresPerPixel = Math.max((x1 - x0) / freeWidth, (y1 - y0) / (freeHeight * 2), 0.05);
+    const zoom = Math.log2((40_075_016.686 * Math.cos((lat0 * Math.PI) / 180)) / (512 * metresPerPixel));
+    const cx = (x0 + x1) / 2;
+    const cy = (y0 + y1) / 2;
+    const back = -turn;
+    const ex = cx * Math.cos(back) - cy * Math.sin(back);
+    const ey = cx * Math.sin(back) + cy * Math.cos(back);
+    this.map.jumpTo({ center: [lon0 + ex / mx, lat0 + ey / my], zoom: Math.min(zoom, 18) });
+    // Shift left by half the legend's width, so the zones sit in the free part.
+    this.map.panBy([Math.min(300, canvas.clientWidth / 4) / 2, 0], { duration: 0 });
   }
 
   /** Names from the site's context layer: streets, landmarks, tram stops. */
@@ -273,8 +283,11 @@ export class CrowdMap {
     this.options.container.dataset.theme = theme;
   }
 
-  /** Buildings (grey extrusions) and the path network (thin lines) from the site folder. */
-  async addContext(buildings: GeoJSON.FeatureCollection | null, network: GeoJSON.FeatureCollection | null): Promise<void> {
+  /** Buildings (grey extrusions) and the path network (thin lines) from the site folder: data, or
+   * the URL MapLibre's worker fetches and parses itself (no copy through the page's thread). */
+  async addContext(
+    buildings: GeoJSON.FeatureCollection | string | null, network: GeoJSON.FeatureCollection | string | null,
+  ): Promise<void> {
     await this.loaded;
     const map = this.map;
     if (network) {
