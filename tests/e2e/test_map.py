@@ -266,8 +266,8 @@ def test_screenshots_for_docs(map_server: MapServer, viewport: str) -> None:
     page = map_server.open("ambulance", viewport)
     page.wait_for_function("() => Number(document.getElementById('map').dataset.routes || 0) > 0", timeout=20_000)
     before = page.evaluate("() => window.__csm.idle")
-    page.evaluate("() => { const m = window.__csm.map; m.jumpTo({center: [4.2768, 52.1112], zoom: 15.6,"
-                  " pitch: 52, bearing: m.getBearing()}); }")
+    page.evaluate("() => { const m = window.__csm.map; m.jumpTo({center: [4.2762, 52.1118], zoom: 15.1,"
+                  " pitch: 40, bearing: m.getBearing()}); }")
     page.wait_for_function(f"() => window.__csm.idle > {before}", timeout=15_000)
     wait_quiet(page)
     for layer in ("basemap-sea", "basemap-beach", "basemap-street", "basemap-pier", "buildings", "emergency-routes"):
