@@ -148,7 +148,7 @@ def test_basemap_buildings_and_labels_are_drawn(map_server: MapServer) -> None:
     kinds = {label["kind"] for label in labels}
     assert {"zone", "street", "landmark"} <= kinds
     assert "Noordzee" in texts
-    assert sum(1 for label in labels if label["kind"] == "street") >= 3
+    assert page.locator(".map-label-street").count() >= 10  # every named street has a label; some are placed
     assert "R Boulevard Kurhaus" in texts  # the level mark: a second channel beside the colour
     # Collision-aware: no two labels on screen overlap.
     boxes = page.evaluate(
