@@ -9,7 +9,7 @@ in advance (weather forecasts, events). That is what keeps look-ahead out.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -29,7 +29,9 @@ class Grid:
     scale: np.ndarray  # per zone
     calendar: pd.DataFrame  # per grid row
     freq: str
-    covariates: pd.DataFrame | None = None  # per grid row (site-wide) — weather, events
+    covariates: pd.DataFrame | None = None  # per grid row (site-wide) — weather
+    # per zone (time × zone): event_visitors, pt_disruption (known ahead), parking_occupancy (at the origin only)
+    zone_covariates: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def week(self) -> int:
@@ -93,6 +95,14 @@ def build_features(grid: Grid, t_rows: np.ndarray, zone_cols: np.ndarray, horizo
         }
     )
     features = pd.concat([features, calendar], axis=1)
+    for name in ("event_visitors", "pt_disruption"):  # known ahead: the value at the target time
+        if name in grid.zone_covariates:
+            features[name] = _take(grid.zone_covariates[name], t_rows, zone_cols)
+    if "parking_occupancy" in grid.zone_covariates:  # a leading indicator: only what is known at the origin
+        parking = grid.zone_covariates["parking_occupancy"]
+        hour = max(1, steps_per(grid.freq, "1h"))
+        features["parking_at_origin"] = _take(parking, origin, zone_cols)
+        features["parking_change_1h"] = features["parking_at_origin"] - _take(parking, origin - hour, zone_cols)
     if grid.covariates is not None and len(grid.covariates.columns):
         cov = grid.covariates.iloc[np.clip(t_rows, 0, len(grid.covariates) - 1)].reset_index(drop=True)
         features = pd.concat([features, cov], axis=1)

@@ -21,11 +21,12 @@ import numpy as np
 import pandas as pd
 
 from csm.forecast.calendar import calendar_features
+from csm.forecast.calibration import BandCalibration, ProfileBlend
+from csm.forecast.covariates import KnownAhead, zone_covariates
 from csm.forecast.features import Grid, _rolling_day_mean, build_features
 from csm.forecast.grid import mask_outages, steps_per, to_grid
 
 QUANTILES = (0.1, 0.5, 0.9)
-TARGET_COVERAGE = 0.8
 # Long histories are sampled: every row of the last year (the most recent rows teach the most),
 # then older rows at random so earlier years' holidays and summers still count. This bounds
 # training time: 20 zones × 6 years of hourly counts fit in well under a minute on two cores.
@@ -40,7 +41,8 @@ PARAMS: dict[str, Any] = {
 
 def make_grid(history: pd.DataFrame, freq: str, tz: ZoneInfo, country: str | None,
               covariates: pd.DataFrame | None = None, end: pd.Timestamp | None = None,
-              extra_steps: int = 0, scale_until: pd.Timestamp | None = None) -> Grid:
+              extra_steps: int = 0, scale_until: pd.Timestamp | None = None,
+              known: KnownAhead | None = None) -> Grid:
     """The scaled grid, extended `extra_steps` into the future (NaN) so targets have calendar rows.
 
     Each zone is scaled by its mean over the eight weeks before `scale_until` (default: the end of
@@ -58,9 +60,11 @@ def make_grid(history: pd.DataFrame, freq: str, tz: ZoneInfo, country: str | Non
     cov = None
     if covariates is not None and len(covariates):
         cov = covariates.reindex(index).ffill(limit=steps_per(freq, "3h") or 1)
+    zones = [str(z) for z in wide.columns]
     return Grid(
-        index=index, zones=[str(z) for z in wide.columns], values=wide.to_numpy() / scale, scale=scale,
+        index=index, zones=zones, values=wide.to_numpy() / scale, scale=scale,
         calendar=calendar_features(index, tz, country), freq=freq, covariates=cov,
+        zone_covariates=zone_covariates(known, index, zones, freq, scale),
     )
 
 
@@ -69,7 +73,9 @@ class GlobalQuantileForecaster:
     horizon: int
     seed: int = 7
     models: dict[float, lgb.LGBMRegressor] = field(default_factory=dict)
-    interval_scale: float = 1.0
+    calibration: BandCalibration = field(default_factory=BandCalibration)
+    blend: ProfileBlend = field(default_factory=ProfileBlend)
+    blend_with_profile: bool = True
 
     def _training_rows(self, grid: Grid, last_row: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         rng = np.random.default_rng(self.seed)
@@ -84,7 +90,8 @@ class GlobalQuantileForecaster:
         return rows, cols, horizons
 
     def fit(self, grid: Grid, last_row: int) -> GlobalQuantileForecaster:
-        """Learn from targets up to `last_row`; calibrate the interval on the latest four weeks."""
+        """Learn from targets up to `last_row`; on the latest four weeks, held out, weigh the
+        median against the seasonal profile and calibrate the band per hour and horizon."""
         rows, cols, horizons = self._training_rows(grid, last_row)
         if len(rows) == 0:
             raise ValueError("not enough history for the global model")
@@ -107,9 +114,20 @@ class GlobalQuantileForecaster:
             self.models = dict(zip(QUANTILES, pool.map(fit_one, QUANTILES), strict=True))
         held = ~fit_mask
         if held.sum() >= 200:
-            predicted = self._predict_scaled(features[held])
-            self.interval_scale = _calibrate(predicted, target[held])
+            held_features = features[held]
+            predicted = self._predict_scaled(held_features)
+            hours = held_features["hour"].to_numpy()
+            horizon_hours = horizons[held] * self._step_hours(grid)
+            profile = held_features["seasonal_mean"].to_numpy()
+            if self.blend_with_profile:
+                self.blend = ProfileBlend.fit(predicted[:, 1], profile, target[held], horizon_hours)
+                predicted = self.blend.apply(predicted, profile, horizon_hours)
+            self.calibration = BandCalibration.fit(predicted, target[held], hours, horizon_hours)
         return self
+
+    @staticmethod
+    def _step_hours(grid: Grid) -> float:
+        return pd.Timedelta(grid.freq) / pd.Timedelta("1h")
 
     def _predict_scaled(self, features: pd.DataFrame) -> np.ndarray:
         columns = np.column_stack([self.models[q].predict(features) for q in QUANTILES])
@@ -122,12 +140,12 @@ class GlobalQuantileForecaster:
         t_rows = np.repeat(origin_row + steps, n_zones)
         cols = np.tile(np.arange(n_zones), self.horizon)
         horizons = np.repeat(steps, n_zones)
-        predicted = self._predict_scaled(build_features(grid, t_rows, cols, horizons))
-        p50 = predicted[:, 1]
-        low = p50 - self.interval_scale * (p50 - predicted[:, 0])
-        high = p50 + self.interval_scale * (predicted[:, 2] - p50)
-        out = np.column_stack([low, p50, high]) * grid.scale[cols][:, None]
-        out = np.clip(out, 0, None)
+        features = build_features(grid, t_rows, cols, horizons)
+        predicted = self._predict_scaled(features)
+        horizon_hours = horizons * self._step_hours(grid)
+        predicted = self.blend.apply(predicted, features["seasonal_mean"].to_numpy(), horizon_hours)
+        predicted = self.calibration.apply(predicted, features["hour"].to_numpy(), horizon_hours)
+        out = np.clip(np.sort(predicted, axis=1) * grid.scale[cols][:, None], 0, None)
         return out.reshape(self.horizon, n_zones, 3).transpose(1, 0, 2)
 
 
@@ -141,18 +159,6 @@ def _sample_recent_first(rows: np.ndarray, cols: np.ndarray, recent_from: int,
         keep = np.concatenate([recent, rng.choice(older, MAX_TRAIN_ROWS - len(recent), replace=False)])
     keep.sort()
     return rows[keep], cols[keep]
-
-
-def _calibrate(predicted: np.ndarray, actual: np.ndarray) -> float:
-    """The widening (or narrowing) of the p10–p90 band that covers 80% of held-out actuals."""
-    p10, p50, p90 = predicted[:, 0], predicted[:, 1], predicted[:, 2]
-    best, best_gap = 1.0, 1.0
-    for scale in np.arange(0.6, 3.01, 0.05):
-        inside = (actual >= p50 - scale * (p50 - p10)) & (actual <= p50 + scale * (p90 - p50))
-        gap = abs(inside.mean() - TARGET_COVERAGE)
-        if gap < best_gap:
-            best, best_gap = float(scale), gap
-    return best
 
 
 def profile_forecast(grid: Grid, origin_row: int, horizon: int) -> np.ndarray:
