@@ -49,8 +49,8 @@ def _per_zone(frame: pd.DataFrame, value: pd.Series, index: pd.DatetimeIndex, zo
               freq: str, how: str) -> np.ndarray:
     """(time × zone) array of `value` summed (`how="sum"`) or averaged per grid step and zone."""
     stamps = pd.to_datetime(frame["timestamp"], utc=True).dt.floor(freq)
-    zone_of = frame["zone"].astype(str) if "zone" in frame.columns else pd.Series("*", index=frame.index)
-    data = pd.DataFrame({"timestamp": stamps, "zone": zone_of.fillna("*"), "value": value.to_numpy()})
+    zone_of = frame["zone"].fillna("*").astype(str) if "zone" in frame.columns else pd.Series("*", index=frame.index)
+    data = pd.DataFrame({"timestamp": stamps, "zone": zone_of, "value": value.to_numpy()})
     wide = data.pivot_table(index="timestamp", columns="zone", values="value", aggfunc=how).reindex(index)
     out = np.zeros((len(index), len(zones)))
     site_wide = wide["*"].to_numpy() if "*" in wide.columns else None
