@@ -4,12 +4,16 @@ about is forecast."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+from typer.testing import CliRunner
 
+from csm.cli import app
 from csm.forecast.api import forecast_zones
 from csm.forecast.covariates import KnownAhead, zone_covariates
-from tests.forecast.synthetic import synthetic_counts
+from tests.forecast.synthetic import synthetic_counts, write_naive_csv
 
 
 def test_frames_become_per_zone_arrays() -> None:
@@ -65,3 +69,27 @@ def test_an_announced_event_is_forecast() -> None:
         return float(np.mean(np.abs(zone.reindex(evening.index) - evening)))
 
     assert evening_error(told) < 0.5 * evening_error(blind)
+
+
+def test_cli_takes_events_disruptions_and_parking_files(tmp_path: Path) -> None:
+    history, events, _ = _event_history()
+    counts = tmp_path / "counts.csv"
+    write_naive_csv(history, counts)
+    events_csv, pt_csv, parking_csv, out = (tmp_path / n for n in ("e.csv", "pt.csv", "p.csv", "out.csv"))
+    events.assign(timestamp=events["timestamp"].dt.tz_localize(None).map(lambda t: t.isoformat())).to_csv(
+        events_csv, index=False)
+    pd.DataFrame({"timestamp": ["2025-02-10T08:00:00"], "severity": [0.5]}).to_csv(pt_csv, index=False)
+    pd.DataFrame({"timestamp": ["2025-02-17T05:00:00"], "zone": ["zone-0"], "occupancy": [0.7]}).to_csv(
+        parking_csv, index=False)
+    runner = CliRunner()
+    result = runner.invoke(app, ["forecast", "--counts", str(counts), "--horizon", "6", "--out", str(out),
+                                 "--events", str(events_csv), "--pt-disruptions", str(pt_csv),
+                                 "--parking", str(parking_csv)])
+    assert result.exit_code == 0, result.output
+    assert len(pd.read_csv(out)) == 2 * 6
+    bad = tmp_path / "bad.csv"
+    pd.DataFrame({"timestamp": ["2025-02-10T08:00:00"], "visitors": [10]}).to_csv(bad, index=False)
+    refused = runner.invoke(app, ["forecast", "--counts", str(counts), "--horizon", "6", "--out", str(out),
+                                  "--events", str(bad)])
+    assert refused.exit_code == 2
+    assert "bad.csv" in refused.output and "expected_visitors" in refused.output

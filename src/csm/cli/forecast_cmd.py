@@ -8,8 +8,16 @@ from pathlib import Path
 
 import typer
 
+from csm.forecast.covariates import KnownAhead
 from csm.forecast.grid import steps_per
-from csm.forecast.io import ForecastInputError, read_counts_csv, read_weather_csv, timezone_for, write_forecast_csv
+from csm.forecast.io import (
+    ForecastInputError,
+    read_counts_csv,
+    read_covariate_csv,
+    read_weather_csv,
+    timezone_for,
+    write_forecast_csv,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -22,6 +30,9 @@ def register(app: typer.Typer) -> None:
         country: str = typer.Option("NL", help="ISO country code for holidays (and local time of naive stamps)"),
         weather: Path | None = typer.Option(None, help="CSV timestamp + temperature_c, precipitation_mm, ..."),
         tz: str | None = typer.Option(None, help="IANA timezone of naive timestamps (default: the country's)"),
+        events: Path | None = typer.Option(None, help="CSV timestamp,expected_visitors[,zone,distance_m]"),
+        pt_disruptions: Path | None = typer.Option(None, help="CSV timestamp,severity (0..1)[,zone]"),
+        parking: Path | None = typer.Option(None, help="CSV timestamp,occupancy (0..1)[,zone]"),
     ) -> None:
         """Forecast p10/p50/p90 per zone for HORIZON steps after the last input timestamp."""
         from csm.forecast.api import forecast_zones
@@ -31,10 +42,17 @@ def register(app: typer.Typer) -> None:
         try:
             history, style = read_counts_csv(counts, zone_tz)
             weather_frame = read_weather_csv(weather, zone_tz) if weather else None
+            known = KnownAhead(
+                weather=weather_frame,
+                events=read_covariate_csv(events, "events", zone_tz) if events else None,
+                pt_disruptions=(read_covariate_csv(pt_disruptions, "pt_disruptions", zone_tz)
+                                if pt_disruptions else None),
+                parking=read_covariate_csv(parking, "parking", zone_tz) if parking else None,
+            )
         except ForecastInputError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from exc
-        result = forecast_zones(history, horizon, freq, country, weather_frame, tz=zone_tz.key)
+        result = forecast_zones(history, horizon, freq, country, tz=zone_tz.key, known=known)
         write_forecast_csv(result, out, style)
         typer.echo(
             f"{result['zone'].nunique()} zones × {horizon} steps → {out} ({time.perf_counter() - started:.1f} s)"
