@@ -126,9 +126,10 @@ def run_backtest(history: pd.DataFrame, horizon: int = 24, freq: str = "1h", cou
         tuned: TunedLightGBM | None = None
         fitted_at = -10**9
         for i, origin in enumerate(origins):
-            if method == "csm":
+            if method == "csm" or method.startswith("csm-without:"):
                 if origin - fitted_at >= refit_every:
-                    csm_model = GlobalQuantileForecaster(horizon=horizon).fit(grid, origin)
+                    without = tuple(method.split(":", 1)[1].split("+")) if ":" in method else ()
+                    csm_model = GlobalQuantileForecaster(horizon=horizon, without=without).fit(grid, origin)
                     fitted_at = origin
                 assert csm_model is not None
                 out[i] = csm_model.predict(grid, origin)

@@ -47,6 +47,25 @@ def _rolling_day_mean(values: np.ndarray, day: int) -> np.ndarray:
     return frame.rolling(day, min_periods=max(1, day // 2)).mean().to_numpy()
 
 
+def site_deviation(day_means: np.ndarray, rows: np.ndarray, week: int) -> np.ndarray:
+    """At each of `rows`: how much busier than usual the last day was, averaged over all zones.
+
+    One zone's own "busier than usual" is noisy; the site's (the neighbouring zones') tells of a
+    site-wide cause — a warm day, a holiday crowd, a strike — that will go on for a while.
+    """
+    unique, position = np.unique(rows, return_inverse=True)
+    ok = unique >= 0
+    out = np.full(len(unique), np.nan)
+    picked = unique[ok]
+    now = day_means[picked]
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        before = np.stack([np.where((picked - k * week >= 0)[:, None], day_means[np.clip(picked - k * week, 0, None)],
+                                    np.nan) for k in range(1, SEASONAL_WEEKS + 1)])
+        out[ok] = np.nanmean(now - np.nanmean(before, axis=0), axis=1)
+    return out[position]
+
+
 def _take(values: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     out = np.full(len(rows), np.nan)
     ok = rows >= 0
@@ -78,6 +97,7 @@ def build_features(grid: Grid, t_rows: np.ndarray, zone_cols: np.ndarray, horizo
                                           for k in range(1, SEASONAL_WEEKS + 1)]), axis=0)
     day_rows = t_rows - day
     lag_1d = _take(values, np.where(day_rows <= origin, day_rows, -1), zone_cols)  # known for h ≤ 1 day
+    site_now = site_deviation(means, origin, week)
     calendar = grid.calendar.iloc[np.clip(t_rows, 0, len(grid.calendar) - 1)].reset_index(drop=True)
     features = pd.DataFrame(
         {
@@ -91,6 +111,7 @@ def build_features(grid: Grid, t_rows: np.ndarray, zone_cols: np.ndarray, horizo
             "last_vs_usual": last - last_usual,
             "day_mean": day_mean,
             "day_vs_usual": day_mean - day_usual,
+            "site_day_vs_usual": site_now,
             "scale": grid.scale[zone_cols],
         }
     )

@@ -32,6 +32,17 @@ QUANTILES = (0.1, 0.5, 0.9)
 # training time: 20 zones × 6 years of hourly counts fit in well under a minute on two cores.
 MAX_TRAIN_ROWS = 240_000
 RECENT_WEEKS = 52
+# Named groups of features (and the profile blend) that an ablation can switch off: a backtest
+# method "csm-without:weather+events" is the CSM model without those.
+FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
+    "weather": ("temperature_c", "precipitation_mm", "sunshine_pct", "wind_ms"),
+    "events": ("event_visitors",),
+    "pt_disruptions": ("pt_disruption",),
+    "parking": ("parking_at_origin", "parking_change_1h"),
+    "holiday_distance": ("days_to_holiday", "days_from_holiday"),
+    "site_deviation": ("site_day_vs_usual",),
+    "blend": (),
+}
 PARAMS: dict[str, Any] = {
     "n_estimators": 350, "learning_rate": 0.05, "num_leaves": 63, "min_child_samples": 40,
     "subsample": 0.8, "subsample_freq": 1, "colsample_bytree": 0.9, "reg_lambda": 1.0,
@@ -75,7 +86,17 @@ class GlobalQuantileForecaster:
     models: dict[float, lgb.LGBMRegressor] = field(default_factory=dict)
     calibration: BandCalibration = field(default_factory=BandCalibration)
     blend: ProfileBlend = field(default_factory=ProfileBlend)
-    blend_with_profile: bool = True
+    without: tuple[str, ...] = ()  # FEATURE_GROUPS switched off (ablations)
+
+    @property
+    def blend_with_profile(self) -> bool:
+        return "blend" not in self.without
+
+    def _features(self, grid: Grid, t_rows: np.ndarray, cols: np.ndarray, horizons: np.ndarray,
+                  day_means: np.ndarray | None = None) -> pd.DataFrame:
+        features = build_features(grid, t_rows, cols, horizons, day_means)
+        dropped = [c for group in self.without for c in FEATURE_GROUPS[group]]
+        return features.drop(columns=dropped, errors="ignore") if dropped else features
 
     def _training_rows(self, grid: Grid, last_row: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         rng = np.random.default_rng(self.seed)
@@ -100,7 +121,7 @@ class GlobalQuantileForecaster:
         fit_mask = rows < calibration_start
         if fit_mask.sum() < 500:
             fit_mask = np.ones(len(rows), dtype=bool)
-        features = build_features(grid, rows, cols, horizons, day_means)
+        features = self._features(grid, rows, cols, horizons, day_means)
         target = grid.values[rows, cols]
         x, y = features[fit_mask], target[fit_mask]
 
@@ -140,7 +161,7 @@ class GlobalQuantileForecaster:
         t_rows = np.repeat(origin_row + steps, n_zones)
         cols = np.tile(np.arange(n_zones), self.horizon)
         horizons = np.repeat(steps, n_zones)
-        features = build_features(grid, t_rows, cols, horizons)
+        features = self._features(grid, t_rows, cols, horizons)
         predicted = self._predict_scaled(features)
         horizon_hours = horizons * self._step_hours(grid)
         predicted = self.blend.apply(predicted, features["seasonal_mean"].to_numpy(), horizon_hours)
