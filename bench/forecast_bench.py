@@ -51,10 +51,12 @@ def show(title: str, result: BacktestResult, started: float, out: Path | None) -
         write_report(result, out)
 
 
-def auckland(quick: bool, out: Path, weeks: int | None = None, intraday: bool = True) -> None:
+def auckland(quick: bool, out: Path, weeks: int | None = None, intraday: bool = True,
+             methods: list[str] | None = None) -> None:
     counts = load_development_counts()
     weeks = weeks or (8 if quick else 26)
-    methods = ["csm", "seasonal_naive", "how_mean_4w", "lightgbm_plain", "lightgbm_tuned"] + ([] if quick else ["mstl"])
+    methods = methods or (["csm", "seasonal_naive", "how_mean_4w", "lightgbm_plain", "lightgbm_tuned"] +
+                          ([] if quick else ["mstl"]))
     started = time.perf_counter()
     result = run_backtest(counts, horizon=24, freq="1h", country="NZ", tz=TZ, weeks=weeks, every=24,
                           refit_weeks=4, methods=methods, origin_hour=6)
@@ -140,13 +142,16 @@ def main() -> None:
     parser.add_argument("--only", choices=["auckland", "demo", "speed"])
     parser.add_argument("--weeks", type=int, help="Auckland: evaluation window in weeks (default 26)")
     parser.add_argument("--no-intraday", action="store_true", help="Auckland: skip the 1–3 h hourly-origin run")
+    parser.add_argument("--methods", help="Auckland: comma-separated methods instead of the default set, e.g. "
+                                          "csm,how_mean_4w,csm-without:site_deviation (an ablation)")
     args = parser.parse_args()
     out = Path(__file__).resolve().parent / "out"
     out.mkdir(exist_ok=True)
     if args.only in (None, "speed"):
         speed(out)
     if args.only in (None, "auckland"):
-        auckland(args.quick, out, args.weeks, not args.no_intraday)
+        auckland(args.quick, out, args.weeks, not args.no_intraday,
+                 args.methods.split(",") if args.methods else None)
     if args.only in (None, "demo"):
         demo_site(args.quick, out)
 
