@@ -33,9 +33,11 @@ def horizon_band(horizon_hours: np.ndarray) -> np.ndarray:
 
 
 def _tail_factor(distance: np.ndarray, excess: np.ndarray) -> float:
-    """Smallest factor f with at most TAIL of rows having excess > f × distance."""
+    """Smallest factor f with at most TAIL of rows having excess > f × distance (with the
+    split-conformal finite-sample correction: the ⌈(n + 1)(1 − TAIL)⌉-th smallest ratio)."""
     ratio = excess / np.maximum(distance, 1e-3)
-    return float(np.clip(np.quantile(ratio, 1 - TAIL), *FACTOR_RANGE))
+    level = min(1.0, np.ceil((len(ratio) + 1) * (1 - TAIL)) / len(ratio))
+    return float(np.clip(np.quantile(ratio, level, method="higher"), *FACTOR_RANGE))
 
 
 @dataclass

@@ -10,6 +10,7 @@ Horizon is a feature (a direct multi-horizon model), so no error feeds back into
 
 from __future__ import annotations
 
+import itertools
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from csm.forecast.calendar import calendar_features
-from csm.forecast.calibration import BandCalibration, ProfileBlend
+from csm.forecast.calibration import HORIZON_BANDS_HOURS, BandCalibration, ProfileBlend
 from csm.forecast.covariates import KnownAhead, zone_covariates
 from csm.forecast.features import Grid, _rolling_day_mean, build_features
 from csm.forecast.grid import mask_outages, steps_per, to_grid
@@ -135,16 +136,29 @@ class GlobalQuantileForecaster:
             self.models = dict(zip(QUANTILES, pool.map(fit_one, QUANTILES), strict=True))
         held = ~fit_mask
         if held.sum() >= 200:
-            held_features = features[held]
-            predicted = self._predict_scaled(held_features)
-            hours = held_features["hour"].to_numpy()
-            horizon_hours = horizons[held] * self._step_hours(grid)
-            profile = held_features["seasonal_mean"].to_numpy()
-            if self.blend_with_profile:
-                self.blend = ProfileBlend.fit(predicted[:, 1], profile, target[held], horizon_hours)
-                predicted = self.blend.apply(predicted, profile, horizon_hours)
-            self.calibration = BandCalibration.fit(predicted, target[held], hours, horizon_hours)
+            self._calibrate(grid, rows[held], cols[held], day_means)
         return self
+
+    def _calibrate(self, grid: Grid, rows: np.ndarray, cols: np.ndarray, day_means: np.ndarray) -> None:
+        """Blend weights and band factors from held-out rows, each seen from one random horizon in
+        every horizon band, so every (hour of day × horizon band) bucket has all held-out days."""
+        rng = np.random.default_rng(self.seed + 1)
+        step_hours = self._step_hours(grid)
+        edges = [0, *[round(h / step_hours) for h in HORIZON_BANDS_HOURS], self.horizon]
+        bands = [(lo + 1, min(hi, self.horizon)) for lo, hi in itertools.pairwise(edges)
+                 if lo + 1 <= min(hi, self.horizon)]
+        horizons = np.concatenate([rng.integers(lo, hi + 1, size=len(rows)) for lo, hi in bands])
+        rows, cols = np.tile(rows, len(bands)), np.tile(cols, len(bands))
+        features = self._features(grid, rows, cols, horizons, day_means)
+        actual = grid.values[rows, cols]
+        predicted = self._predict_scaled(features)
+        hours = features["hour"].to_numpy()
+        horizon_hours = horizons * step_hours
+        profile = features["seasonal_mean"].to_numpy()
+        if self.blend_with_profile:
+            self.blend = ProfileBlend.fit(predicted[:, 1], profile, actual, horizon_hours)
+            predicted = self.blend.apply(predicted, profile, horizon_hours)
+        self.calibration = BandCalibration.fit(predicted, actual, hours, horizon_hours)
 
     @staticmethod
     def _step_hours(grid: Grid) -> float:
