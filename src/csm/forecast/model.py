@@ -3,8 +3,9 @@
 Why global: zones share their daily and weekly rhythm, holidays and weather effects; one model
 learns those from every zone (scaled by the zone's own level), sees far more busy days than any
 single zone has, and copes with zones that have short or broken histories. Why quantile models:
-operators act on "how likely is red", so p10/p50/p90 are fitted directly (pinball loss), then the
-interval is calibrated on the most recent weeks (split-conformal style) so 80% really means 80%.
+operators act on "how likely is red", so p10/p50/p90 are fitted directly (pinball loss); on the
+most recent weeks, held out, the median is blended with the seasonal profile and the band is
+calibrated per hour of day and horizon band (calibration.py) so 80% means 80% in the busy hours too.
 Horizon is a feature (a direct multi-horizon model), so no error feeds back into later steps.
 """
 
