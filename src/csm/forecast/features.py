@@ -98,10 +98,7 @@ def build_features(grid: Grid, t_rows: np.ndarray, zone_cols: np.ndarray, horizo
     day_rows = t_rows - day
     lag_1d = _take(values, np.where(day_rows <= origin, day_rows, -1), zone_cols)  # known for h ≤ 1 day
     site_now = site_deviation(means, origin, week)
-    hour = max(1, steps_per(grid.freq, "1h"))
-    prev_1h = _take(values, origin - hour, zone_cols)  # the last hours before the origin: where the
-    prev_2h = _take(values, origin - 2 * hour, zone_cols)  # count is heading (intraday dynamics)
-    prev_3h = _take(values, origin - 3 * hour, zone_cols)
+
     calendar = grid.calendar.iloc[np.clip(t_rows, 0, len(grid.calendar) - 1)].reset_index(drop=True)
     features = pd.DataFrame(
         {
@@ -116,9 +113,6 @@ def build_features(grid: Grid, t_rows: np.ndarray, zone_cols: np.ndarray, horizo
             "day_mean": day_mean,
             "day_vs_usual": day_mean - day_usual,
             "site_day_vs_usual": site_now,
-            "prev_1h": prev_1h,
-            "prev_2h": prev_2h,
-            "trend_3h": last - prev_3h,
             "scale": grid.scale[zone_cols],
         }
     )

@@ -43,7 +43,6 @@ FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
     "parking": ("parking_at_origin", "parking_change_1h"),
     "holiday_distance": ("days_to_holiday", "days_from_holiday"),
     "site_deviation": ("site_day_vs_usual",),
-    "recent_lags": ("prev_1h", "prev_2h", "trend_3h"),
     "blend": (),
 }
 PARAMS: dict[str, Any] = {

@@ -13,6 +13,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from csm.forecast.backtest import BacktestResult
+from csm.forecast.breakdown import losing_days
 
 
 def _png(figure: plt.Figure) -> str:
@@ -57,8 +58,8 @@ def write_report(result: BacktestResult, path: Path) -> None:
     table = result.metrics.to_html(**fmt)
     if not result.by_day_type.empty:
         table += "<h2>Per day type (MASE, coverage)</h2>" + result.by_day_type.to_html(**fmt)
-    if not result.by_day.empty and "how_mean_4w_MASE" in result.by_day:
-        lost = result.by_day[result.by_day["csm_MASE"] > result.by_day["how_mean_4w_MASE"]]
+    if "csm_MASE" in result.by_day and "how_mean_4w_MASE" in result.by_day:
+        lost = losing_days(result.by_day)
         table += (f"<h2>Days on which csm lost to how_mean_4w: {len(lost)} of {len(result.by_day)}</h2>"
                   + lost.to_html(**fmt))
     body = "".join(f'<img alt="plot" src="data:image/png;base64,{img}">' for img in images)
