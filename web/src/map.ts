@@ -9,6 +9,7 @@ import 'maplibre-gl/dist/maplibre-gl.css';
 import { bounds, interiorPoint, outerRing, principalBearing, type Position } from './geometry';
 import { LEVEL_COLOURS, LEVELS } from './levels';
 import { heightScaleFor, type ZoneRenderFeature } from './mapdata';
+import { pickZone } from './picking';
 import type { SiteSummary, ZoneFeature } from './types';
 
 maplibregl.setWorkerUrl(workerUrl);
@@ -136,11 +137,8 @@ export class CrowdMap {
       id: 'zones-selected', type: 'line', source: 'zones', filter: ['get', 'selected'],
       paint: { 'line-color': '#ffffff', 'line-width': 3.5 },
     });
-    map.on('click', (e) => {
-      const hit = map.queryRenderedFeatures(e.point, { layers: ZONE_LAYERS })[0];
-      const id = hit?.properties.id;
-      this.options.onSelect(typeof id === 'string' ? id : null);
-    });
+    // web-control: the zone on the ground under the pointer (see picking.ts), not the block in front.
+    map.on('click', (e) => this.options.onSelect(pickZone(map, e.point)));
     map.on('mousemove', (e) => {
       const hit = map.queryRenderedFeatures(e.point, { layers: ZONE_LAYERS })[0];
       map.getCanvas().style.cursor = hit ? 'pointer' : '';

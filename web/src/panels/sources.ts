@@ -3,6 +3,7 @@
 
 import { h, fill } from '../dom';
 import { formatAge } from '../format';
+import { plainError } from '../health';
 import type { SourceStatus, ZoneState } from '../types';
 
 export function sensorSummary(live: Record<string, ZoneState>): { total: number; stale: number; oldest: number | null } {
@@ -25,7 +26,7 @@ export function renderSourcesPanel(
   const sensors = sensorSummary(live);
   fill(
     element,
-    h('h2', {}, 'Sources'),
+    h('h2', { tabindex: -1 }, 'Sources'),
     h('ul', { class: 'source-list' },
       h('li', { class: sensors.stale ? 'status-stale' : 'status-ok', 'data-source': 'counting-sensors' },
         h('span', { class: 'dot' }), h('strong', {}, 'Counting sensors'),
@@ -34,8 +35,11 @@ export function renderSourcesPanel(
       ...(statuses ?? []).map((src) => h('li', { class: `status-${src.status}`, 'data-source': src.name },
         h('span', { class: 'dot' }), h('strong', {}, src.name),
         h('span', { class: 'status' }, `${src.status} · ${formatAge(src.age_seconds)}`),
-        h('div', { class: 'summary' }, `${src.kind.replace(/_/g, ' ')}: ${src.summary}`),
-        src.last_error ? h('div', { class: 'error' }, src.last_error) : null)),
+        // The error once, in plain words; the raw message for the technician as a tooltip.
+        h('div', { class: 'summary' }, `${src.kind.replace(/_/g, ' ')}: ${
+          src.last_error && src.summary.includes(src.last_error) ? src.summary.replace(src.last_error, '').replace(/[:;,\s]+$/, '') : src.summary}`),
+        src.last_error ? h('div', { class: 'error', title: src.last_error, 'data-field': 'plain-error' },
+          plainError(src.last_error)) : null)),
     ),
     error ? h('p', { class: 'error' }, error) : null,
   );
