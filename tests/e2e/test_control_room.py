@@ -55,10 +55,12 @@ class ControlRoom:
     base_url: str
     runtime: Runtime
     browser: Any
+    contexts: list[Any]
 
     def open(self, role: str, device: dict[str, Any]) -> Any:
         """A fresh context (own cookies) logged in as `role` on `device`, with the map drawn."""
         context = self.browser.new_context(**device)
+        self.contexts.append(context)
         page = context.new_page()
         page.errors = []  # type: ignore[attr-defined]
         page.on("pageerror", lambda exc: page.errors.append(str(exc)))
@@ -96,7 +98,7 @@ def room(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ControlRoom]:
     try:
         with serve_in_thread(create_app(runtime)) as base_url, sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            room = ControlRoom(base_url, runtime, browser)
+            room = ControlRoom(base_url, runtime, browser, [])
             post_densities(room, OPENING_DENSITIES)  # type: ignore[arg-type]
             seed_alerts(runtime)
             try:
@@ -105,6 +107,22 @@ def room(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ControlRoom]:
                 browser.close()
     finally:
         runtime.close()
+
+
+@pytest.fixture(autouse=True)
+def _close_pages(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every page a test opened is closed after it, passed or failed (open pages keep rendering)."""
+    yield
+    if "room" in request.fixturenames:
+        room: ControlRoom = request.getfixturevalue("room")
+        while room.contexts:
+            room.contexts.pop().close()
+
+
+def settled(page: Any) -> None:
+    """Wait until the map has stopped moving (a selection eases the camera to the zone)."""
+    page.wait_for_function("() => !window.__csm.map.isMoving()", timeout=10_000)
+    page.wait_for_timeout(300)
 
 
 def seed_alerts(runtime: Runtime) -> None:
@@ -131,7 +149,6 @@ def wait_alerts(page: Any, selector: str = "#alerts-panel li[data-alert]") -> No
 
 def close(page: Any) -> None:
     errors = list(page.errors)
-    page.context.close()
     assert not errors, f"errors in the page: {errors}"
 
 
@@ -149,7 +166,7 @@ def test_lifecycle_acknowledge_measure_resolve_and_the_incident_log(room: Contro
     row.locator("button.measure").click()
     form = row.locator("form[data-form=measure]")
     form.wait_for(timeout=5_000)
-    assert page.evaluate("() => document.activeElement.name") == "measure"  # focus moved into the form
+    page.wait_for_function("() => document.activeElement.name === 'measure'", timeout=5_000)  # focus moved in
     chosen = form.locator("select[name=measure] option").first.inner_text()
     form.locator("textarea[name=note]").fill("two hosts sent")
     form.locator("button[type=submit]").click()
@@ -194,7 +211,7 @@ def test_alerts_grouped_filtered_and_acknowledged_per_zone(room: ControlRoom) ->
     for tab, panel in (("advice", "#advice-panel"), ("sources", "#sources-panel"), ("log", "#log-panel"),
                        ("alerts", "#alerts-panel")):
         page.click(f"#tab-{tab}")
-        assert page.locator(panel).is_visible()
+        page.locator(panel).wait_for(state="visible", timeout=5_000)
         assert page.evaluate(f"() => document.querySelector('{panel}').getBoundingClientRect().top") < 400
     assert page.evaluate("() => document.querySelector('.side').scrollHeight") <= 1000  # no 5,000 px column
 
@@ -203,7 +220,7 @@ def test_alerts_grouped_filtered_and_acknowledged_per_zone(room: ControlRoom) ->
                            ".every(li => li.dataset.level === 'yellow')", timeout=5_000)
     page.select_option("select[data-key=f-level]", "all")
     owners = page.locator("select[data-key=f-owner] option").all_inner_texts()
-    assert "Police" in owners and not any("_" in o for o in owners)  # owners in words
+    assert len(owners) >= 3 and "Municipality" in owners and not any("_" in o for o in owners)  # owners in words
     bulk = group.locator("button.ack-all")
     assert bulk.inner_text() == "Acknowledge all (2)"
     bulk.click()
@@ -221,11 +238,11 @@ def test_a_new_red_alert_draws_attention(room: ControlRoom) -> None:
     assert page.get_attribute("#toggle-sound", "aria-pressed") == "false"  # off by default
     page.click("#toggle-sound")
     assert page.evaluate("() => localStorage.getItem('csm-sound')") == "1"
-    tones = int(page.evaluate("() => document.documentElement.dataset.toneCount || '0'"))
     page.reload()
     page.wait_for_selector("html[data-map-idle]", timeout=30_000)
     assert page.get_attribute("#toggle-sound", "aria-pressed") == "true"  # remembered
     wait_alerts(page)
+    tones = int(page.evaluate("() => document.documentElement.dataset.toneCount || '0'"))
     page.evaluate("""() => { window.__notes = []; const N = window.Notification;
       window.Notification = class extends N { constructor(t, o) { super(t, o); window.__notes.push(t); } };
       Object.defineProperty(window.Notification, 'permission', { get: () => 'granted' }); }""")
@@ -355,7 +372,7 @@ def test_counts_legend_trend_and_text_sizes_agree(room: ControlRoom) -> None:
     assert page.locator("#legend").get_attribute("data-scope") == "zone"
     assert panel.locator("[data-field=trend]").inner_text() != ""
     page.wait_for_selector("#zone-panel svg.chart", timeout=10_000)
-    ticks = panel.locator("svg.chart text.axis").all_inner_texts()
+    ticks = panel.locator("svg.chart text.axis").evaluate_all("els => els.map(e => e.textContent)")
     assert "0" in ticks and any(re.fullmatch(r"\d+(\.\d+)?", t) and t != "0" for t in ticks), ticks
     density = panel.locator("[data-field=density]").inner_text()
     assert re.fullmatch(r"\d\.\d\d p/m²", density)
@@ -372,6 +389,7 @@ def test_counts_legend_trend_and_text_sizes_agree(room: ControlRoom) -> None:
 def test_a_click_in_3d_selects_the_zone_on_the_ground_under_the_pointer(room: ControlRoom) -> None:
     page = room.open("municipality", DESKTOP)
     for zone in ("pier", "strand-noord", "boulevard-kurhaus"):
+        settled(page)
         point = page.evaluate(f"() => window.__csm.projectZone('{zone}')")
         page.mouse.click(point["x"], point["y"])
         page.wait_for_selector(f"#zone-panel[data-zone={zone}]", timeout=5_000)
@@ -388,7 +406,7 @@ def test_tablet_keeps_the_map_large_and_the_legend_folded(room: ControlRoom, rol
     assert height >= 0.6 * 768, height
     assert page.evaluate("() => document.querySelector('#legend details').open") is False
     page.click("#tab-alerts")
-    assert page.locator("#alerts-panel").is_visible()
+    page.locator("#alerts-panel").wait_for(state="visible", timeout=5_000)
     assert page.evaluate("() => document.querySelector('.side').getBoundingClientRect().height") <= 0.65 * 768
     shot(page, f"control-room-tablet-{role}", doc=role == "municipality")
     close(page)
@@ -403,8 +421,17 @@ def test_phone_fits_the_width_and_taps_select_reliably(room: ControlRoom, role: 
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, selector
     assert page.evaluate("() => document.querySelector('#legend details').open") is False
     zone = "pier" if role == "organiser" else "gevers-deynootplein"
+    settled(page)
     point = page.evaluate(f"() => window.__csm.projectZone('{zone}')")
     page.touchscreen.tap(point["x"] + 6, point["y"] + 4)  # a finger lands beside the exact point
+    # Either the zone is clearly nearest, or the page asks which of the zones near the finger.
+    page.wait_for_function("() => window.__csm.state().selected !== null || document.getElementById('zone-chooser')",
+                           timeout=5_000)
+    if page.locator("#zone-chooser").count():
+        shot(page, f"control-room-phone-{role}-chooser")
+        page.locator(f"#zone-chooser button[data-zone={zone}]").tap()
+    page.wait_for_function("() => window.__csm.state().selected !== null", timeout=5_000)
+    assert page.evaluate("() => window.__csm.state().selected") == zone
     page.wait_for_selector(f"#zone-panel[data-zone={zone}]", timeout=5_000)
     assert page.get_attribute("body", "data-sheet") == "open"  # the panel comes up as a bottom sheet
     sheet = page.evaluate("() => document.querySelector('.side').getBoundingClientRect().toJSON()")
@@ -412,7 +439,7 @@ def test_phone_fits_the_width_and_taps_select_reliably(room: ControlRoom, role: 
     shot(page, f"control-room-phone-{role}", doc=True)
     page.locator("#zone-panel button.close").tap()
     page.click("#tab-alerts")
-    assert page.locator("#alerts-panel").is_visible()
+    page.locator("#alerts-panel").wait_for(state="visible", timeout=5_000)
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
     shot(page, f"control-room-phone-{role}-alerts", doc=role == "ambulance")
     close(page)

@@ -4,6 +4,7 @@
 
 import { postJson, siteUrl } from './api';
 import { domain, message, store, view } from './context';
+import { byId } from './dom';
 import { loadAllHistory, loadIncidents, loadZoneHistory, pollAlerts } from './data';
 import { SLIDER_STEP_MS } from './keyboard';
 import { select, setCursor, setError, type SideTab } from './store';
@@ -17,12 +18,22 @@ export function selectZone(zoneId: string | null, focus = false): void {
   store.update((s) => select(s, zoneId));
   if (zoneId && store.state.selected === zoneId) {
     store.update((s) => ({ ...s, sheetOpen: true }));
-    view.map?.flyToZone(zoneId);
+    centreZone(zoneId);
     void loadZoneHistory(zoneId);
     if (focus) view.focusAfterRender = '#zone-heading';
   } else if (zoneId === null && before !== null && focus) {
     view.focusAfterRender = '#map';
   }
+}
+
+/** Ease the map to the zone; on small screens keep it above the bottom sheet that opens with it. */
+function centreZone(zoneId: string): void {
+  const crowd = view.map;
+  const anchor = crowd?.anchors[zoneId];
+  if (!crowd || !anchor) return;
+  const small = window.matchMedia('(max-width: 1100px)').matches;
+  const covered = small ? Math.round(byId('map').getBoundingClientRect().height * 0.55) : 0;
+  crowd.map.easeTo({ center: anchor, padding: { top: 0, left: 0, right: 0, bottom: covered }, duration: 500 });
 }
 
 /** Open a side tab (and the bottom sheet on small screens); `focus` moves focus into it. */

@@ -13,6 +13,8 @@ import {
 import { byId, h } from './dom';
 import { findZone, SLIDER_STEP_MS, wireShortcuts } from './keyboard';
 import { CrowdMap } from './map';
+import { showZoneChooser } from './panels/chooser';
+import { onAmbiguousTap } from './picking';
 import { render, scheduleRender } from './render';
 import { applyStates, applyStream, type DashboardState } from './store';
 import { openStream } from './stream';
@@ -64,7 +66,7 @@ function wireControlRoom(slider: HTMLInputElement): void {
   const sound = byId<HTMLButtonElement>('toggle-sound');
   const showSound = (): void => {
     sound.setAttribute('aria-pressed', String(soundOn()));
-    sound.textContent = soundOn() ? '🔔 Sound on' : '🔕 Sound off';
+    sound.textContent = soundOn() ? 'Sound on' : 'Sound off';
   };
   showSound();
   sound.addEventListener('click', () => { setSound(!soundOn()); showSound(); });
@@ -99,6 +101,8 @@ function wireControlRoom(slider: HTMLInputElement): void {
     stepSlider(direction);
   });
   byId('sheet-handle').addEventListener('click', toggleSheet);
+  onAmbiguousTap((ids, at) => showZoneChooser(ids, at,
+    (id) => store.state.zones.find((z) => z.id === id)?.properties.name ?? id, (id) => selectZone(id, true)));
   for (const link of document.querySelectorAll<HTMLAnchorElement>('.skip-links a[data-tab]')) {
     link.addEventListener('click', (e) => {
       e.preventDefault();

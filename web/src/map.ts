@@ -9,7 +9,7 @@ import 'maplibre-gl/dist/maplibre-gl.css';
 import { bounds, interiorPoint, outerRing, principalBearing, type Position } from './geometry';
 import { LEVEL_COLOURS, LEVELS } from './levels';
 import { heightScaleFor, type ZoneRenderFeature } from './mapdata';
-import { pickZone } from './picking';
+import { isTouch, pickZone } from './picking';
 import type { SiteSummary, ZoneFeature } from './types';
 
 maplibregl.setWorkerUrl(workerUrl);
@@ -138,7 +138,10 @@ export class CrowdMap {
       paint: { 'line-color': '#ffffff', 'line-width': 3.5 },
     });
     // web-control: the zone on the ground under the pointer (see picking.ts), not the block in front.
-    map.on('click', (e) => this.options.onSelect(pickZone(map, e.point)));
+    map.on('click', (e) => {
+      const picked = pickZone(map, e.point, this.anchors, isTouch(e.originalEvent));
+      if (picked !== undefined) this.options.onSelect(picked);
+    });
     map.on('mousemove', (e) => {
       const hit = map.queryRenderedFeatures(e.point, { layers: ZONE_LAYERS })[0];
       map.getCanvas().style.cursor = hit ? 'pointer' : '';
