@@ -38,6 +38,8 @@ function centreZone(zoneId: string): void {
 
 /** Open a side tab (and the bottom sheet on small screens); `focus` moves focus into it. */
 export function openTab(tab: SideTab, focus = false): void {
+  // The bottom sheet shows one thing at a time: a tab replaces the zone panel on small screens.
+  if (store.state.selected && window.matchMedia('(max-width: 1100px)').matches) store.update((s) => select(s, null));
   const same = store.state.tab === tab && store.state.sheetOpen;
   store.update((s) => ({ ...s, tab, sheetOpen: focus ? true : !same }));
   if (tab === 'log') void loadIncidents();
