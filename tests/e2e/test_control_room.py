@@ -339,6 +339,7 @@ def test_the_organiser_records_the_stewards_at_the_pier(room: ControlRoom) -> No
     page.wait_for_selector("#alerts-panel li:has-text('De Pier is yellow (test)')[data-status=acknowledged]",
                            timeout=10_000)
     row.locator("button.measure").click()
+    row.locator("form[data-form=measure]").wait_for(timeout=5_000)
     options = row.locator("select[name=measure] option").all_inner_texts()
     assert options == ["Extra stewards at the Pier entrance — Event organiser"]
     row.locator("form[data-form=measure] button[type=submit]").click()
@@ -445,6 +446,12 @@ def test_phone_fits_the_width_and_taps_select_reliably(room: ControlRoom, role: 
     close(page)
 
 
+def offset_minutes(page: Any) -> int:
+    found = re.search(r"−(?:(\d+) h )?(\d+) min", page.inner_text("#time-label"))
+    assert found, page.inner_text("#time-label")
+    return int(found.group(1) or 0) * 60 + int(found.group(2))
+
+
 # 9. Keyboard -------------------------------------------------------------------------------------
 def test_keyboard_skip_links_shortcuts_and_focus(room: ControlRoom) -> None:
     page = room.open("police", DESKTOP)
@@ -467,10 +474,13 @@ def test_keyboard_skip_links_shortcuts_and_focus(room: ControlRoom) -> None:
 
     page.keyboard.press("[")
     page.wait_for_selector("#timebar[data-mode=past]", timeout=5_000)
-    assert "−15 min" in page.inner_text("#time-label")
+    back = offset_minutes(page)  # 15 min back, on the 5-minute grid of recorded snapshots
+    assert 10 <= back <= 20, back
     page.focus("#time-slider")
     page.keyboard.press("ArrowLeft")
-    page.wait_for_function("() => document.getElementById('time-label').textContent.includes('−30 min')", timeout=5_000)
+    page.wait_for_function(f"() => !document.getElementById('time-label').textContent.includes('−{back} min')",
+                           timeout=5_000)
+    assert 25 <= offset_minutes(page) <= 35
     page.evaluate("() => document.activeElement.blur()")
     page.keyboard.press("l")
     page.wait_for_selector("#timebar[data-mode=live]", timeout=5_000)

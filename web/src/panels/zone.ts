@@ -31,7 +31,7 @@ function chart(ctx: ZonePanelContext): SVGElement | HTMLElement {
     'aria-label': `Density of ${ctx.zone.properties.name} in persons per m²: last hours and forecast` },
   ...m.ticks.flatMap((t) => [
     s('line', { x1: 30, x2: m.width, y1: t.y, y2: t.y, class: 'grid' }),
-    s('text', { x: 28, y: t.y + 4, class: 'axis', 'text-anchor': 'end' }, t.value.toFixed(t.value % 1 ? 2 : 0).replace(/0$/, '')),
+    s('text', { x: 28, y: t.y + 4, class: 'axis', 'text-anchor': 'end' }, String(Number(t.value.toFixed(2)))),
   ]),
   ...m.thresholds.map((t) => s('line', { x1: 0, x2: m.width, y1: t.y, y2: t.y, class: `threshold ${t.level}`,
     stroke: LEVEL_COLOURS[t.level] })),
