@@ -46,6 +46,15 @@ DOC_SHOTS = os.environ.get("CSM_DOC_SHOTS") == "1"
 DOCS_IMG = REPO / "docs" / "img"
 # Beach zones get no counts in the tests: their data is stale, so alerts there rest on stale data.
 STALE_ZONE = "strand-noord"
+# Visible elements with their own text whose rendered font size is under 12 px (SVG text scaled
+# by the chart's width on screen against its viewBox).
+SMALL_TEXT = """() => [...document.querySelectorAll('header *, aside *, footer *, #legend *')]
+  .filter(e => e.offsetParent !== null || e.closest('svg'))
+  .filter(e => [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()))
+  .map(e => { const svg = e.closest('svg');
+    const scale = svg ? svg.getBoundingClientRect().width / svg.viewBox.baseVal.width : 1;
+    return [e.tagName + '.' + e.className, parseFloat(getComputedStyle(e).fontSize) * scale]; })
+  .filter(([, size]) => size < 11.95)"""
 FOCUS_ALERTS = "() => document.activeElement && document.activeElement.id === 'alerts-heading'"
 FOCUS_ZONE = "() => document.activeElement && document.activeElement.id === 'zone-heading'"
 
@@ -130,7 +139,8 @@ def seed_alerts(runtime: Runtime) -> None:
     data), one raised 40 minutes ago (its relative time must say so)."""
     book = alert_book(runtime.store, "scheveningen", runtime.bus)
     now = runtime.clock.now()
-    book.raise_alert(STALE_ZONE, Level.YELLOW, "level_change", "Strand Noord is yellow (seeded)", now - timedelta(minutes=40))
+    earlier = now - timedelta(minutes=40)
+    book.raise_alert(STALE_ZONE, Level.YELLOW, "level_change", "Strand Noord is yellow (seeded)", earlier)
     book.raise_alert(STALE_ZONE, Level.ORANGE, "level_change", "Strand Noord is orange (seeded)", now)
 
 
@@ -250,7 +260,8 @@ def test_a_new_red_alert_draws_attention(room: ControlRoom) -> None:
     book = alert_book(room.runtime.store, "scheveningen", room.runtime.bus)
     book.raise_alert("keizerstraat", Level.RED, "level_change", "Keizerstraat is red (test)", room.runtime.clock.now())
     page.wait_for_selector("#alerts-panel li[data-level=red]:has-text('Keizerstraat is red')", timeout=20_000)
-    page.wait_for_function("() => document.getElementById('announcer').textContent.includes('Keizerstraat')", timeout=5_000)
+    page.wait_for_function("() => document.getElementById('announcer').textContent.includes('Keizerstraat')",
+                           timeout=5_000)
     assert (re.match(r"^\(\d+\) ", page.title()) and page.title() != title_before) or title_before.startswith("(")
     assert int(page.evaluate("() => document.documentElement.dataset.toneCount || '0'")) > tones
     assert any("Keizerstraat" in t for t in page.evaluate("() => window.__notes"))
@@ -377,11 +388,7 @@ def test_counts_legend_trend_and_text_sizes_agree(room: ControlRoom) -> None:
     assert "0" in ticks and any(re.fullmatch(r"\d+(\.\d+)?", t) and t != "0" for t in ticks), ticks
     density = panel.locator("[data-field=density]").inner_text()
     assert re.fullmatch(r"\d\.\d\d p/m²", density)
-    small = page.evaluate("""() => [...document.querySelectorAll('header *, aside *, footer *, #legend *')]
-      .filter(e => e.offsetParent !== null && e.childNodes.length && [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()))
-      .map(e => [e.tagName + '.' + e.className, e.getBoundingClientRect().height ? parseFloat(getComputedStyle(e).fontSize) *
-        (e.closest('svg') ? e.closest('svg').getBoundingClientRect().width / e.closest('svg').viewBox.baseVal.width : 1) : 99])
-      .filter(([, size]) => size < 11.95)""")
+    small = page.evaluate(SMALL_TEXT)
     assert small == [], small
     shot(page, "control-room-zone")
     close(page)
