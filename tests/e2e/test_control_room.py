@@ -10,6 +10,7 @@ import io
 import os
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -148,9 +149,20 @@ def shot(page: Any, name: str, doc: bool = False) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path))
     if doc and DOC_SHOTS:
-        DOCS_IMG.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(DOCS_IMG / f"{name}.png"), type="png", scale="css")
+        small_png(path, DOCS_IMG / f"{name}.png")
     return path
+
+
+def small_png(source: Path, target: Path, width: int = 800) -> None:
+    """A copy for the docs: at most `width` px wide, 96 colours (a few tens of kB)."""
+    from PIL import Image
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with Image.open(source) as image:
+        rgb = image.convert("RGB")
+        if rgb.width > width:
+            rgb = rgb.resize((width, round(rgb.height * width / rgb.width)), Image.Resampling.LANCZOS)
+        rgb.quantize(colors=96, method=Image.Quantize.MEDIANCUT).save(target, optimize=True)
 
 
 def wait_alerts(page: Any, selector: str = "#alerts-panel li[data-alert]") -> None:
@@ -299,6 +311,19 @@ def test_times_are_relative_and_data_health_is_told(room: ControlRoom) -> None:
         raw = [line for line in text.splitlines() if line.strip()]
         assert len(raw) == len(set(raw)), text
     shot(page, "control-room-sources")
+
+    # A prediction whose time has passed is closed by the engine and leaves the open list.
+    book = alert_book(room.runtime.store, "scheveningen", room.runtime.bus)
+    passed = book.raise_alert("strand-zuid", Level.ORANGE, "predicted_crossing", "Strand Zuid expected orange (test)",
+                              now - timedelta(minutes=30), expected_at=(now - timedelta(minutes=5)).isoformat(),
+                              probability=0.5)
+    assert passed is not None
+    deadline = time.monotonic() + 30
+    while book.get(passed["id"])["status"] != "resolved" and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert book.get(passed["id"])["status"] == "resolved"
+    page.click("#tab-alerts")
+    page.wait_for_selector(f"#alerts-panel li[data-alert='{passed['id']}']", state="detached", timeout=20_000)
     close(page)
 
 
