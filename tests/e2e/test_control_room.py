@@ -438,10 +438,10 @@ def test_tablet_keeps_the_map_large_and_the_legend_folded(room: ControlRoom, rol
       return Math.min(m.bottom, s.top) - m.top; }""")
     assert height >= 0.6 * 768, height
     assert page.evaluate("() => document.querySelector('#legend details').open") is False
+    shot(page, f"control-room-tablet-{role}", doc=role == "municipality")
     page.click("#tab-alerts")
     page.locator("#alerts-panel").wait_for(state="visible", timeout=5_000)
     assert page.evaluate("() => document.querySelector('.side').getBoundingClientRect().height") <= 0.65 * 768
-    shot(page, f"control-room-tablet-{role}", doc=role == "municipality")
     close(page)
 
 

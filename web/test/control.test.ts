@@ -101,3 +101,13 @@ describe('alerts and advice per role', () => {
     expect(titleWithBadge('Site · CSM', 0)).toBe('Site · CSM');
   });
 });
+
+describe('touch selection', () => {
+  it('ranks the zones near a tap by the distance of their centre', async () => {
+    const { byDistance, nearestAnchor } = await import('../src/picking');
+    const centres: Record<string, { x: number; y: number }> = { square: { x: 100, y: 100 }, stop: { x: 110, y: 96 } };
+    const project = (id: string) => centres[id] ?? null;
+    expect(byDistance(['stop', 'square'], { x: 101, y: 101 }, project).map((r) => r.id)).toEqual(['square', 'stop']);
+    expect(nearestAnchor(['stop', 'square', 'gone'], { x: 109, y: 97 }, project)).toBe('stop');
+  });
+});

@@ -62,13 +62,12 @@ export function renderLogPanel(element: HTMLElement, ctx: LogContext): void {
       h('a', { href: siteUrl(ctx.siteId, `/incidents.csv${query}`), download: '', 'data-export': 'csv' }, 'CSV'), ' · ',
       h('a', { href: siteUrl(ctx.siteId, `/incidents.pdf${query}`), download: '', 'data-export': 'pdf' }, 'PDF')),
     entries.length === 0 ? h('p', { class: 'note' }, ctx.log ? 'No steps match.' : 'Loading…') : h('table', { class: 'log-table' },
-      h('thead', {}, h('tr', {}, ...['Time', 'Zone', 'Step', 'Actor', 'Details'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('thead', {}, h('tr', {}, ...['Time', 'Step', 'Actor'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, ...[...entries].reverse().map((e) => h('tr', { 'data-step': e.step, 'data-alert': e.alert_id },
         h('td', {}, formatClock(Date.parse(e.at), ctx.timeZone)),
-        h('td', {}, e.zone_name, h('div', { class: 'meta' }, LEVEL_LABELS[e.level] ?? e.level)),
-        h('td', {}, e.step.replace('_', ' ')),
-        h('td', { 'data-field': 'actor' }, e.actor),
-        h('td', {}, e.measure_text ?? e.message, e.note ? h('div', { class: 'meta' }, e.note) : null))))),
+        h('td', {}, h('strong', {}, e.step.replace('_', ' ')), ` · ${e.zone_name} · ${LEVEL_LABELS[e.level] ?? e.level}`,
+          h('div', { class: 'meta' }, e.measure_text ?? e.message), e.note ? h('div', { class: 'meta' }, `“${e.note}”`) : null),
+        h('td', { 'data-field': 'actor' }, e.actor))))),
     ctx.error ? h('p', { class: 'error' }, ctx.error) : null,
   );
 }
