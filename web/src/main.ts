@@ -78,6 +78,7 @@ function wireControlRoom(slider: HTMLInputElement): void {
   notify.addEventListener('click', () => void askNotifications().then(showNotify));
   const search = byId<HTMLInputElement>('zone-search');
   const go = (): void => {
+    if (!search.value.trim()) return; // Enter and the change event both arrive: act once
     const id = findZone(search.value, store.state.zones.map((z) => ({ id: z.id, name: z.properties.name })));
     if (!id) {
       search.setCustomValidity('No zone by that name');

@@ -40,7 +40,7 @@ export function renderAdvicePanel(element: HTMLElement, ctx: AdviceContext): voi
   const now = ctx.nowMs;
   refill(
     element,
-    h('h2', { tabindex: -1 }, 'Advice ', h('span', { class: 'count neutral' }, String(advice.length))),
+    h('h2', { tabindex: -1, 'data-key': 'advice-heading' }, 'Advice ', h('span', { class: 'count neutral' }, String(advice.length))),
     advice.length === 0 ? h('p', { class: 'note' }, 'No measures advised now.') : h('ol', { class: 'advice-list' },
       ...advice.slice(0, 20).map((a) => {
         const startBy = Date.parse(a.start_by);

@@ -168,7 +168,7 @@ export function renderAlertsPanel(element: HTMLElement, ctx: AlertsContext): voi
   };
   refill(
     element,
-    h('h2', { tabindex: -1, id: 'alerts-heading' }, 'Alerts ',
+    h('h2', { tabindex: -1, id: 'alerts-heading', 'data-key': 'alerts-heading' }, 'Alerts ',
       h('span', { class: 'count', 'data-field': 'open-alerts' }, String(open.length))),
     h('div', { class: 'filters' },
       select('f-level', 'Level', ui.level, [['all', 'all levels'], ['red', 'Red'], ['orange', 'Orange'], ['yellow', 'Yellow']],

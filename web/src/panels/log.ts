@@ -46,7 +46,7 @@ export function renderLogPanel(element: HTMLElement, ctx: LogContext): void {
   const entries = ctx.log?.entries ?? [];
   refill(
     element,
-    h('h2', { tabindex: -1 }, `Incident log${ctx.log ? ` · ${ctx.log.day}` : ''}`),
+    h('h2', { tabindex: -1, 'data-key': 'log-heading' }, `Incident log${ctx.log ? ` · ${ctx.log.day}` : ''}`),
     h('form', { class: 'filters', onsubmit: (e: Event) => e.preventDefault() },
       h('label', { class: 'filter' }, 'Zone ', h('select', { 'data-key': 'log-zone', onchange: set('zone') },
         h('option', { value: '' }, 'all zones'),

@@ -1,7 +1,8 @@
 /** The sources panel: counting sensors (from the live picture) and every configured data source
  * (transit, parking, traffic, weather, visitors, events) with freshness and its last error. */
 
-import { h, fill } from '../dom';
+import { h } from '../dom';
+import { refill } from './keep';
 import { formatAge } from '../format';
 import { plainError } from '../health';
 import type { SourceStatus, ZoneState } from '../types';
@@ -24,9 +25,9 @@ export function renderSourcesPanel(
   element: HTMLElement, statuses: SourceStatus[] | null, live: Record<string, ZoneState>, error: string | null,
 ): void {
   const sensors = sensorSummary(live);
-  fill(
+  refill(
     element,
-    h('h2', { tabindex: -1 }, 'Sources'),
+    h('h2', { tabindex: -1, 'data-key': 'sources-heading' }, 'Sources'),
     h('ul', { class: 'source-list' },
       h('li', { class: sensors.stale ? 'status-stale' : 'status-ok', 'data-source': 'counting-sensors' },
         h('span', { class: 'dot' }), h('strong', {}, 'Counting sensors'),

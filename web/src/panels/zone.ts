@@ -3,6 +3,7 @@
 
 import { chartModel, trendOver } from '../chart';
 import { h, s, fill } from '../dom';
+import { refill } from './keep';
 import { ageSeconds, floorTo, formatAge, formatClock, formatCount, formatDensity, formatPercent } from '../format';
 import { LEVEL_COLOURS, LEVEL_LABELS, legendFor } from '../levels';
 import type { ZoneFrame, ZonePoint } from '../timeline';
@@ -85,11 +86,12 @@ export function renderZonePanel(element: HTMLElement, ctx: ZonePanelContext | nu
   const occupancy = frame.kind === 'forecast' && frame.p10 !== null && frame.p90 !== null
     ? `${formatCount(frame.occupancy)} (p10–p90 ${formatCount(frame.p10)}–${formatCount(frame.p90)})`
     : frame.suppressed ? 'fewer than k (suppressed)' : formatCount(frame.occupancy);
-  fill(
+  refill(
     element,
     h('header', {},
-      h('h2', { 'data-field': 'name', tabindex: -1, id: 'zone-heading' }, p.name),
-      h('button', { class: 'close', type: 'button', 'aria-label': 'Close zone panel', onclick: () => ctx.onClose() }, '×')),
+      h('h2', { 'data-field': 'name', tabindex: -1, id: 'zone-heading', 'data-key': 'zone-heading' }, p.name),
+      h('button', { class: 'close', type: 'button', 'aria-label': 'Close zone panel', 'data-key': 'zone-close',
+        onclick: () => ctx.onClose() }, '×')),
     h('div', { class: 'level-badge', style: `background:${LEVEL_COLOURS[frame.level]}` },
       h('span', { 'data-field': 'level' }, LEVEL_LABELS[frame.level]),
       frame.stale ? h('span', { class: 'stale-tag' }, 'stale') : null,
