@@ -5,6 +5,7 @@ import { h } from '../dom';
 import { refill } from './keep';
 import { formatAge } from '../format';
 import { plainError } from '../health';
+import { disruptionsSection } from './disruptions';
 import type { SourceStatus, ZoneState } from '../types';
 
 export function sensorSummary(live: Record<string, ZoneState>): { total: number; stale: number; oldest: number | null } {
@@ -43,5 +44,6 @@ export function renderSourcesPanel(
           plainError(src.last_error)) : null)),
     ),
     error ? h('p', { class: 'error' }, error) : null,
+    disruptionsSection(),
   );
 }
