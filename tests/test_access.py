@@ -61,6 +61,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/sites/{site_id}/traffic"): STAFF,
     ("GET", "/api/v1/sites/{site_id}/weather"): STAFF,
     ("GET", "/api/v1/sites/{site_id}/events"): STAFF,
+    ("GET", "/api/v1/sites/{site_id}/disruptions"): STAFF,
     ("GET", "/api/v1/sites/{site_id}/alerts"): ALERT_READERS,
     ("GET", "/api/v1/sites/{site_id}/advice"): ALERT_READERS,
     ("GET", "/api/v1/sites/{site_id}/routes"): ALERT_READERS,
