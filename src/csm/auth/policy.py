@@ -47,7 +47,9 @@ RULES: tuple[Rule, ...] = (
     _r("POST", "/api/v1/tokens*", Permission.MANAGE_USERS, audited=True),
     _r("GET", "/api/v1/audit*", Permission.VIEW_AUDIT, audited=True),
     _r("GET", "/api/v1/sites/{site_id}/alerts*", Permission.VIEW_ALERTS, audited=True),
-    _r("POST", "/api/v1/sites/{site_id}/alerts/*", Permission.HANDLE_ALERTS, audited=True),
+    # Routes narrow this further: resolving needs handle_alerts; organisers only their own measures.
+    _r("POST", "/api/v1/sites/{site_id}/alerts/*", Permission.HANDLE_OWN_MEASURES, audited=True),
+    _r("GET", "/api/v1/sites/{site_id}/incidents*", Permission.VIEW_ALERTS, audited=True),
     _r("GET", "/api/v1/sites/{site_id}/advice*", Permission.VIEW_ALERTS, audited=True),
     _r("GET", "/api/v1/sites/{site_id}/routes*", Permission.VIEW_ALERTS),
     _r("GET POST", "/api/v1/sites/{site_id}/scenarios*", Permission.RUN_SCENARIOS, audited=True),
