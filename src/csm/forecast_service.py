@@ -16,8 +16,10 @@ from typing import Any
 
 import pandas as pd
 
+from csm.context import Job, Services, SiteRuntime
+from csm.domain.covariates import site_weather_ids
 from csm.domain.levels import level_for_density
-from csm.runtime import BackgroundJob, Runtime, SiteRuntime
+from csm.jobs import job_failed, job_succeeded
 
 log = logging.getLogger(__name__)
 
@@ -58,10 +60,8 @@ WEATHER_METRICS = {"temperature_c": "temperature_c", "wind_ms": "wind_ms",
 
 def weather_frame(site_runtime: SiteRuntime, start: datetime, end: datetime) -> pd.DataFrame | None:
     """Hourly site weather from the weather sources: observed where known, else forecast."""
-    from csm.sources.weather_buienradar import forecast_sensor, weather_sensor
-
     site = site_runtime.site
-    observed_id, forecast_id = weather_sensor(site), forecast_sensor(site)
+    observed_id, forecast_id = site_weather_ids(site.id)
     raw = site_runtime.picture.store.observations_frame(site.id, start, end, [observed_id, forecast_id])
     raw = raw[raw["metric"].isin(list(WEATHER_METRICS)) & (raw["interval_seconds"] <= 3600)]
     if raw.empty:
@@ -142,10 +142,10 @@ def forecast_payload(site_runtime: SiteRuntime) -> dict[str, Any]:
     }
 
 
-def forecast_jobs(runtime: Runtime) -> list[BackgroundJob]:
+def forecast_jobs(runtime: Services) -> list[Job]:
     """One scheduler for all sites: refresh each site's forecast every REFRESH of site time."""
 
-    async def run(rt: Runtime, stop: asyncio.Event) -> None:
+    async def run(rt: Services, stop: asyncio.Event) -> None:
         last: dict[str, tuple[datetime, float]] = {}
         while not stop.is_set():
             now = rt.clock.now()
@@ -157,10 +157,12 @@ def forecast_jobs(runtime: Runtime) -> list[BackgroundJob]:
                         continue
                 try:
                     await asyncio.to_thread(run_forecast, site_runtime, now)
-                except Exception:  # a failed run keeps the previous forecast; retried next time
-                    log.exception("forecast for site %s failed", site_id)
+                except Exception as exc:  # a failed run keeps the previous forecast; retried next time
+                    job_failed(exc, f"forecast for site {site_id}")
+                else:
+                    job_succeeded()
                 last[site_id] = (now, time.monotonic())
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=1.0)
 
-    return [run]
+    return [Job("forecast", run)]

@@ -17,6 +17,8 @@ from typing import Any, Protocol
 
 import psycopg
 
+from csm.jobs import stop_tasks
+
 log = logging.getLogger(__name__)
 LEADER_CHECK_SECONDS = 2.0
 
@@ -78,8 +80,10 @@ class PgAdvisoryLeadership:
     def _drop(self) -> None:
         self._held = False
         if self._conn is not None:
-            with contextlib.suppress(Exception):
+            try:
                 self._conn.close()
+            except psycopg.Error as exc:  # the connection is dead already: that is what we wanted
+                log.debug("closing the leadership connection: %s", exc)
         self._conn = None
 
 
@@ -119,8 +123,4 @@ async def run_while_leading(
 
 async def _stop_all(jobs_stop: asyncio.Event, tasks: list[asyncio.Task[None]]) -> None:
     jobs_stop.set()
-    for task in tasks:
-        task.cancel()
-    for task in tasks:
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
+    await stop_tasks(tasks, "leadership")

@@ -40,6 +40,14 @@ class Metrics:
             "csm_zone_occupancy", "Estimated persons in a zone", ["site", "zone"],
             registry=self.registry,
         )
+        self.source_polls = Counter(
+            "csm_source_polls_total", "Source polls by outcome (ok, fetch_error, parse_error)",
+            ["site", "source", "outcome"], registry=self.registry,
+        )
+        self.source_failing = Gauge(
+            "csm_source_failing", "1 when a source's last poll failed", ["site", "source"],
+            registry=self.registry,
+        )
         self.stream_clients = Gauge(
             "csm_stream_clients", "Connected live-stream clients", ["site"], registry=self.registry,
         )

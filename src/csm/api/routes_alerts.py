@@ -14,7 +14,7 @@ from csm.advice.lifecycle import (
     AlertBook,
     AlertNotFound,
     AlertTransitionError,
-    alert_book,
+    alert_book_of,
 )
 from csm.advice.service import advice_payload, routes_to, site_network, stable_levels
 from csm.api.deps import get_runtime, get_site_runtime
@@ -35,7 +35,7 @@ class MeasureBody(StepBody):
 
 
 def _book(runtime: Runtime, sr: SiteRuntime) -> AlertBook:
-    return alert_book(runtime.store, sr.site.id, runtime.bus)
+    return alert_book_of(runtime, sr.site.id)
 
 
 @router.get("/sites/{site_id}/alerts", summary="Current and recent alerts, newest first")

@@ -27,9 +27,10 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from csm.ingest.ports import IngestTargets
 from csm.ingest.service import IngestReport
 from csm.ingest.validate import Reason
-from csm.runtime import BackgroundJob, Runtime
+from csm.jobs import Job
 
 log = logging.getLogger(__name__)
 TOPIC_FILTER = "csm/+/sensors/+/counts"
@@ -91,7 +92,7 @@ class MqttIngestConsumer:
 
     def __init__(
         self,
-        runtime: Runtime,
+        runtime: IngestTargets,
         broker_url: str,
         client_id: str = "csm-ingest",
         batch_size: int = 1000,
@@ -238,10 +239,10 @@ class MqttIngestConsumer:
         self.totals.merge(report)
 
 
-def consumer_job(url: str, shared_group: str | None = "csm") -> BackgroundJob:
+def consumer_job(url: str, shared_group: str | None = "csm") -> Job:
     """A background job consuming MQTT inside a serving process (`csm serve --mqtt`)."""
 
-    async def run(runtime: Runtime, stop: asyncio.Event) -> None:
+    async def run(runtime: IngestTargets, stop: asyncio.Event) -> None:
         consumer = MqttIngestConsumer(runtime, url, client_id=default_client_id("serve"), shared_group=shared_group)
         consumer.start()
         try:
@@ -249,7 +250,7 @@ def consumer_job(url: str, shared_group: str | None = "csm") -> BackgroundJob:
         finally:
             await asyncio.to_thread(consumer.stop)
 
-    return run
+    return Job("mqtt-consumer", run)
 
 
 def default_client_id(role: str) -> str:
