@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from csm.api.deps import get_runtime
+from csm.health import readiness, refresh_shared_metrics
 from csm.runtime import Runtime
 
 router = APIRouter(tags=["operations"])
@@ -19,27 +20,16 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="Readiness: store reachable, pictures computed")
+@router.get("/readyz", summary="Readiness: store reachable, pictures computed; background jobs' health")
 def readyz(runtime: Runtime = Depends(get_runtime)) -> Response:
-    problems = []
-    try:
-        runtime.store.count_observations()
-    except Exception as exc:  # any store failure means not ready
-        problems.append(f"store: {exc}")
-    for site_id, sr in runtime.sites.items():
-        as_of, _ = sr.picture.snapshot()
-        if as_of is None:
-            problems.append(f"site {site_id}: picture not computed yet")
-    if problems:
-        return Response(
-            content='{"status":"not ready","problems":' + _json(problems) + "}",
-            status_code=503, media_type="application/json",
-        )
-    return Response(content='{"status":"ready"}', media_type="application/json")
+    found = readiness(runtime)
+    return Response(content=_json(found.document), status_code=200 if found.ready else 503,
+                    media_type="application/json")
 
 
 @router.get("/metrics", summary="Prometheus metrics")
 def metrics(runtime: Runtime = Depends(get_runtime)) -> Response:
+    refresh_shared_metrics(runtime)
     return Response(runtime.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
 
 
