@@ -47,7 +47,8 @@ def test_a_crashing_job_is_logged_restarted_and_visible_in_readiness(
     tiny_runtime.supervisor.first_backoff = 0.01
     tiny_runtime.supervisor.max_backoff = 0.05
     admin = {"Authorization": f"Bearer {session_token(tiny_runtime)}"}
-    with caplog.at_level(logging.ERROR, logger="csm.jobs"), TestClient(create_app(tiny_runtime, web_dist=None)) as client:
+    app = create_app(tiny_runtime, web_dist=None)
+    with caplog.at_level(logging.ERROR, logger="csm.jobs"), TestClient(app) as client:
         wait_for(lambda: flaky.starts >= 3)
         ready = client.get("/readyz")
         metrics = client.get("/metrics", headers=admin).text
