@@ -55,8 +55,8 @@ def auckland(quick: bool, out: Path) -> None:
 
 def demo_site(quick: bool, out: Path) -> None:
     from csm.demo.runner import hourly_temperature
-    from csm.demo.simulator import DaySimulator, daily_temperature
     from csm.site.loader import load_site
+    from csm.synthetic.day import DaySimulator, daily_temperature
 
     site = load_site(Path(__file__).resolve().parent.parent / "sites" / "scheveningen")
     sim = DaySimulator(site)

@@ -109,7 +109,7 @@ def register(app: typer.Typer) -> None:
             feed_job,
             seed_history,
         )
-        from csm.demo.simulator import DaySimulator
+        from csm.synthetic.day import DaySimulator
 
         logging.basicConfig(level=logging.INFO)
         if store.startswith("duckdb:") and not keep:

@@ -15,13 +15,13 @@ from datetime import UTC, date, datetime, time, timedelta
 import numpy as np
 import pandas as pd
 
-from csm.demo.simulator import DaySimulator, daily_temperature
 from csm.domain.levels import level_for_density
 from csm.domain.model import Observation
 from csm.ingest.mqtt import counts_topic
 from csm.picture.nowcast import last_reset
 from csm.picture.service import floor_time
 from csm.runtime import BackgroundJob, Runtime, SiteRuntime
+from csm.synthetic.day import DaySimulator, daily_temperature
 
 log = logging.getLogger(__name__)
 FEED_TOPIC = "sensor-feed"

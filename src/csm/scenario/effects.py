@@ -15,7 +15,6 @@ from datetime import date, datetime, time
 import numpy as np
 from numpy.typing import NDArray
 
-from csm.demo.simulator import day_factor
 from csm.flow.demand import entry_use
 from csm.flow.network import FlowNetwork, garage_entries
 from csm.scenario.loader import zones_named
@@ -28,6 +27,7 @@ from csm.scenario.schema import (
     TramOutageChange,
 )
 from csm.site.model import Site
+from csm.synthetic.day import day_factor
 
 DEFAULT_TEMPERATURE_C = 25.0
 STILL_WAITING_AT_CLOSED_STOP = 0.2  # of a stop's staying visitors: other lines, the uninformed

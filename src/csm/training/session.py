@@ -1,7 +1,7 @@
 """A training session: a site's day replayed in a sandbox with its own in-memory store, bus and
 simulated clock, so nothing a trainee or trainer does can reach live data.
 
-Readings come from the demo simulator (a scripted day) or from the live store's recorded
+Readings come from the synthetic day model (csm.synthetic.day, a scripted day) or from the live store's recorded
 observations of a past day (read once, never written). They go through the sandbox's own ingest
 and picture, the same code as live, so the dashboard shows a sandbox zone exactly as a live one.
 The session advances when asked (each state request, or a tick): readings up to the session's
@@ -25,7 +25,6 @@ import pandas as pd
 
 from csm.bus import LocalBus
 from csm.clock import SimulatedClock
-from csm.demo.simulator import DaySimulator
 from csm.domain.model import SensorKind
 from csm.ingest.service import IngestService
 from csm.metrics import Metrics
@@ -34,6 +33,7 @@ from csm.picture.service import PictureService, floor_time
 from csm.site.model import Site
 from csm.store.base import Store
 from csm.store.factory import open_store
+from csm.synthetic.day import DaySimulator
 from csm.training.incidents import Incident, IncidentSchema, failed_sensors, make_incident, surges_at
 
 Mode = Literal["scripted", "recorded"]
