@@ -20,8 +20,8 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import transform
 
-from csm.advice.routes import NETWORK_FILE, read_geojson
 from csm.flow.overrides import load_overrides
+from csm.site.files import NETWORK_FILE, read_geojson
 from csm.site.loader import SiteConfigError
 from csm.site.model import Site
 
