@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before LightGBM loads (csm.settings.prefer_passive_openmp)
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from akl_data import TZ, load_development_counts
 from csm.forecast.backtest import run_backtest

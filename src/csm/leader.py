@@ -18,6 +18,7 @@ from typing import Any, Protocol
 import psycopg
 
 from csm.jobs import stop_tasks
+from csm.store.factory import store_backend
 
 log = logging.getLogger(__name__)
 LEADER_CHECK_SECONDS = 2.0
@@ -89,7 +90,7 @@ class PgAdvisoryLeadership:
 
 def leadership_for(store_url: str) -> Leadership:
     """A shared PostgreSQL store may have several processes: elect; otherwise lead alone."""
-    if store_url.startswith(("postgresql://", "postgres://")):
+    if store_backend(store_url) == "postgresql":
         return PgAdvisoryLeadership(store_url)
     return SoleLeader()
 

@@ -24,6 +24,7 @@ from csm.jobs import Supervisor, stop_tasks
 from csm.leader import Leadership, SoleLeader, leadership_for, run_while_leading
 from csm.metrics import Metrics
 from csm.picture.service import PictureService
+from csm.settings import Settings
 from csm.site.loader import load_site
 from csm.site.model import Site
 from csm.store.base import Store
@@ -53,6 +54,7 @@ class Runtime:
     # Who runs `jobs` when several processes share the store (every process runs its pictures).
     leadership: Leadership = field(default_factory=SoleLeader)
     state: FeatureState = field(default_factory=FeatureState)
+    settings: Settings = field(default_factory=Settings)
     supervisor: Supervisor = field(init=False)
     _stop: asyncio.Event | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -118,9 +120,11 @@ def build_runtime(
     clock: Clock | None = None,
     bus: Bus | None = None,
     bus_url: str | None = None,
+    settings: Settings | None = None,
 ) -> Runtime:
     """Load the sites and open the store; the bus is `bus`, else opened from `bus_url`
-    (`redis://...` for several processes), else the in-process LocalBus."""
+    (`redis://...` for several processes), else the in-process LocalBus. `settings`: the
+    process's settings (read from the environment when not given)."""
     clock = clock or SystemClock()
     bus = bus or open_bus(bus_url)
     metrics = Metrics()
@@ -132,7 +136,8 @@ def build_runtime(
             raise ValueError(f"two site folders share the id {site.id!r}")
         sites[site.id] = site_runtime_for(site, store, metrics, bus, clock)
     runtime = Runtime(
-        store=store, bus=bus, clock=clock, metrics=metrics, sites=sites, leadership=leadership_for(store_url)
+        store=store, bus=bus, clock=clock, metrics=metrics, sites=sites, leadership=leadership_for(store_url),
+        settings=settings or Settings(),
     )
     for entry in JOB_FACTORIES:
         runtime.jobs.extend(resolve(entry)(runtime))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -40,7 +39,7 @@ def map_origins(runtime: Runtime) -> list[str]:
     """Origins the dashboard may load map styles and tiles from: each site's basemap style URL and
     CSM_MAP_ORIGINS (space-separated, for tile servers on another origin than their style)."""
     found = {origin_of(sr.site.config.basemap_style_url or "") for sr in runtime.sites.values()}
-    found |= {origin_of(o) for o in os.environ.get("CSM_MAP_ORIGINS", "").split()}
+    found |= {origin_of(o) for o in runtime.settings.map_origin_list}
     return sorted(o for o in found if o)
 
 

@@ -6,6 +6,10 @@ import importlib
 
 import typer
 
+from csm.settings import prefer_passive_openmp
+
+prefer_passive_openmp()  # before any command module can load LightGBM
+
 app = typer.Typer(
     name="csm",
     help="Crowd Safety Manager: live and forecast crowd levels per zone, advice and scenarios.",
