@@ -28,9 +28,9 @@ FEED_TOPIC = "sensor-feed"
 
 
 def demo_start(site_runtime: SiteRuntime, day: str | None, start: str | None) -> datetime:
-    demo = site_runtime.site.config.demo or {}
-    the_day = date.fromisoformat(day or str(demo.get("date", date.today().isoformat())))
-    the_time = time.fromisoformat(start or str(demo.get("start", "09:00")))
+    demo = site_runtime.site.config.demo
+    the_day = date.fromisoformat(day) if day else demo.date or date.today()
+    the_time = time.fromisoformat(start) if start else demo.start or time(9, 0)
     return datetime.combine(the_day, the_time, tzinfo=site_runtime.site.tz)
 
 

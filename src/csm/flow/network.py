@@ -133,11 +133,12 @@ def _road_entries(geojson: Mapping[str, Any], zone_ids: set[str]) -> set[str]:
 
 def garage_entries(site: Site) -> dict[str, str]:
     """Garage id → the zone its pedestrian exit opens into (the first zone site.yaml lists for it)."""
-    parking = (site.config.sources or {}).get("parking") or {}
+    facilities = (site.config.sources.get("parking") or {}).get("facilities")
     found = {}
-    for facility in parking.get("facilities", []) if isinstance(parking, dict) else []:
-        zones = [z for z in facility.get("zones", []) if z in site.zones]
-        if zones and facility.get("id"):
+    for facility in facilities if isinstance(facilities, list) else []:
+        listed = facility.get("zones") if isinstance(facility, dict) else None
+        zones = [z for z in listed if isinstance(z, str) and z in site.zones] if isinstance(listed, list) else []
+        if zones and isinstance(facility, dict) and facility.get("id"):
             found[str(facility["id"])] = zones[0]
     return found
 

@@ -67,7 +67,8 @@ def _window(start: time, end: time, slot_minutes: NDArray[np.float64]) -> NDArra
 def base_temperature(site: Site, scenario: ScenarioSchema) -> float:
     if scenario.temperature_c is not None:
         return scenario.temperature_c
-    return float((site.config.demo or {}).get("temperature_c", DEFAULT_TEMPERATURE_C))
+    configured = site.config.demo.temperature_c
+    return float(configured if configured is not None else DEFAULT_TEMPERATURE_C)
 
 
 def effects_of(scenario: ScenarioSchema, site: Site, network: FlowNetwork, day: date,

@@ -164,7 +164,7 @@ def site_events(site: Site, client: httpx.Client | None = None) -> list[Event]:
             continue
         try:
             with httpx.Client() if client is None else _borrowed(client) as http:
-                events += parse_events(fetch_url(raw["url"], site.folder, http, 10.0), site)
+                events += parse_events(fetch_url(str(raw["url"]), site.folder, http, 10.0), site)
         except (FetchError, SourceError) as exc:
             log.warning("events source %s unreadable: %s", name, exc)
     return events

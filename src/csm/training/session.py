@@ -279,7 +279,7 @@ def restore_session(spec: dict[str, Any], site: Site, live_store: Store | None =
 
 
 def default_start(site: Site, day: date | None, at: time | None) -> datetime:
-    demo = site.config.demo or {}
-    the_day = day or date.fromisoformat(str(demo.get("date", date.today().isoformat())))
-    the_time = at or time.fromisoformat(str(demo.get("start", "09:00")))
+    demo = site.config.demo
+    the_day = day or demo.date or date.today()
+    the_time = at or demo.start or time(9, 0)
     return datetime.combine(the_day, the_time, tzinfo=site.tz)
