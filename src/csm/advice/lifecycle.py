@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -98,13 +97,6 @@ def apply_event(ledger: Ledger, event: StoredEvent) -> None:
                                         "note": p.get("note")})
     elif kind == RESOLVED:
         alert["resolved_by"], alert["resolved_at"] = p.get("by"), p["at"]
-
-
-def fold(events: Iterable[StoredEvent]) -> Ledger:
-    ledger = Ledger()
-    for event in events:
-        apply_event(ledger, event)
-    return ledger
 
 
 class AlertBook:

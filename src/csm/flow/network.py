@@ -31,7 +31,6 @@ MIN_LINK_WIDTH_M = 2.0
 MAX_LINK_WIDTH_M = 40.0
 NETWORK_LINK_WIDTH_M = 6.0  # zones joined only by a walking-network line: a street's walkway
 MIN_TRAVEL_LENGTH_M = 10.0
-SOURCE_KINDS = ("tram", "garage", "road")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,12 +66,6 @@ class FlowNetwork:
         """The network with the links between these zone pairs closed."""
         closed = {frozenset((self.index(a), self.index(b))) for a, b in pairs}
         return replace(self, links=tuple(lk for lk in self.links if frozenset((lk.a, lk.b)) not in closed))
-
-    def with_link_width(self, a: str, b: str, width_m: float) -> FlowNetwork:
-        ia, ib = self.index(a), self.index(b)
-        return replace(self, links=tuple(
-            replace(lk, width_m=width_m) if {lk.a, lk.b} == {ia, ib} else lk for lk in self.links
-        ))
 
 
 def _projector(crs: str) -> Transformer:

@@ -129,7 +129,6 @@ class MqttIngestConsumer:
         self.totals = IngestReport()
         self.batches = 0
         self.taken = 0  # messages taken into a batch (stored and acked once `batches` moves on)
-        self.store_retries = 0
 
     def start(self) -> None:
         properties = Properties(PacketTypes.CONNECT)
@@ -207,7 +206,6 @@ class MqttIngestConsumer:
                 self._ingest_batch(batch)
                 break
             except Exception:  # the store is away longer than its own retries: keep the batch
-                self.store_retries += 1
                 log.exception("storing an MQTT batch of %d failed; retrying in %.1fs", len(batch), delay)
                 time.sleep(delay)
                 delay = min(delay * 2, 10.0)
