@@ -50,6 +50,7 @@ def test_a_crashing_job_is_logged_restarted_and_visible_in_readiness(
     app = create_app(tiny_runtime, web_dist=None)
     with caplog.at_level(logging.ERROR, logger="csm.jobs"), TestClient(app) as client:
         wait_for(lambda: flaky.starts >= 3)
+        tiny_runtime.supervisor.flush()
         ready = client.get("/readyz")
         metrics = client.get("/metrics", headers=admin).text
     assert ready.status_code == 200  # the worker still serves; the job's failure is reported
@@ -71,6 +72,7 @@ def test_a_job_that_recovers_is_ready_again_with_its_last_success(tiny_runtime: 
     tiny_runtime.supervisor.first_backoff = 0.01
     with TestClient(create_app(tiny_runtime, web_dist=None)) as client:
         wait_for(lambda: flaky.starts == 3 and tiny_runtime.supervisor.health["flaky"].last_success is not None)
+        tiny_runtime.supervisor.flush()
         body = client.get("/readyz").json()
     assert body["status"] == "ready"
     job = body["jobs"]["flaky"]

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import contextvars
 import logging
+import threading
 import time
 import traceback
 from collections.abc import Callable, Coroutine
@@ -117,6 +118,11 @@ class Supervisor:
     health: dict[str, JobHealth] = field(default_factory=dict)
     _shared: set[str] = field(default_factory=set)
     _written: dict[str, float] = field(default_factory=dict)
+    _pending: dict[str, tuple[dict[str, Any], datetime]] = field(default_factory=dict)
+    _pending_lock: threading.Lock = field(default_factory=threading.Lock)
+    _wake: threading.Event = field(default_factory=threading.Event)
+    _writer: threading.Thread | None = None
+    _in_flight: int = 0
 
     def start(self, name: str, body: JobBody, stop: asyncio.Event, shared: bool = False) -> asyncio.Task[None]:
         """Start `body(stop)` as a watched task named `name`."""
@@ -169,16 +175,45 @@ class Supervisor:
         self._persist(name, force=True)
 
     def _persist(self, name: str, force: bool) -> None:
+        """Hand the job's health to the writer thread: a slow or absent store never blocks a job
+        or the event loop, and only the newest health of each job is written."""
         if self.store is None or name not in self._shared:
             return
         now = time.monotonic()
         if not force and now - self._written.get(name, -SUCCESS_WRITE_SECONDS) < SUCCESS_WRITE_SECONDS:
             return
         self._written[name] = now
-        try:
-            self.store.put_state(DEPLOYMENT, JOB_HEALTH_KIND, name, self.health[name].to_dict(), self.clock.now())
-        except Exception:  # the store being away is reported by /readyz; the job keeps running
-            log.warning("could not record health of job %s", name, exc_info=True)
+        with self._pending_lock:
+            self._pending[name] = (self.health[name].to_dict(), self.clock.now())
+            if self._writer is None or not self._writer.is_alive():
+                self._writer = threading.Thread(target=self._write_pending, name="job-health", daemon=True)
+                self._writer.start()
+        self._wake.set()
+
+    def _write_pending(self) -> None:
+        while True:
+            self._wake.wait(timeout=60)
+            self._wake.clear()
+            with self._pending_lock:
+                batch, self._pending = self._pending, {}
+                self._in_flight = len(batch)
+            for name, (document, at) in batch.items():
+                try:
+                    assert self.store is not None
+                    self.store.put_state(DEPLOYMENT, JOB_HEALTH_KIND, name, document, at)
+                except Exception:  # the store being away is reported by /readyz; the job keeps running
+                    log.warning("could not record health of job %s", name, exc_info=True)
+            with self._pending_lock:
+                self._in_flight = 0
+
+    def flush(self, timeout: float = 5.0) -> None:
+        """Wait until the health handed to the writer is written (tests, orderly shutdown)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._pending_lock:
+                if not self._pending and not self._in_flight:
+                    break
+            time.sleep(0.01)
 
 
 def stored_job_health(store: Store) -> list[JobHealth]:

@@ -98,6 +98,7 @@ class Runtime:
             self._stop.set()
         await stop_tasks(self._tasks, "runtime")
         self._tasks.clear()
+        await asyncio.to_thread(self.supervisor.flush)
 
     def close(self) -> None:
         close_bus = getattr(self.bus, "close", None)
