@@ -18,13 +18,14 @@ import pandas as pd
 from csm.domain.levels import level_for_density
 from csm.domain.model import Observation
 from csm.ingest.mqtt import counts_topic
+from csm.jobs import Job, job_succeeded
 from csm.picture.nowcast import last_reset
 from csm.picture.service import floor_time
-from csm.runtime import BackgroundJob, Runtime, SiteRuntime
+from csm.runtime import Runtime, SiteRuntime
 from csm.synthetic.day import DaySimulator, daily_temperature
+from csm.topics import FEED_TOPIC
 
 log = logging.getLogger(__name__)
-FEED_TOPIC = "sensor-feed"
 
 
 def demo_start(site_runtime: SiteRuntime, day: str | None, start: str | None) -> datetime:
@@ -99,7 +100,7 @@ def backfill_until(site_runtime: SiteRuntime, sim: DaySimulator, start: datetime
     return report.accepted
 
 
-def feed_job(sims: dict[str, DaySimulator], mqtt_url: str | None, wall_period: float = 1.0) -> BackgroundJob:
+def feed_job(sims: dict[str, DaySimulator], mqtt_url: str | None, wall_period: float = 1.0) -> Job:
     """A background job that emits each sensor's readings as simulated time passes."""
 
     async def run(runtime: Runtime, stop: asyncio.Event) -> None:
@@ -124,12 +125,13 @@ def feed_job(sims: dict[str, DaySimulator], mqtt_url: str | None, wall_period: f
                     else:
                         runtime.bus.publish(FEED_TOPIC, {"site": site_id, "items": items})
                 last = now
+                job_succeeded()
         finally:
             if publisher is not None:
                 publisher.loop_stop()
                 publisher.disconnect()
 
-    return run
+    return Job("demo-feed", run)
 
 
 async def bus_feed_consumer(runtime: Runtime, stop: asyncio.Event) -> None:
@@ -142,6 +144,7 @@ async def bus_feed_consumer(runtime: Runtime, stop: asyncio.Event) -> None:
                 log.warning("feed message for unknown site %r dropped", message.get("site"))
                 continue
             await asyncio.to_thread(site_runtime.ingest.ingest_items, message["items"], "bus")
+            job_succeeded()
 
 
 def _mqtt_publisher(url: str):  # type: ignore[no-untyped-def]
