@@ -14,10 +14,10 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from csm.bus import Bus
 from csm.clock import Clock
-from csm.ingest.service import IngestService
+from csm.ingest.pipeline import IngestService
 from csm.jobs import BackgroundJob, Job
 from csm.metrics import Metrics
-from csm.picture.service import PictureService
+from csm.picture.live import PictureService
 from csm.site.model import Site
 from csm.store.base import Store
 

@@ -27,7 +27,7 @@ ROUTERS: list[str] = [
 JOB_FACTORIES: list[str] = [
     "csm.retention:retention_jobs",
     "csm.advice.engine:advice_jobs",
-    "csm.forecast_service:forecast_jobs",
+    "csm.services.forecasts:forecast_jobs",
     "csm.sources.coordinator:source_jobs",
 ]
 

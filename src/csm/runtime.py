@@ -19,11 +19,11 @@ from csm.bus_redis import open_bus
 from csm.clock import Clock, SystemClock
 from csm.context import BackgroundJob, FeatureState, Job, SiteRuntime
 from csm.extensions import JOB_FACTORIES, resolve
-from csm.ingest.service import IngestService
+from csm.ingest.pipeline import IngestService
 from csm.jobs import Supervisor, stop_tasks
 from csm.leader import Leadership, SoleLeader, leadership_for, run_while_leading
 from csm.metrics import Metrics
-from csm.picture.service import PictureService
+from csm.picture.live import PictureService
 from csm.settings import Settings
 from csm.site.loader import load_site
 from csm.site.model import Site

@@ -25,7 +25,7 @@ from csm.advice.lifecycle import (
     alert_book_of,
 )
 from csm.advice.playbook import load_playbook
-from csm.advice.service import crossings_now, current_advice, stable_levels
+from csm.advice.queries import crossings_now, current_advice, stable_levels
 from csm.advice.webhooks import notify
 from csm.context import Job, Services, SiteRuntime
 from csm.domain.model import Level

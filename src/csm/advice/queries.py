@@ -11,12 +11,12 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
+from csm.advice.access_routes import Post, Route, access_route, build_network, load_posts
 from csm.advice.alternatives import redirect_targets
 from csm.advice.crossings import PredictedCrossing, predicted_crossings
 from csm.advice.lifecycle import AlertBook
 from csm.advice.playbook import PlaybookSchema, load_playbook
 from csm.advice.ranking import Advice, rank_advice, triggers_from
-from csm.advice.routes import Post, Route, access_route, build_network, load_posts
 from csm.context import SiteRuntime
 from csm.domain.model import Level
 from csm.site.files import NETWORK_FILE, POSTS_FILE, read_geojson

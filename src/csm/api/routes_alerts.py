@@ -16,7 +16,7 @@ from csm.advice.lifecycle import (
     AlertTransitionError,
     alert_book_of,
 )
-from csm.advice.service import advice_payload, routes_to, site_network, stable_levels
+from csm.advice.queries import advice_payload, routes_to, site_network, stable_levels
 from csm.api.deps import get_runtime, get_site_runtime
 from csm.api.visibility import principal_of, visible_zone_ids
 from csm.runtime import Runtime, SiteRuntime

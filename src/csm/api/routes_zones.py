@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response,
 from csm.api.deps import get_runtime, get_site_runtime, ws_site_runtime
 from csm.api.state_cache import STATE_ANSWERS
 from csm.api.visibility import principal_of, view_series_value, view_states, visible_zone_ids
-from csm.picture.service import ZONES_TOPIC
+from csm.picture.live import ZONES_TOPIC
 from csm.runtime import Runtime, SiteRuntime
 
 router = APIRouter(prefix="/api/v1", tags=["picture"])
@@ -129,7 +129,7 @@ def get_zone_history(
 
 @router.get("/sites/{site_id}/zones/forecast", summary="Newest per-zone forecast: p10/p50/p90 and levels")
 def get_zone_forecast(request: Request, sr: SiteRuntime = Depends(get_site_runtime)) -> dict[str, Any]:
-    from csm.forecast_service import forecast_payload
+    from csm.services.forecasts import forecast_payload
 
     principal = principal_of(request)
     payload = forecast_payload(sr)

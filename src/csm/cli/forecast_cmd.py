@@ -22,7 +22,7 @@ def register(app: typer.Typer) -> None:
         tz: str | None = typer.Option(None, help="IANA timezone of naive timestamps (default: the country's)"),
     ) -> None:
         """Forecast p10/p50/p90 per zone for HORIZON steps after the last input timestamp."""
-        from csm.forecast.api import forecast_zones
+        from csm.forecast.zones import forecast_zones
 
         started = time.perf_counter()
         zone_tz = timezone_for(country, tz)

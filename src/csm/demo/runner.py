@@ -19,8 +19,8 @@ from csm.domain.levels import level_for_density
 from csm.domain.model import Observation
 from csm.ingest.mqtt import counts_topic
 from csm.jobs import Job, job_succeeded
+from csm.picture.live import floor_time
 from csm.picture.nowcast import last_reset
-from csm.picture.service import floor_time
 from csm.runtime import Runtime, SiteRuntime
 from csm.synthetic.day import DaySimulator, daily_temperature
 from csm.topics import FEED_TOPIC

@@ -63,7 +63,7 @@ def run_backtest(history: pd.DataFrame, horizon: int = 24, freq: str = "1h", cou
                  methods: list[str] | None = None, weather: pd.DataFrame | None = None) -> BacktestResult:
     """`weather` (timestamp + temperature_c, ...) is a covariate of the CSM model only: the
     standard baselines do not take one. In a backtest it stands for the weather forecast."""
-    from csm.forecast.api import covariate_frame
+    from csm.forecast.zones import covariate_frame
 
     methods = methods or ["csm", "seasonal_naive", "how_mean_4w", "mstl", "lightgbm_plain"]
     zone_tz = ZoneInfo(tz)

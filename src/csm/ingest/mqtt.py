@@ -27,8 +27,8 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from csm.ingest.pipeline import IngestReport
 from csm.ingest.ports import IngestTargets
-from csm.ingest.service import IngestReport
 from csm.ingest.validate import Reason
 from csm.jobs import Job
 

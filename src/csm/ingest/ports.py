@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Protocol
 
 from csm.clock import Clock
-from csm.ingest.service import IngestService
+from csm.ingest.pipeline import IngestService
 from csm.site.model import Site
 from csm.store.base import Store
 

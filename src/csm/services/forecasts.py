@@ -1,7 +1,7 @@
 """Scheduled per-zone forecasts in the running service: history → model → store → API.
 
 Every `refresh` (site time) the zone-occupancy history is resampled to the forecast step and
-handed to `csm.forecast.api.forecast_zones`; the run is stored with its issue time so that the
+handed to `csm.forecast.zones.forecast_zones`; the run is stored with its issue time so that the
 dashboard's time slider and the advice engine read the same numbers.
 """
 
@@ -81,7 +81,7 @@ def weather_frame(site_runtime: SiteRuntime, start: datetime, end: datetime) -> 
 
 def run_forecast(site_runtime: SiteRuntime, now: datetime) -> tuple[datetime, pd.DataFrame] | None:
     """Forecast every zone from its history; returns (issued_at, rows) or None without history."""
-    from csm.forecast.api import forecast_zones
+    from csm.forecast.zones import forecast_zones
 
     history = history_frame(site_runtime, now)
     if history.empty or history.groupby("zone").size().max() < MIN_HISTORY_POINTS:

@@ -16,9 +16,9 @@ from typing import Any
 from prometheus_client import Counter, Gauge
 
 from csm.domain.model import Observation
+from csm.ingest.pipeline import DEAD_LETTER_PAYLOAD_LIMIT
 from csm.ingest.ports import IngestSite
 from csm.ingest.privacy import redact
-from csm.ingest.service import DEAD_LETTER_PAYLOAD_LIMIT
 from csm.metrics import Metrics
 from csm.store.base import DeadLetter
 from csm.topics import SOURCES_TOPIC

@@ -26,10 +26,10 @@ import pandas as pd
 from csm.bus import LocalBus
 from csm.clock import SimulatedClock
 from csm.domain.model import SensorKind
-from csm.ingest.service import IngestService
+from csm.ingest.pipeline import IngestService
 from csm.metrics import Metrics
+from csm.picture.live import PictureService, floor_time
 from csm.picture.nowcast import last_reset
-from csm.picture.service import PictureService, floor_time
 from csm.site.model import Site
 from csm.store.base import Store
 from csm.store.factory import open_store
