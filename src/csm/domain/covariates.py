@@ -18,6 +18,7 @@ class CovariateKind(StrEnum):
     TRANSIT = "transit"  # one public-transport stop; key: stop id
     TRAFFIC = "traffic"  # one road measurement site; key: its id
     EVENT = "event"  # expected event visitors of one zone; key: zone id
+    CALENDAR = "calendar"  # public and school holidays; key: site id
 
 
 @dataclass(frozen=True, slots=True)
