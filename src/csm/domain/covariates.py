@@ -18,7 +18,7 @@ class CovariateKind(StrEnum):
     TRANSIT = "transit"  # one public-transport stop; key: stop id
     TRAFFIC = "traffic"  # one road measurement site; key: its id
     EVENT = "event"  # expected event visitors of one zone; key: zone id
-    CALENDAR = "calendar"  # public and school holidays; key: site id
+    CALENDAR = "calendar"  # public and school holidays of the site; key: "*"
 
 
 @dataclass(frozen=True, slots=True)
