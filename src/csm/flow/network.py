@@ -20,6 +20,7 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import transform
 
+from csm.extensions import GARAGE_ZONES, resolve
 from csm.flow.overrides import load_overrides
 from csm.site.files import NETWORK_FILE, read_geojson
 from csm.site.loader import SiteConfigError
@@ -126,13 +127,12 @@ def _road_entries(geojson: Mapping[str, Any], zone_ids: set[str]) -> set[str]:
 
 def garage_entries(site: Site) -> dict[str, str]:
     """Garage id → the zone its pedestrian exit opens into (the first zone site.yaml lists for it)."""
-    facilities = (site.config.sources.get("parking") or {}).get("facilities")
-    found = {}
-    for facility in facilities if isinstance(facilities, list) else []:
-        listed = facility.get("zones") if isinstance(facility, dict) else None
-        zones = [z for z in listed if isinstance(z, str) and z in site.zones] if isinstance(listed, list) else []
-        if zones and isinstance(facility, dict) and facility.get("id"):
-            found[str(facility["id"])] = zones[0]
+    found: dict[str, str] = {}
+    for entry in GARAGE_ZONES:  # the covariate seam: whichever connectors describe garages
+        for garage, zones in resolve(entry)(site).items():
+            known = [z for z in zones if z in site.zones]
+            if known:
+                found.setdefault(garage, known[0])
     return found
 
 
