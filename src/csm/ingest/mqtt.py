@@ -218,7 +218,7 @@ class MqttIngestConsumer:
         self.totals.merge(ingest_messages(self.runtime, batch))
 
 
-def ingest_messages(runtime: Runtime, batch: list[Message]) -> IngestReport:
+def ingest_messages(runtime: IngestTargets, batch: list[Message]) -> IngestReport:
     """Store a batch of broker messages through the one ingest path (any broker: MQTT, JetStream)."""
     report = IngestReport()
     by_site: dict[str, list[Any]] = defaultdict(list)
