@@ -8,8 +8,6 @@ import typer
 
 from csm.settings import prefer_passive_openmp
 
-prefer_passive_openmp()  # before any command module can load LightGBM
-
 app = typer.Typer(
     name="csm",
     help="Crowd Safety Manager: live and forecast crowd levels per zone, advice and scenarios.",
@@ -38,4 +36,5 @@ for _name in COMMAND_MODULES:
 
 
 def main() -> None:
+    prefer_passive_openmp()  # the entry point, before any command loads LightGBM (no command module does on import)
     app()
