@@ -17,10 +17,12 @@ from csm.advice.crossings import PredictedCrossing, predicted_crossings
 from csm.advice.lifecycle import AlertBook
 from csm.advice.playbook import PlaybookSchema, load_playbook
 from csm.advice.ranking import Advice, rank_advice, triggers_from
+from csm.advice.transit import annotate, transit_advice
 from csm.context import SiteRuntime
 from csm.domain.model import Level
 from csm.site.files import NETWORK_FILE, POSTS_FILE, read_geojson
 from csm.site.model import Site
+from csm.sources.disruptions import site_disruptions
 
 
 def stable_levels(site_runtime: SiteRuntime, book: AlertBook) -> dict[str, tuple[Level, datetime]]:
@@ -165,6 +167,8 @@ def advice_payload(site_runtime: SiteRuntime, book: AlertBook, now: datetime) ->
                 "access_routes": found["access_routes"][:3],
             }
         items.append(item)
+    transit = transit_advice(site_runtime.site, site_disruptions(site_runtime))
+    annotate(items, transit)
     return {
         "site": site_runtime.site.id,
         "as_of": now.isoformat(),
@@ -173,4 +177,5 @@ def advice_payload(site_runtime: SiteRuntime, book: AlertBook, now: datetime) ->
         "crossings": [crossing_dict(c, now) for c in crossings],
         "alternatives": list(alternatives.values()),
         "levels": {z: lvl.value for z, lvl in levels.items()},
+        "transit": transit,
     }

@@ -35,7 +35,8 @@ from csm.sources.protocol import DataTime, FetchError, SourceError
 from csm.sources.registry import ConfiguredSource, configured_sources
 
 log = logging.getLogger(__name__)
-StatusName = Literal["ok", "stale", "failing", "disabled"]
+StatusName = Literal["ok", "empty", "stale", "failing", "disabled"]
+EMPTY_REASON = "empty_feed"
 DAY_SECONDS = 86_400
 TICK_SECONDS = 0.5
 SOURCE_STATE_KIND = "source"
@@ -64,6 +65,7 @@ class SourceState:
     next_due: datetime | None = None
     newest_data: datetime | None = None
     summary: str = "not polled yet"
+    empty_reason: str | None = None  # the last poll parsed but gave nothing for this site
     latest: list[Observation] = field(default_factory=list)
     description: dict[str, Any] = field(default_factory=dict)
 
@@ -72,7 +74,7 @@ class SourceState:
         return {
             "last_success": _iso(self.last_success), "last_attempt": _iso(self.last_attempt),
             "last_error": self.last_error, "failures": self.failures, "newest_data": _iso(self.newest_data),
-            "summary": self.summary, "description": self.description,
+            "summary": self.summary, "description": self.description, "empty_reason": self.empty_reason,
         }
 
     def load(self, shared: dict[str, Any]) -> None:
@@ -83,6 +85,7 @@ class SourceState:
         self.newest_data = _moment(shared.get("newest_data"))
         self.summary = str(shared.get("summary", self.summary))
         self.description = dict(shared.get("description") or {})
+        self.empty_reason = shared.get("empty_reason")
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -103,6 +106,8 @@ def status_of(state: SourceState, now: datetime) -> SourceStatus:
         status = "disabled"
     elif state.last_error is not None:
         status = "failing"
+    elif state.empty_reason is not None:
+        status = "empty"
     elif age is None or age > configured.settings.stale_after:
         status = "stale"
     else:
@@ -228,6 +233,11 @@ class SourceCoordinator:
             state.latest = list(observations)
             if source.data_time == "past":
                 state.newest_data = newest_measured(observations, now) or state.newest_data
+        if error is not None and error.reason == EMPTY_REASON and not observations:
+            empty_reason: str | None = error.detail  # parsed fine, nothing for this site: not a failure
+            error = None
+        else:
+            empty_reason = None if observations else "the feed parsed but yielded nothing for this site"
         if error is not None:
             sink.dead_letter(self.site_runtime, name, error.reason, error.field, error.detail, raw, now)
             where = f" at {error.field}" if error.field else ""
@@ -236,12 +246,13 @@ class SourceCoordinator:
             return self.status(name)
         state.last_success = now
         state.last_error = None
+        state.empty_reason = empty_reason
         state.failures = 0
         state.next_due = now + timedelta(seconds=settings.poll_seconds)
-        state.summary = f"{len(observations)} values ({inserted} new" + (
+        state.summary = empty_reason or f"{len(observations)} values ({inserted} new" + (
             f", {rejected} refused)" if rejected else ")"
         )
-        self.metrics.polls.labels(self.site_id, name, "ok").inc()
+        self.metrics.polls.labels(self.site_id, name, "empty" if empty_reason else "ok").inc()
         self.metrics.status.labels(self.site_id, name).set(0)
         self._share(state)
         return self.status(name)
