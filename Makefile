@@ -30,6 +30,7 @@ demo: install web
 lint: install
 	$(VENV)/bin/ruff check src tests bench tools
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 test: install web lint
 	@if [ -f web/package.json ]; then cd web && npm test; fi

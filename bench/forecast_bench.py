@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before LightGBM loads (csm.settings.prefer_passive_openmp)
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from akl_data import TZ, load_development_counts
 from csm.forecast.backtest import BacktestResult, run_backtest
@@ -79,8 +80,8 @@ def auckland_intraday(weeks: int, counts: pd.DataFrame | None = None) -> None:
 
 def demo_site(quick: bool, out: Path) -> None:
     from csm.demo.runner import hourly_temperature
-    from csm.demo.simulator import DaySimulator, daily_temperature
     from csm.site.loader import load_site
+    from csm.synthetic.day import DaySimulator, daily_temperature
 
     site = load_site(Path(__file__).resolve().parent.parent / "sites" / "scheveningen")
     sim = DaySimulator(site)

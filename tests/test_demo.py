@@ -11,10 +11,10 @@ import pytest
 
 from csm.clock import FixedClock, SimulatedClock
 from csm.demo.runner import backfill_until, bus_feed_consumer, demo_start, feed_job, seed_history
-from csm.demo.simulator import DaySimulator
 from csm.domain.levels import level_for_density
 from csm.domain.model import Level
 from csm.runtime import build_runtime
+from csm.synthetic.day import DaySimulator
 from tests.conftest import DEMO_SITE
 
 

@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from csm.api.app import create_app
-from csm.forecast_service import history_frame
 from csm.runtime import Runtime
+from csm.services.forecasts import history_frame
 from tests.conftest import NOON, AuthedClient
 
 
@@ -54,7 +54,7 @@ def test_history_is_resampled_to_complete_steps(tiny_runtime: Runtime) -> None:
 
 
 def test_scheduled_run_forecasts_every_zone_from_stored_history(tiny_runtime: Runtime) -> None:
-    from csm.forecast_service import HORIZON, STEP, run_forecast
+    from csm.services.forecasts import HORIZON, STEP, run_forecast
     from tests.forecast.synthetic import synthetic_counts
 
     history = synthetic_counts(days=18, zones=3, freq="15min", start="2026-06-30")
@@ -75,7 +75,7 @@ def test_scheduled_run_forecasts_every_zone_from_stored_history(tiny_runtime: Ru
 
 
 def test_no_history_means_no_forecast_run(tiny_runtime: Runtime) -> None:
-    from csm.forecast_service import run_forecast
+    from csm.services.forecasts import run_forecast
 
     assert run_forecast(tiny_runtime.sites["tiny"], NOON) is None
 
@@ -84,7 +84,7 @@ def test_weather_reaches_the_forecast_observed_behind_forecast_ahead(tiny_runtim
     """The sources' weather is the model's covariate: the station's observations for the past,
     the hourly forecast for the future, one value per hour, observed winning where both exist."""
     from csm.domain.model import Observation
-    from csm.forecast_service import weather_frame
+    from csm.services.forecasts import weather_frame
 
     hour = timedelta(hours=1)
     observed = [Observation("tiny", "weather:tiny", "temperature_c", NOON - k * hour, 600, 20.0 + k) for k in (1, 2)]

@@ -58,6 +58,21 @@ class SimulatedClock:
     def paused(self) -> bool:
         return self._paused_at is not None
 
+    def anchor(self) -> dict[str, object]:
+        """The clock as plain data another process can follow (`follow`): where simulated time
+        stood at which wall-clock moment (Unix seconds), its speed, and whether it is paused."""
+        wall = time.time() - (time.monotonic() - self._origin_wall)
+        paused = self._paused_at.isoformat() if self._paused_at is not None else None
+        return {"sim": self._origin_sim.isoformat(), "wall": wall, "speed": self.speed, "paused_at": paused}
+
+    def follow(self, anchor: dict[str, object]) -> None:
+        """Run as the clock that gave `anchor` runs (the wall clocks of both hosts agree)."""
+        self._origin_sim = datetime.fromisoformat(str(anchor["sim"])).astimezone(UTC)
+        self._origin_wall = time.monotonic() - (time.time() - float(str(anchor["wall"])))
+        self.speed = float(str(anchor["speed"]))
+        paused = anchor.get("paused_at")
+        self._paused_at = datetime.fromisoformat(str(paused)).astimezone(UTC) if paused else None
+
 
 class FixedClock:
     """A clock that only moves when told to: for tests."""

@@ -4,7 +4,10 @@ Each entry is "module:attribute":
 - ROUTERS: a fastapi.APIRouter included in the app;
 - JOB_FACTORIES: a function (Runtime) -> list of background jobs started with the app;
 - SECTION_VALIDATORS: a function (Site) -> list[SiteProblem] checking a site.yaml section
-  (playbook, sources, ...), so `csm site validate` reports every problem in one run.
+  (playbook, sources, ...), so `csm site validate` reports every problem in one run;
+- GARAGE_ZONES: a function (Site) -> dict[garage id, list of zone ids] from the site's configured
+  parking sources: the covariate seam through which flow and scenarios learn where garages let
+  their visitors out, without knowing which connector describes them.
 """
 
 from __future__ import annotations
@@ -29,8 +32,12 @@ ROUTERS: list[str] = [
 JOB_FACTORIES: list[str] = [
     "csm.retention:retention_jobs",
     "csm.advice.engine:advice_jobs",
-    "csm.forecast_service:forecast_jobs",
+    "csm.services.forecasts:forecast_jobs",
     "csm.sources.coordinator:source_jobs",
+]
+
+GARAGE_ZONES: list[str] = [
+    "csm.sources.parking_spdp:garage_zones",
 ]
 
 SECTION_VALIDATORS: list[str] = [

@@ -17,6 +17,9 @@ from typing import Any, Protocol
 
 import psycopg
 
+from csm.jobs import stop_tasks
+from csm.store.factory import store_backend
+
 log = logging.getLogger(__name__)
 LEADER_CHECK_SECONDS = 2.0
 
@@ -78,14 +81,16 @@ class PgAdvisoryLeadership:
     def _drop(self) -> None:
         self._held = False
         if self._conn is not None:
-            with contextlib.suppress(Exception):
+            try:
                 self._conn.close()
+            except psycopg.Error as exc:  # the connection is dead already: that is what we wanted
+                log.debug("closing the leadership connection: %s", exc)
         self._conn = None
 
 
 def leadership_for(store_url: str) -> Leadership:
     """A shared PostgreSQL store may have several processes: elect; otherwise lead alone."""
-    if store_url.startswith(("postgresql://", "postgres://")):
+    if store_backend(store_url) == "postgresql":
         return PgAdvisoryLeadership(store_url)
     return SoleLeader()
 
@@ -119,8 +124,4 @@ async def run_while_leading(
 
 async def _stop_all(jobs_stop: asyncio.Event, tasks: list[asyncio.Task[None]]) -> None:
     jobs_stop.set()
-    for task in tasks:
-        task.cancel()
-    for task in tasks:
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
+    await stop_tasks(tasks, "leadership")

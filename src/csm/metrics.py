@@ -40,6 +40,28 @@ class Metrics:
             "csm_zone_occupancy", "Estimated persons in a zone", ["site", "zone"],
             registry=self.registry,
         )
+        self.source_polls = Counter(
+            "csm_source_polls_total", "Source polls by outcome (ok, fetch_error, parse_error)",
+            ["site", "source", "outcome"], registry=self.registry,
+        )
+        self.source_failing = Gauge(
+            "csm_source_failing", "1 when a source's last poll failed", ["site", "source"],
+            registry=self.registry,
+        )
+        self.job_last_success = Gauge(
+            "csm_job_last_success_timestamp_seconds", "When a background job last completed a round (0: never)",
+            ["job"], registry=self.registry,
+        )
+        self.job_last_error = Gauge(
+            "csm_job_last_error_timestamp_seconds", "When a background job last failed (0: never)",
+            ["job"], registry=self.registry,
+        )
+        self.job_errors = Gauge("csm_job_errors", "Failures of a background job since it started", ["job"],
+                                registry=self.registry)
+        self.job_restarts = Gauge("csm_job_restarts", "Restarts of a background job after it crashed", ["job"],
+                                  registry=self.registry)
+        self.job_failing = Gauge("csm_job_failing", "1 when a job's newest outcome is a failure", ["job"],
+                                 registry=self.registry)
         self.stream_clients = Gauge(
             "csm_stream_clients", "Connected live-stream clients", ["site"], registry=self.registry,
         )

@@ -10,7 +10,8 @@ import logging
 from datetime import datetime, timedelta
 
 from csm.auth.service import AUDIT_STREAM
-from csm.runtime import BackgroundJob, Runtime, SiteRuntime
+from csm.context import Job, Services, SiteRuntime
+from csm.jobs import job_failed, job_succeeded
 
 log = logging.getLogger(__name__)
 PURGE_EVERY = timedelta(hours=1)
@@ -30,19 +31,23 @@ def purge_site(site_runtime: SiteRuntime, now: datetime) -> int:
     return removed
 
 
-def retention_jobs(runtime: Runtime) -> list[BackgroundJob]:
-    async def run(rt: Runtime, stop: asyncio.Event) -> None:
+def retention_jobs(runtime: Services) -> list[Job]:
+    async def run(rt: Services, stop: asyncio.Event) -> None:
         last: datetime | None = None
         while not stop.is_set():
             now = rt.clock.now()
             if last is None or now - last >= PURGE_EVERY or now < last:
+                failed = False
                 for site_runtime in rt.sites.values():
                     try:
                         await asyncio.to_thread(purge_site, site_runtime, now)
-                    except Exception:  # retried at the next run; the log says why
-                        log.exception("retention purge failed for %s", site_runtime.site.id)
+                    except Exception as exc:  # retried at the next run; logged and counted
+                        failed = True
+                        job_failed(exc, f"retention purge of {site_runtime.site.id}")
+                if not failed:
+                    job_succeeded()
                 last = now
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=5.0)
 
-    return [run]
+    return [Job("retention", run)]

@@ -15,12 +15,12 @@ import pytest
 
 from csm.advice.engine import AdviceEngine
 from csm.advice.lifecycle import PREDICTED_CROSSING
-from csm.advice.service import advice_payload
+from csm.advice.queries import advice_payload
 from csm.clock import FixedClock
 from csm.demo.runner import backfill_until, seed_history
-from csm.demo.simulator import DaySimulator
-from csm.forecast_service import run_forecast
 from csm.runtime import Runtime, build_runtime
+from csm.services.forecasts import run_forecast
+from csm.synthetic.day import DaySimulator
 
 DEMO_SITE = Path(__file__).resolve().parents[2] / "sites" / "scheveningen"
 LATE_MORNING = datetime(2026, 7, 18, 11, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))

@@ -7,7 +7,7 @@ from typing import Any
 
 from csm.advice.engine import AdviceEngine
 from csm.advice.lifecycle import LEVEL_CHANGE, PREDICTED_CROSSING, RESOLVED
-from csm.advice.service import advice_payload
+from csm.advice.queries import advice_payload
 from csm.clock import FixedClock
 from csm.runtime import Runtime
 from tests.advice.conftest import NOW, forecast, observe

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from csm.advice.routes import Post, access_route, build_network, load_posts
+from csm.advice.access_routes import Post, access_route, build_network, load_posts
 from csm.domain.model import Level
 
 # A post in the west, the target zone in the east; the direct street crosses zone "plein",

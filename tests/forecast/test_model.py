@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from csm.forecast.api import forecast_zones
 from csm.forecast.grid import mask_outages, to_grid
 from csm.forecast.model import GlobalQuantileForecaster, make_grid
+from csm.forecast.zones import forecast_zones
 from tests.forecast.synthetic import synthetic_counts
 
 TZ = ZoneInfo("Europe/Amsterdam")

@@ -20,12 +20,12 @@ from csm.api.app import create_app
 from csm.cli import app as cli
 from csm.clock import FixedClock
 from csm.demo.runner import backfill_until, seed_history
-from csm.demo.simulator import DaySimulator
-from csm.forecast_service import run_forecast
 from csm.report import build_day_report
 from csm.report.render_html import render_html
 from csm.report.render_pdf import render_pdf
 from csm.runtime import Runtime, build_runtime
+from csm.services.forecasts import run_forecast
+from csm.synthetic.day import DaySimulator
 from tests.conftest import TEST_SECRET, session_token
 
 DEMO_SITE = Path(__file__).resolve().parents[2] / "sites" / "scheveningen"

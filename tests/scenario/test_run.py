@@ -11,8 +11,8 @@ import pytest
 from csm.flow.network import network_from_site
 from csm.runtime import Runtime
 from csm.scenario.loader import load_scenario, parse_scenario
+from csm.scenario.planning import execute
 from csm.scenario.report import render
-from csm.scenario.service import execute
 from csm.site.loader import load_site
 
 SITE_DIR = Path(__file__).resolve().parents[2] / "sites" / "scheveningen"

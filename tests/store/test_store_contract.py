@@ -222,3 +222,19 @@ def test_data_survives_reopen(store_url: str) -> None:
         assert second.write_observations([obs("cam", 1)], T0).duplicates == 1
     finally:
         second.close()
+
+
+def test_shared_state_is_replaced_per_key_and_read_back_alike(store: Store) -> None:
+    store.put_state("s1", "source", "weather", {"status": "ok", "n": 1}, T0)
+    store.put_state("s1", "source", "weather", {"status": "failing", "n": 2}, T0 + timedelta(minutes=1))
+    store.put_state("s1", "source", "gtfs", {"status": "ok"}, T0)
+    store.put_state("s2", "source", "weather", {"status": "stale"}, T0)
+    store.put_state("s1", "job", "advice", {"runs": 3}, T0)
+    mine = store.read_state("s1", "source")
+    assert [(e.key, e.payload) for e in mine] == [("gtfs", {"status": "ok"}),
+                                                  ("weather", {"status": "failing", "n": 2})]
+    assert mine[1].updated_at == T0 + timedelta(minutes=1)
+    assert [e.site_id for e in store.read_state(None, "source", "weather")] == ["s1", "s2"]
+    assert store.delete_state("s1", "source", "weather") is True
+    assert store.delete_state("s1", "source", "weather") is False
+    assert [e.key for e in store.read_state("s1", "source")] == ["gtfs"]

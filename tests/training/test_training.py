@@ -11,8 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from csm.api.app import create_app
-from csm.demo.simulator import DaySimulator
 from csm.runtime import Runtime
+from csm.synthetic.day import DaySimulator
 from tests.conftest import NOON, AuthedClient, session_token
 
 DAY = {"site": "tiny", "date": "2026-07-18", "start": "14:00", "speed": 60, "paused": True}

@@ -22,17 +22,17 @@ from csm.advice.lifecycle import (
     RAISED,
     RESOLVED,
     AlertBook,
-    alert_book,
+    alert_book_of,
 )
 from csm.advice.playbook import load_playbook
-from csm.advice.service import crossings_now, current_advice, stable_levels
+from csm.advice.queries import crossings_now, current_advice, stable_levels
 from csm.advice.webhooks import notify
+from csm.context import Job, Services, SiteRuntime
 from csm.domain.model import Level
-from csm.picture.service import ZONES_TOPIC
-from csm.runtime import BackgroundJob, Runtime, SiteRuntime
+from csm.jobs import job_failed, job_succeeded
+from csm.topics import ADVICE_TOPIC, ZONES_TOPIC
 
 log = logging.getLogger(__name__)
-ADVICE_TOPIC = "advice"
 SYSTEM = "csm"
 TICK_SECONDS = 5.0
 # A predicted alert is kept until P(crossing) falls below this share of min_probability
@@ -50,8 +50,8 @@ class AdviceEngine:
     last_advice: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
-    def for_site(cls, runtime: Runtime, site_runtime: SiteRuntime) -> AdviceEngine:
-        book = alert_book(runtime.store, site_runtime.site.id, runtime.bus)
+    def for_site(cls, runtime: Services, site_runtime: SiteRuntime) -> AdviceEngine:
+        book = alert_book_of(runtime, site_runtime.site.id)
         trackers = {z: TrackedLevel(lvl, since) for z, (lvl, since) in book.levels().items()}
         return cls(site_runtime, book, trackers)
 
@@ -153,12 +153,12 @@ class AdviceEngine:
         return [a.to_dict() for a in advice]
 
 
-def advice_jobs(runtime: Runtime) -> list[BackgroundJob]:
+def advice_jobs(runtime: Services) -> list[Job]:
     """JOB_FACTORIES entry: one job evaluating every site."""
-    return [run_advice] if runtime.sites else []
+    return [Job("advice", run_advice)] if runtime.sites else []
 
 
-async def run_advice(runtime: Runtime, stop: asyncio.Event, tick_seconds: float = TICK_SECONDS) -> None:
+async def run_advice(runtime: Services, stop: asyncio.Event, tick_seconds: float = TICK_SECONDS) -> None:
     engines = {sid: AdviceEngine.for_site(runtime, sr) for sid, sr in runtime.sites.items()}
     deliveries: set[asyncio.Task[Any]] = set()
     async with runtime.bus.subscribe(ZONES_TOPIC) as queue:
@@ -167,13 +167,15 @@ async def run_advice(runtime: Runtime, stop: asyncio.Event, tick_seconds: float 
                 await asyncio.wait_for(queue.get(), timeout=tick_seconds)
             while not queue.empty():
                 queue.get_nowait()
+            failed = False
             for site_id, engine in engines.items():
                 try:
                     now = runtime.clock.now()
                     events = await asyncio.to_thread(engine.evaluate, now)
                     advice = await asyncio.to_thread(engine.advice_changed, now)
-                except Exception:  # keep advising; the error is logged and retried next tick
-                    log.exception("advice evaluation failed for site %s", site_id)
+                except Exception as exc:  # keep advising the other sites; logged, counted, retried next tick
+                    failed = True
+                    job_failed(exc, f"advice evaluation for site {site_id}")
                     continue
                 if advice is not None:
                     runtime.bus.publish(ADVICE_TOPIC, {"site": site_id, "as_of": now.isoformat(), "advice": advice})
@@ -185,5 +187,7 @@ async def run_advice(runtime: Runtime, stop: asyncio.Event, tick_seconds: float 
                         task = asyncio.create_task(notify(site_id, event, alert, local, notifications))
                         deliveries.add(task)
                         task.add_done_callback(deliveries.discard)
+            if not failed:
+                job_succeeded()
     for task in deliveries:
         task.cancel()

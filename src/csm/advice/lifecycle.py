@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import threading
 import uuid
-import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from csm.bus import Bus
+from csm.context import Services, Slot
 from csm.domain.model import Level
 from csm.store.base import Store, StoredEvent
+from csm.topics import ALERTS_TOPIC
 
 STREAM = "alerts"
-ALERTS_TOPIC = "alerts"
 RAISED, ACKNOWLEDGED, MEASURE_TAKEN, RESOLVED = "raised", "acknowledged", "measure_taken", "resolved"
 LEVEL_CHANGE, PREDICTED_CROSSING = "level_change", "predicted_crossing"
 # Which step may follow which (resolve is always allowed until resolved).
@@ -100,13 +100,6 @@ def apply_event(ledger: Ledger, event: StoredEvent) -> None:
                                         "note": p.get("note")})
     elif kind == RESOLVED:
         alert["resolved_by"], alert["resolved_at"] = p.get("by"), p["at"]
-
-
-def fold(events: Iterable[StoredEvent]) -> Ledger:
-    ledger = Ledger()
-    for event in events:
-        apply_event(ledger, event)
-    return ledger
 
 
 def incident_steps(alerts: Iterable[dict[str, Any]], since: datetime, until: datetime) -> list[dict[str, Any]]:
@@ -233,17 +226,25 @@ class AlertBook:
         return alert
 
 
-_BOOKS: weakref.WeakKeyDictionary[Store, dict[str, AlertBook]] = weakref.WeakKeyDictionary()
-_BOOKS_LOCK = threading.Lock()
+class AlertBooks:
+    """The books of one runtime by site: engine and API share one fold, kept incrementally. Each
+    book folds the store's log, so every worker's books agree."""
+
+    def __init__(self) -> None:
+        self._books: dict[str, AlertBook] = {}
+        self._lock = threading.Lock()
+
+    def of(self, store: Store, site_id: str, bus: Bus | None) -> AlertBook:
+        with self._lock:
+            book = self._books.get(site_id)
+            if book is None:
+                book = self._books[site_id] = AlertBook(store, site_id, bus)
+            return book
 
 
-def alert_book(store: Store, site_id: str, bus: Bus | None = None) -> AlertBook:
-    """The process-wide book of a site (engine and API share one fold, kept incrementally)."""
-    with _BOOKS_LOCK:
-        books = _BOOKS.setdefault(store, {})
-        book = books.get(site_id)
-        if book is None:
-            book = books[site_id] = AlertBook(store, site_id, bus)
-        elif bus is not None and book.bus is None:
-            book.bus = bus
-        return book
+ALERT_BOOKS = Slot("advice.alert_books", AlertBooks)
+
+
+def alert_book_of(services: Services, site_id: str) -> AlertBook:
+    """The runtime's book of a site."""
+    return services.state.get(ALERT_BOOKS).of(services.store, site_id, services.bus)

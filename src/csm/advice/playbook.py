@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from csm.advice.hysteresis import HysteresisSettings
 from csm.domain.model import Level
-from csm.site.loader import SITE_FILE, SiteProblem
+from csm.site.loader import SITE_FILE, SiteProblem, pydantic_problems
 from csm.site.model import Site
 
 _ID = r"^[a-z0-9][a-z0-9_\-]{0,63}$"
@@ -130,13 +130,6 @@ def measures_for(playbook: PlaybookSchema, site: Site, zone_id: str, level: Leve
     ]
 
 
-def _path(loc: tuple[int | str, ...]) -> str:
-    path = "playbook"
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return path
-
-
 def playbook_problems(raw: Any, site: Site) -> tuple[PlaybookSchema | None, list[SiteProblem]]:
     """Parse the raw `playbook:` section; every problem with its path and what was expected."""
     if raw is None:
@@ -146,12 +139,7 @@ def playbook_problems(raw: Any, site: Site) -> tuple[PlaybookSchema | None, list
     try:
         playbook = PlaybookSchema.model_validate(raw)
     except ValidationError as exc:
-        problems = []
-        for e in exc.errors():
-            loc = tuple(p for p in e["loc"] if not (isinstance(p, str) and "[" in p))
-            msg = e["msg"] if e["type"] in ("missing", "extra_forbidden") else f"{e['msg']} (got {e.get('input')!r})"
-            problems.append(SiteProblem(SITE_FILE, _path(loc), msg))
-        return None, problems
+        return None, pydantic_problems(SITE_FILE, "playbook", exc)
     problems = []
     groups = sorted({z.group for z in site.zones.values() if z.group})
     seen: set[str] = set()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -44,7 +43,7 @@ def map_origins(runtime: Runtime) -> list[str]:
     CSM_MAP_ORIGINS (space-separated, for tile servers on another origin than their style)."""
     styles = (basemap_of(sr.site) for sr in runtime.sites.values())
     found = {origin_of(b.url or "") for b in styles if b is not None and b.kind == "style"}
-    found |= {origin_of(o) for o in os.environ.get("CSM_MAP_ORIGINS", "").split()}
+    found |= {origin_of(o) for o in runtime.settings.map_origin_list}
     return sorted(o for o in found if o)
 
 

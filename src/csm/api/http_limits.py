@@ -28,3 +28,15 @@ def uvicorn_options() -> dict[str, Any]:
         "forwarded_allow_ips": ",".join(proxies) if proxies else "",
         "server_header": False,
     }
+
+
+def uvicorn_cli_flags() -> list[str]:
+    """The same options as command-line flags, for `csm serve --workers` (uvicorn in a subprocess)."""
+    options = uvicorn_options()
+    flags = ["--http", options["http"], "--h11-max-incomplete-event-size",
+             str(options["h11_max_incomplete_event_size"]), "--no-server-header"]
+    if options["proxy_headers"]:
+        flags += ["--proxy-headers", "--forwarded-allow-ips", options["forwarded_allow_ips"]]
+    else:
+        flags.append("--no-proxy-headers")
+    return flags

@@ -14,10 +14,10 @@ from csm.advice.lifecycle import (
     AlertBook,
     AlertNotFound,
     AlertTransitionError,
-    alert_book,
+    alert_book_of,
 )
 from csm.advice.owners import owner_label
-from csm.advice.service import advice_payload, routes_to, site_network, stable_levels
+from csm.advice.queries import advice_payload, routes_to, site_network, stable_levels
 from csm.api.alert_views import actions_for, advised_measures, may_take, stale_zones
 from csm.api.deps import get_runtime, get_site_runtime
 from csm.api.visibility import principal_of, visible_zone_ids
@@ -43,7 +43,7 @@ class ResolveBody(StepBody):
 
 
 def _book(runtime: Runtime, sr: SiteRuntime) -> AlertBook:
-    return alert_book(runtime.store, sr.site.id, runtime.bus)
+    return alert_book_of(runtime, sr.site.id)
 
 
 @router.get("/sites/{site_id}/alerts", summary="Current and recent alerts, newest first")

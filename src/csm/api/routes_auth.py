@@ -154,8 +154,8 @@ def stream_ticket(body: StreamTicketBody, request: Request, auth: AuthService = 
 
 
 # -- OpenID Connect --------------------------------------------------------------------------
-def _oidc() -> OidcClient:
-    config = OidcConfig.from_env()
+def _oidc(request: Request) -> OidcClient:
+    config = OidcConfig.from_settings(get_runtime(request).settings.oidc)
     if config is None:
         raise HTTPException(404, "OpenID Connect is not configured (CSM_OIDC_ISSUER, CSM_OIDC_CLIENT_ID)")
     return client_for(config)
@@ -163,7 +163,7 @@ def _oidc() -> OidcClient:
 
 @router.get("/api/v1/auth/oidc/login", summary="Log in with the organisation's identity provider")
 def oidc_login(request: Request) -> Response:
-    client = _oidc()
+    client = _oidc(request)
     redirect_uri = client.config.redirect_url or str(request.url_for("oidc_callback"))
     url, kept = client.start(redirect_uri)
     response = RedirectResponse(url, status_code=302)
@@ -177,7 +177,7 @@ def oidc_login(request: Request) -> Response:
 def oidc_callback(
     request: Request, code: str = Query(...), state: str = Query(...), auth: AuthService = Depends(get_auth)
 ) -> Response:
-    client = _oidc()
+    client = _oidc(request)
     try:
         kept = jwt.decode(request.cookies.get(OIDC_STATE_COOKIE, ""), signing_key(), algorithms=["HS256"])
     except jwt.InvalidTokenError as exc:
@@ -221,9 +221,9 @@ cursor:pointer;display:block;text-align:center;text-decoration:none}.failed{colo
 
 
 @router.get("/login", include_in_schema=False)
-def login_page(failed: int = 0) -> HTMLResponse:
+def login_page(request: Request, failed: int = 0) -> HTMLResponse:
     oidc = '<a class="oidc" href="/api/v1/auth/oidc/login">Log in with your organisation</a>' \
-        if OidcConfig.from_env() else ""
+        if OidcConfig.from_settings(get_runtime(request).settings.oidc) else ""
     note = '<p class="failed">Wrong username or password, or too many attempts.</p>' if failed else ""
     return HTMLResponse(_LOGIN_PAGE.format(failed=note, oidc=oidc))
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from pydantic import BaseModel
 
-from csm.advice.lifecycle import alert_book, incident_steps
+from csm.advice.lifecycle import alert_book_of, incident_steps
 from csm.advice.owners import OWNER_LABELS, owner_of_role
 from csm.advice.playbook import load_playbook
 from csm.api.deps import get_runtime, get_site_runtime
@@ -39,7 +39,7 @@ def build_log(
     wanted = day or now.astimezone(ZoneInfo(tz)).date()
     since, until = _day_bounds(wanted, tz)
     visible = visible_zone_ids(principal, sr.site)
-    alerts = [a for a in alert_book(runtime.store, sr.site.id, runtime.bus).alerts(limit=100_000)
+    alerts = [a for a in alert_book_of(runtime, sr.site.id).alerts(limit=100_000)
               if a["zone_id"] in visible]
     texts = {m.id: m.measure for m in load_playbook(sr.site).measures}
     entries = []

@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from csm.api.deps import get_runtime
 from csm.auth.principal import Principal
 from csm.auth.service import AuthService
-from csm.ingest.service import IngestReport
+from csm.ingest.pipeline import IngestReport
 from csm.ingest.validate import Reason
 from csm.runtime import Runtime
 

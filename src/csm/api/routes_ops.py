@@ -12,6 +12,7 @@ from csm.api.deps import get_runtime
 from csm.api.visibility import principal_of
 from csm.auth.grants import GrantRefused, visible_sites
 from csm.auth.ledger import GLOBAL_SITE
+from csm.health import readiness, refresh_shared_metrics
 from csm.runtime import Runtime
 from csm.store.base import DeadLetter
 
@@ -23,23 +24,11 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="Readiness: store reachable, pictures computed")
+@router.get("/readyz", summary="Readiness: store reachable, pictures computed; background jobs' health")
 def readyz(runtime: Runtime = Depends(get_runtime)) -> Response:
-    problems = []
-    try:
-        runtime.store.count_observations()
-    except Exception as exc:  # any store failure means not ready
-        problems.append(f"store: {exc}")
-    for site_id, sr in runtime.sites.items():
-        as_of, _ = sr.picture.snapshot()
-        if as_of is None:
-            problems.append(f"site {site_id}: picture not computed yet")
-    if problems:
-        return Response(
-            content='{"status":"not ready","problems":' + _json(problems) + "}",
-            status_code=503, media_type="application/json",
-        )
-    return Response(content='{"status":"ready"}', media_type="application/json")
+    found = readiness(runtime)
+    return Response(content=_json(found.document), status_code=200 if found.ready else 503,
+                    media_type="application/json")
 
 
 @router.get("/metrics", summary="Prometheus metrics (global administrators or the metrics token)")
@@ -47,6 +36,7 @@ def metrics(request: Request, runtime: Runtime = Depends(get_runtime)) -> Respon
     """Metrics carry every site's counts and zone occupancy: a site administrator may not read them."""
     if GLOBAL_SITE not in principal_of(request).sites:
         raise HTTPException(403, detail="metrics cover every site: global administrators or the metrics token")
+    refresh_shared_metrics(runtime)
     return Response(runtime.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
 
 

@@ -14,8 +14,8 @@ from csm.flow.network import network_from_site
 from csm.runtime import Runtime, SiteRuntime
 from csm.scenario.baseline import BaselineUnavailable
 from csm.scenario.loader import parse_scenario
-from csm.scenario.service import execute, summary
-from csm.scenario.store import get_result, list_results, save_result
+from csm.scenario.planning import execute, summary
+from csm.scenario.results import get_result, list_results, save_result
 
 router = APIRouter(prefix="/api/v1", tags=["scenarios"])
 EXAMPLES_DIR = "scenarios"

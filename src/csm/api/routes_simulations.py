@@ -9,9 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from csm.api.deps import get_runtime, get_site_runtime
 from csm.runtime import Runtime, SiteRuntime
-from csm.scenario.store import get_result, list_results, save_result
+from csm.scenario.results import get_result, list_results, save_result
+from csm.sim.clearing import MAX_AGENTS, STREAM, simulate_clearing, summary
 from csm.sim.run import SimulationUnavailable
-from csm.sim.service import MAX_AGENTS, STREAM, simulate_clearing, summary
 
 router = APIRouter(prefix="/api/v1", tags=["simulations"])
 

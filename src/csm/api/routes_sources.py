@@ -1,7 +1,7 @@
 """Covariate sources: their status (sources panel) and their recent values and forecasts.
 
-Thin: statuses come from the site's coordinator, values from the store, static context (stop
-names, garage zones) from each source's last `describe`.
+Thin: statuses and static context (stop names, garage zones: each source's last `describe`) come
+from the state the polling process stored, values from the store; so every worker answers alike.
 """
 
 from __future__ import annotations
@@ -15,19 +15,16 @@ from pydantic import BaseModel
 
 from csm.api.deps import get_runtime, get_site_runtime
 from csm.runtime import Runtime, SiteRuntime
-from csm.sources.coordinator import SourceCoordinator, SourceStatus, coordinators_of
+from csm.sources.coordinator import SourceStatus, stored_descriptions, stored_statuses
+from csm.sources.disruptions import site_disruptions
 from csm.sources.events import site_events
 from csm.sources.holidays_nl import holiday_names
 from csm.sources.holidays_nl import settings_of as holiday_settings_of
-from csm.sources.transit_alerts import Disruption, disruptions_from
+from csm.sources.transit_alerts import Disruption
 
 router = APIRouter(prefix="/api/v1", tags=["sources"])
 HOURS = Query(6.0, gt=0, le=24 * 14, description="history window, hours before now")
 AHEAD = Query(48.0, ge=0, le=24 * 14, description="forecast window, hours after now")
-
-
-def _coordinator(runtime: Runtime, sr: SiteRuntime) -> SourceCoordinator | None:
-    return coordinators_of(runtime).get(sr.site.id)
 
 
 def _series(runtime: Runtime, sr: SiteRuntime, prefix: str, start: datetime, end: datetime) -> dict[str, Any]:
@@ -49,10 +46,9 @@ def _series(runtime: Runtime, sr: SiteRuntime, prefix: str, start: datetime, end
 
 
 def _described(runtime: Runtime, sr: SiteRuntime, *kinds: str) -> dict[str, Any]:
-    coordinator = _coordinator(runtime, sr)
     merged: dict[str, Any] = {}
-    for state in coordinator.of_kind(*kinds) if coordinator else []:
-        for key, value in state.description.items():
+    for description in stored_descriptions(sr, *kinds):
+        for key, value in description.items():
             if isinstance(value, dict) and isinstance(merged.get(key), dict):
                 merged[key] = {**merged[key], **value}
             else:
@@ -68,8 +64,7 @@ def _window(runtime: Runtime, hours: float, ahead: float) -> tuple[datetime, dat
 @router.get("/sites/{site_id}/sources", summary="Status of each data source (ok, stale, failing, disabled)")
 def get_sources(runtime: Runtime = Depends(get_runtime),
                 sr: SiteRuntime = Depends(get_site_runtime)) -> list[SourceStatus]:
-    coordinator = _coordinator(runtime, sr)
-    return coordinator.statuses() if coordinator else []
+    return stored_statuses(sr, runtime.clock.now())
 
 
 @router.get("/sites/{site_id}/weather", summary="Observed weather and weather forecasts for the site")
@@ -106,10 +101,8 @@ class DisruptionsResponse(BaseModel):
 @router.get("/sites/{site_id}/disruptions", summary="Transit service disruptions affecting the site's zones")
 def get_disruptions(runtime: Runtime = Depends(get_runtime),
                     sr: SiteRuntime = Depends(get_site_runtime)) -> DisruptionsResponse:
-    coordinator = _coordinator(runtime, sr)
-    gtfs = [s.description for s in coordinator.of_kind("gtfs")] if coordinator else []
-    realtime = [s.description for s in coordinator.of_kind("gtfs_realtime")] if coordinator else []
-    return DisruptionsResponse(site=sr.site.id, as_of=runtime.clock.now(), disruptions=disruptions_from(gtfs, realtime))
+    disruptions = site_disruptions(sr)
+    return DisruptionsResponse(site=sr.site.id, as_of=runtime.clock.now(), disruptions=disruptions)
 
 
 @router.get("/sites/{site_id}/parking", summary="Occupancy per garage over time, with the zones it serves")

@@ -14,7 +14,7 @@ from csm.api.deps import get_runtime
 from csm.api.visibility import principal_of, view_states
 from csm.runtime import Runtime
 from csm.training.incidents import IncidentSchema
-from csm.training.registry import TrainingRegistry
+from csm.training.registry import TrainingRegistry, training_registry
 from csm.training.session import TrainingError, TrainingSession, create_session, default_start
 
 router = APIRouter(prefix="/api/v1/training", tags=["training"])
@@ -45,11 +45,8 @@ class JumpBody(_Body):
 
 
 def registry(request: Request) -> TrainingRegistry:
-    found: TrainingRegistry | None = getattr(request.app.state, "training", None)
-    if found is None:
-        found = TrainingRegistry()
-        request.app.state.training = found
-    return found
+    """The sessions every worker shares (kept in the store)."""
+    return training_registry(get_runtime(request))
 
 
 def _session(session_id: str, request: Request) -> TrainingSession:

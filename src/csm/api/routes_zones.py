@@ -10,9 +10,9 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, WebSocket, WebSocketDisconnect
 
 from csm.api.deps import get_runtime, get_site_runtime, ws_site_runtime
-from csm.api.state_cache import StateAnswerCache
+from csm.api.state_cache import STATE_ANSWERS
 from csm.api.visibility import principal_of, view_series_value, view_states, visible_zone_ids
-from csm.picture.service import ZONES_TOPIC
+from csm.picture.live import ZONES_TOPIC
 from csm.runtime import Runtime, SiteRuntime
 
 router = APIRouter(prefix="/api/v1", tags=["picture"])
@@ -85,14 +85,12 @@ def get_sensors(sr: SiteRuntime = Depends(get_site_runtime)) -> list[dict[str, A
     return [s.model_dump(mode="json") for s in sr.site.sensors.values()]
 
 
-_STATE_ANSWERS = StateAnswerCache()
-
-
 @router.get("/sites/{site_id}/zones/state", summary="Current occupancy, density, level per zone",
             response_model=dict[str, Any])
 def get_zone_states(request: Request, sr: SiteRuntime = Depends(get_site_runtime)) -> Response:
     """{site, as_of, zones: [...]}; the encoded answer is reused until the picture changes."""
-    return Response(_STATE_ANSWERS.answer(sr, principal_of(request)), media_type="application/json")
+    answers = get_runtime(request).state.get(STATE_ANSWERS)
+    return Response(answers.answer(sr, principal_of(request)), media_type="application/json")
 
 
 @router.get("/sites/{site_id}/zones/history", summary="Zone snapshots over a time window")
@@ -131,7 +129,7 @@ def get_zone_history(
 
 @router.get("/sites/{site_id}/zones/forecast", summary="Newest per-zone forecast: p10/p50/p90 and levels")
 def get_zone_forecast(request: Request, sr: SiteRuntime = Depends(get_site_runtime)) -> dict[str, Any]:
-    from csm.forecast_service import forecast_payload
+    from csm.services.forecasts import forecast_payload
 
     principal = principal_of(request)
     payload = forecast_payload(sr)

@@ -15,7 +15,7 @@ from typing import Any
 
 from csm.api.visibility import must_suppress, view_states, visible_zone_ids
 from csm.auth.principal import Principal
-from csm.runtime import SiteRuntime
+from csm.context import SiteRuntime, Slot
 
 CACHE_ENTRIES = 64
 
@@ -46,3 +46,7 @@ class StateAnswerCache:
             while len(self._answers) > self.entries:
                 self._answers.popitem(last=False)
         return encoded
+
+
+# Per process: each worker encodes its own picture's versions.
+STATE_ANSWERS = Slot("api.state_answers", StateAnswerCache)

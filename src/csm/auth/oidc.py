@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import secrets
 import threading
 import time
@@ -25,6 +24,7 @@ import jwt
 from csm.auth.principal import Principal
 from csm.auth.roles import Role
 from csm.auth.secrets import read_secret
+from csm.settings import OidcSettings
 
 # An unknown key id refreshes the key set at most this often: a flood of made-up key ids must
 # not turn CSM into a load generator against the identity provider.
@@ -85,19 +85,18 @@ class OidcConfig:
     username_claim: str = "email"
 
     @classmethod
-    def from_env(cls) -> OidcConfig | None:
-        issuer = os.environ.get("CSM_OIDC_ISSUER")
-        client_id = os.environ.get("CSM_OIDC_CLIENT_ID")
-        if not issuer or not client_id:
+    def from_settings(cls, settings: OidcSettings) -> OidcConfig | None:
+        """None unless an issuer and a client id are configured (CSM_OIDC_ISSUER, CSM_OIDC_CLIENT_ID)."""
+        if not settings.issuer or not settings.client_id:
             return None
         return cls(
-            issuer=issuer.rstrip("/"),
-            client_id=client_id,
+            issuer=settings.issuer.rstrip("/"),
+            client_id=settings.client_id,
             client_secret=read_secret("CSM_OIDC_CLIENT_SECRET"),
-            redirect_url=os.environ.get("CSM_OIDC_REDIRECT_URL"),
-            role_claim=os.environ.get("CSM_OIDC_ROLE_CLAIM", "csm_role"),
-            sites_claim=os.environ.get("CSM_OIDC_SITES_CLAIM", "csm_sites"),
-            username_claim=os.environ.get("CSM_OIDC_USERNAME_CLAIM", "email"),
+            redirect_url=settings.redirect_url,
+            role_claim=settings.role_claim,
+            sites_claim=settings.sites_claim,
+            username_claim=settings.username_claim,
         )
 
 

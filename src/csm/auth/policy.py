@@ -18,7 +18,7 @@ PUBLIC = None  # marker: no login needed
 class Rule:
     methods: frozenset[str]
     pattern: str  # fnmatch over the route's path template
-    permission: Permission | None  # None = public; AUTHENTICATED = any logged-in user
+    permission: Permission | None  # None = public (unless authenticated_only: any logged-in user)
     audited: bool = False
     authenticated_only: bool = False
 
@@ -26,8 +26,6 @@ class Rule:
 def _r(methods: str, pattern: str, permission: Permission | None, audited: bool = False) -> Rule:
     return Rule(frozenset(methods.split()), pattern, permission, audited)
 
-
-AUTHENTICATED = Rule(frozenset(), "", None, authenticated_only=True)
 
 RULES: tuple[Rule, ...] = (
     _r("GET", "/healthz", PUBLIC),

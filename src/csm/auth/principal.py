@@ -39,6 +39,3 @@ class Principal:
             return []
         limit = self.zones.get(site_id)
         return [z for z in all_zones if limit is None or z in limit]
-
-    def may_write_sensor(self, sensor_id: str) -> bool:
-        return self.sensors is None or sensor_id in self.sensors

@@ -6,6 +6,8 @@ import importlib
 
 import typer
 
+from csm.settings import prefer_passive_openmp
+
 app = typer.Typer(
     name="csm",
     help="Crowd Safety Manager: live and forecast crowd levels per zone, advice and scenarios.",
@@ -35,4 +37,5 @@ for _name in COMMAND_MODULES:
 
 
 def main() -> None:
+    prefer_passive_openmp()  # the entry point, before any command loads LightGBM (no command module does on import)
     app()

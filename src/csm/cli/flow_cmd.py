@@ -30,7 +30,7 @@ def register(app: typer.Typer) -> None:
 
         the_site = load_site(site)
         network = network_from_site(the_site)
-        the_day = date.fromisoformat(day or str((the_site.config.demo or {}).get("date", date.today())))
+        the_day = date.fromisoformat(day) if day else the_site.config.demo.date or date.today()
         baseline = demo_baseline(the_site, the_day, network.zone_ids, temperature)
         model = FlowModel(network)
         started = time.perf_counter()

@@ -35,7 +35,7 @@ def register(app: typer.Typer) -> None:
         parking: Path | None = typer.Option(None, help="CSV timestamp,occupancy (0..1)[,zone]"),
     ) -> None:
         """Forecast p10/p50/p90 per zone for HORIZON steps after the last input timestamp."""
-        from csm.forecast.api import forecast_zones
+        from csm.forecast.zones import forecast_zones
 
         started = time.perf_counter()
         zone_tz = timezone_for(country, tz)

@@ -54,8 +54,8 @@ def register(app: typer.Typer) -> None:
         from csm.flow.network import network_from_site
         from csm.scenario.baseline import BaselineUnavailable
         from csm.scenario.loader import ScenarioError, load_scenario
+        from csm.scenario.planning import execute
         from csm.scenario.report import render
-        from csm.scenario.service import execute
         from csm.store.factory import open_store
 
         try:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
+from importlib import resources
 from pathlib import Path
 
 import typer
@@ -10,22 +14,23 @@ import uvicorn
 
 from csm.ingest.mqtt import consumer_job
 from csm.runtime import Runtime, build_runtime
-
-REPO_ROOT = Path(__file__).resolve().parents[3]
-DEMO_SITE = REPO_ROOT / "sites" / "scheveningen"
-
+from csm.settings import Settings, join_sites
+from csm.store.factory import duckdb_path, store_backend
 
 DEMO_USER = "demo"
 
 
+def demo_site_folder() -> Path:
+    """The Scheveningen demo site shipped inside the package (works from an installed wheel)."""
+    return Path(str(resources.files("csm") / "demo_site"))
+
+
 def ensure_demo_user(runtime: Runtime) -> str:
     """The demo's operator account (password from CSM_DEMO_PASSWORD, else a fixed demo one)."""
-    import os
-
     from csm.auth.roles import Role
     from csm.auth.users import UserDirectory
 
-    password = os.environ.get("CSM_DEMO_PASSWORD", "scheveningen-demo")
+    password = runtime.settings.demo_password
     directory = UserDirectory(runtime.store)
     if directory.get(DEMO_USER) is None:
         directory.add(DEMO_USER, Role.MUNICIPALITY, list(runtime.sites), password, by="demo")
@@ -46,24 +51,23 @@ def _serve(runtime: Runtime, host: str, port: int) -> None:
         runtime.close()
 
 
-def _serve_workers(
-    sites: list[Path], store: str, bus: str | None, mqtt: str | None, host: str, port: int, workers: int
-) -> None:
-    """Several uvicorn worker processes, each building its runtime from the environment."""
-    import os
-
-    from csm.api.factory import worker_environment
-
-    if not store.startswith(("postgresql://", "postgres://")):
+def _serve_workers(settings: Settings, host: str, port: int, workers: int) -> None:
+    """Several uvicorn worker processes, each building its runtime from the settings handed to
+    them in their own environment (this process's environment is left as it is)."""
+    if store_backend(settings.store) != "postgresql":
         raise typer.BadParameter("several workers share one store: use --store postgresql://...", param_hint="--store")
-    if not bus or bus == "local":
+    if not settings.bus or settings.bus == "local":
         typer.echo("note: without --bus redis://... live updates reach other workers only on their next tick", err=True)
-    os.environ.update(worker_environment(sites, store, bus, mqtt))
     typer.echo(f"Crowd Safety Manager: http://{host}:{port}/  ({workers} workers; API docs: /docs)")
-    from csm.api.http_limits import uvicorn_options
+    from csm.api.http_limits import uvicorn_cli_flags
 
-    uvicorn.run("csm.api.factory:app_from_env", factory=True, host=host, port=port, workers=workers,
-                log_level="info", **uvicorn_options())
+    command = [sys.executable, "-m", "uvicorn", "csm.api.factory:app_from_env", "--factory", "--host", host,
+               "--port", str(port), "--workers", str(workers), "--log-level", "info", *uvicorn_cli_flags()]
+    try:
+        finished = subprocess.run(command, env={**os.environ, **settings.for_workers()}, check=False)
+    except KeyboardInterrupt:  # the workers got the same Ctrl-C and stop by themselves
+        return
+    raise typer.Exit(finished.returncode)
 
 
 def register(app: typer.Typer) -> None:
@@ -79,10 +83,11 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Serve the API, live stream and dashboard for one or more sites."""
         logging.basicConfig(level=logging.INFO)
+        settings = Settings(sites=join_sites(list(site)), store=store, bus=bus, mqtt=mqtt)
         if workers > 1:
-            _serve_workers(list(site), store, bus, mqtt, host, port, workers)
+            _serve_workers(settings, host, port, workers)
             return
-        runtime = build_runtime(list(site), store, bus_url=bus)
+        runtime = build_runtime(settings.site_folders, settings.store, bus_url=settings.bus, settings=settings)
         if mqtt:
             runtime.jobs.append(consumer_job(mqtt))
         typer.echo(f"Crowd Safety Manager: http://{host}:{port}/  (API docs: /docs)")
@@ -112,20 +117,22 @@ def register(app: typer.Typer) -> None:
             feed_job,
             seed_history,
         )
-        from csm.demo.simulator import DaySimulator
+        from csm.synthetic.day import DaySimulator
 
         logging.basicConfig(level=logging.INFO)
-        if store.startswith("duckdb:") and not keep:
-            path = Path(store.removeprefix("duckdb:"))
+        site_folder = demo_site_folder()
+        settings = Settings(sites=join_sites([site_folder]), store=store, bus=bus)
+        if store_backend(store) == "duckdb" and not keep and duckdb_path(store) != ":memory:":
+            path = Path(duckdb_path(store))
             for stale in (path, path.with_name(path.name + ".wal")):
                 if stale.exists():
                     stale.unlink()
-        probe = build_runtime([DEMO_SITE], "duckdb::memory:")
+        probe = build_runtime([site_folder], "duckdb::memory:", settings=settings)
         moment = demo_start(next(iter(probe.sites.values())), day, start)
         probe.close()
         clock = SimulatedClock(moment, speed=speed)
         clock.pause()
-        runtime = build_runtime([DEMO_SITE], store, clock=clock, bus_url=bus)
+        runtime = build_runtime([site_folder], store, clock=clock, bus_url=bus, settings=settings)
         sims = {}
         for site_id, site_runtime in runtime.sites.items():
             sim = DaySimulator(site_runtime.site)

@@ -22,8 +22,8 @@ def register(app: typer.Typer) -> None:
         out: Path | None = typer.Option(None, "--out", help="write the result (with GeoJSON density grid)"),
     ) -> None:
         """Everyone leaves the square through its nearest exit: exit times, densities, exit flows."""
+        from csm.sim.clearing import simulate_clearing
         from csm.sim.run import SimulationUnavailable
-        from csm.sim.service import simulate_clearing
         from csm.site.loader import load_site
 
         try:

@@ -15,22 +15,23 @@ from datetime import UTC, date, datetime, time, timedelta
 import numpy as np
 import pandas as pd
 
-from csm.demo.simulator import DaySimulator, daily_temperature
 from csm.domain.levels import level_for_density
 from csm.domain.model import Observation
 from csm.ingest.mqtt import counts_topic
+from csm.jobs import Job, job_succeeded
+from csm.picture.live import floor_time
 from csm.picture.nowcast import last_reset
-from csm.picture.service import floor_time
-from csm.runtime import BackgroundJob, Runtime, SiteRuntime
+from csm.runtime import Runtime, SiteRuntime
+from csm.synthetic.day import DaySimulator, daily_temperature
+from csm.topics import FEED_TOPIC
 
 log = logging.getLogger(__name__)
-FEED_TOPIC = "sensor-feed"
 
 
 def demo_start(site_runtime: SiteRuntime, day: str | None, start: str | None) -> datetime:
-    demo = site_runtime.site.config.demo or {}
-    the_day = date.fromisoformat(day or str(demo.get("date", date.today().isoformat())))
-    the_time = time.fromisoformat(start or str(demo.get("start", "09:00")))
+    demo = site_runtime.site.config.demo
+    the_day = date.fromisoformat(day) if day else demo.date or date.today()
+    the_time = time.fromisoformat(start) if start else demo.start or time(9, 0)
     return datetime.combine(the_day, the_time, tzinfo=site_runtime.site.tz)
 
 
@@ -99,7 +100,7 @@ def backfill_until(site_runtime: SiteRuntime, sim: DaySimulator, start: datetime
     return report.accepted
 
 
-def feed_job(sims: dict[str, DaySimulator], mqtt_url: str | None, wall_period: float = 1.0) -> BackgroundJob:
+def feed_job(sims: dict[str, DaySimulator], mqtt_url: str | None, wall_period: float = 1.0) -> Job:
     """A background job that emits each sensor's readings as simulated time passes."""
 
     async def run(runtime: Runtime, stop: asyncio.Event) -> None:
@@ -124,12 +125,13 @@ def feed_job(sims: dict[str, DaySimulator], mqtt_url: str | None, wall_period: f
                     else:
                         runtime.bus.publish(FEED_TOPIC, {"site": site_id, "items": items})
                 last = now
+                job_succeeded()
         finally:
             if publisher is not None:
                 publisher.loop_stop()
                 publisher.disconnect()
 
-    return run
+    return Job("demo-feed", run)
 
 
 async def bus_feed_consumer(runtime: Runtime, stop: asyncio.Event) -> None:
@@ -142,6 +144,7 @@ async def bus_feed_consumer(runtime: Runtime, stop: asyncio.Event) -> None:
                 log.warning("feed message for unknown site %r dropped", message.get("site"))
                 continue
             await asyncio.to_thread(site_runtime.ingest.ingest_items, message["items"], "bus")
+            job_succeeded()
 
 
 def _mqtt_publisher(url: str):  # type: ignore[no-untyped-def]

@@ -20,8 +20,9 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import transform
 
-from csm.advice.routes import NETWORK_FILE, read_geojson
+from csm.extensions import GARAGE_ZONES, resolve
 from csm.flow.overrides import load_overrides
+from csm.site.files import NETWORK_FILE, read_geojson
 from csm.site.loader import SiteConfigError
 from csm.site.model import Site
 
@@ -31,7 +32,6 @@ MIN_LINK_WIDTH_M = 2.0
 MAX_LINK_WIDTH_M = 40.0
 NETWORK_LINK_WIDTH_M = 6.0  # zones joined only by a walking-network line: a street's walkway
 MIN_TRAVEL_LENGTH_M = 10.0
-SOURCE_KINDS = ("tram", "garage", "road")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,12 +67,6 @@ class FlowNetwork:
         """The network with the links between these zone pairs closed."""
         closed = {frozenset((self.index(a), self.index(b))) for a, b in pairs}
         return replace(self, links=tuple(lk for lk in self.links if frozenset((lk.a, lk.b)) not in closed))
-
-    def with_link_width(self, a: str, b: str, width_m: float) -> FlowNetwork:
-        ia, ib = self.index(a), self.index(b)
-        return replace(self, links=tuple(
-            replace(lk, width_m=width_m) if {lk.a, lk.b} == {ia, ib} else lk for lk in self.links
-        ))
 
 
 def _projector(crs: str) -> Transformer:
@@ -133,12 +127,12 @@ def _road_entries(geojson: Mapping[str, Any], zone_ids: set[str]) -> set[str]:
 
 def garage_entries(site: Site) -> dict[str, str]:
     """Garage id → the zone its pedestrian exit opens into (the first zone site.yaml lists for it)."""
-    parking = (site.config.sources or {}).get("parking") or {}
-    found = {}
-    for facility in parking.get("facilities", []) if isinstance(parking, dict) else []:
-        zones = [z for z in facility.get("zones", []) if z in site.zones]
-        if zones and facility.get("id"):
-            found[str(facility["id"])] = zones[0]
+    found: dict[str, str] = {}
+    for entry in GARAGE_ZONES:  # the covariate seam: whichever connectors describe garages
+        for garage, zones in resolve(entry)(site).items():
+            known = [z for z in zones if z in site.zones]
+            if known:
+                found.setdefault(garage, known[0])
     return found
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from csm.site.loader import SiteProblem, _pydantic_problems
+from csm.site.loader import SiteProblem, pydantic_problems
 from csm.site.model import Site
 
 FLOW_FILE = "flow.yaml"
@@ -42,7 +42,7 @@ def load_overrides(site: Site) -> tuple[FlowOverrides, list[SiteProblem]]:
     except yaml.YAMLError as exc:
         return FlowOverrides(), [SiteProblem(FLOW_FILE, "", f"not valid YAML: {exc}")]
     except ValidationError as exc:
-        return FlowOverrides(), _pydantic_problems(FLOW_FILE, "", exc)
+        return FlowOverrides(), pydantic_problems(FLOW_FILE, "", exc)
     problems = []
     pairs = [("not_connected", i, p) for i, p in enumerate(found.not_connected)]
     pairs += [("links", i, lk.between) for i, lk in enumerate(found.links)]

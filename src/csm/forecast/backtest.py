@@ -91,7 +91,7 @@ def run_backtest(history: pd.DataFrame, horizon: int = 24, freq: str = "1h", cou
     start of the window. `event_days`: local dates reported as the day type "event_day".
     `known`: covariates known ahead (events, disruptions, parking, weather) for the CSM model.
     """
-    from csm.forecast.api import covariate_frame
+    from csm.forecast.zones import covariate_frame
 
     methods = methods or ["csm", "seasonal_naive", "how_mean_4w", "mstl", "lightgbm_plain"]
     zone_tz = ZoneInfo(tz)

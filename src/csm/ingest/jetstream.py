@@ -24,8 +24,8 @@ from nats.js.api import AckPolicy, ConsumerConfig, StorageType, StreamConfig
 from nats.js.errors import BadRequestError, NotFoundError
 
 from csm.ingest.mqtt import Message, ingest_messages
-from csm.ingest.service import IngestReport
-from csm.runtime import Runtime
+from csm.ingest.pipeline import IngestReport
+from csm.ingest.ports import IngestTargets
 
 log = logging.getLogger(__name__)
 STREAM = "CSM_COUNTS"
@@ -78,7 +78,7 @@ class JetStreamIngestConsumer:
 
     def __init__(
         self,
-        runtime: Runtime,
+        runtime: IngestTargets,
         nats_url: str,
         durable: str = DEFAULT_DURABLE,
         batch_size: int = 1000,

@@ -29,9 +29,10 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from csm.ingest.service import IngestReport
+from csm.ingest.pipeline import IngestReport
+from csm.ingest.ports import IngestTargets
 from csm.ingest.validate import Reason
-from csm.runtime import BackgroundJob, Runtime
+from csm.jobs import Job
 
 log = logging.getLogger(__name__)
 TOPIC_FILTER = "csm/+/sensors/+/counts"
@@ -116,7 +117,7 @@ class MqttIngestConsumer:
 
     def __init__(
         self,
-        runtime: Runtime,
+        runtime: IngestTargets,
         broker_url: str,
         client_id: str = "csm-ingest",
         batch_size: int = 1000,
@@ -154,7 +155,6 @@ class MqttIngestConsumer:
         self.totals = IngestReport()
         self.batches = 0
         self.taken = 0  # messages taken into a batch (stored and acked once `batches` moves on)
-        self.store_retries = 0
 
     def start(self) -> None:
         properties = Properties(PacketTypes.CONNECT)
@@ -232,7 +232,6 @@ class MqttIngestConsumer:
                 self._ingest_batch(batch)
                 break
             except Exception:  # the store is away longer than its own retries: keep the batch
-                self.store_retries += 1
                 log.exception("storing an MQTT batch of %d failed; retrying in %.1fs", len(batch), delay)
                 time.sleep(delay)
                 delay = min(delay * 2, 10.0)
@@ -245,7 +244,7 @@ class MqttIngestConsumer:
         self.totals.merge(ingest_messages(self.runtime, batch))
 
 
-def ingest_messages(runtime: Runtime, batch: list[Message]) -> IngestReport:
+def ingest_messages(runtime: IngestTargets, batch: list[Message]) -> IngestReport:
     """Store a batch of broker messages through the one ingest path (any broker: MQTT, JetStream)."""
     report = IngestReport()
     by_site: dict[str, list[Any]] = defaultdict(list)
@@ -269,10 +268,10 @@ def ingest_messages(runtime: Runtime, batch: list[Message]) -> IngestReport:
     return report
 
 
-def consumer_job(url: str, shared_group: str | None = "csm") -> BackgroundJob:
+def consumer_job(url: str, shared_group: str | None = "csm") -> Job:
     """A background job consuming MQTT inside a serving process (`csm serve --mqtt`)."""
 
-    async def run(runtime: Runtime, stop: asyncio.Event) -> None:
+    async def run(runtime: IngestTargets, stop: asyncio.Event) -> None:
         consumer = MqttIngestConsumer(runtime, url, client_id=default_client_id("serve"), shared_group=shared_group)
         consumer.start()
         try:
@@ -280,7 +279,7 @@ def consumer_job(url: str, shared_group: str | None = "csm") -> BackgroundJob:
         finally:
             await asyncio.to_thread(consumer.stop)
 
-    return run
+    return Job("mqtt-consumer", run)
 
 
 def default_client_id(role: str) -> str:

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from csm.ingest.ports import IngestTargets
 from csm.ingest.validate import ItemError, validate_item
-from csm.runtime import Runtime
 from csm.store.base import DeadLetter
 
 REPLAYED = "replayed"
@@ -36,13 +36,13 @@ class ReplayOutcome:
         return asdict(self)
 
 
-def replay_dead_letters(runtime: Runtime, letters: Sequence[DeadLetter]) -> list[ReplayOutcome]:
+def replay_dead_letters(runtime: IngestTargets, letters: Sequence[DeadLetter]) -> list[ReplayOutcome]:
     outcomes = [_replay_one(runtime, letter) for letter in letters if letter.id is not None]
     runtime.store.delete_dead_letters([o.id for o in outcomes if o.status == REPLAYED])
     return outcomes
 
 
-def _replay_one(runtime: Runtime, letter: DeadLetter) -> ReplayOutcome:
+def _replay_one(runtime: IngestTargets, letter: DeadLetter) -> ReplayOutcome:
     assert letter.id is not None
     site_runtime = runtime.sites.get(letter.site_id or "")
     if site_runtime is None:

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from csm.domain.model import METRICS_BY_KIND, Observation, Rejection
+from csm.domain.refusal import Reason, Refusal
+from csm.domain.timestamps import parse_timestamp as parse_local_or_aware
 from csm.ingest.privacy import find_personal_data
 from csm.site.model import Site
 
@@ -28,62 +30,13 @@ MAX_VALUE = 1_000_000.0
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
 
-class Reason:
-    """Reason codes for refused input; stable strings used in API answers and metrics."""
-
-    NOT_AN_OBJECT = "not_an_object"
-    MISSING_FIELD = "missing_field"
-    UNEXPECTED_FIELD = "unexpected_field"
-    UNKNOWN_SITE = "unknown_site"
-    UNKNOWN_SENSOR = "unknown_sensor"
-    UNKNOWN_METRIC = "unknown_metric"
-    BAD_TIMESTAMP = "bad_timestamp"
-    AMBIGUOUS_LOCAL_TIME = "ambiguous_local_time"
-    INTERVAL_MISMATCH = "interval_mismatch"
-    INTERVAL_MISALIGNED = "interval_misaligned"
-    NOT_A_NUMBER = "not_a_number"
-    NEGATIVE_COUNT = "negative_count"
-    IMPLAUSIBLE_VALUE = "implausible_value"
-    IN_FUTURE = "timestamp_in_future"
-    TOO_LATE = "too_late"
-    BAD_JSON = "bad_json"
-    PERSONAL_DATA = "personal_data"
-    SENSOR_NOT_AUTHORISED = "sensor_not_authorised"
-    TOO_LARGE = "payload_too_large"
-
-
-class ItemError(Exception):
-    def __init__(self, reason: str, field: str | None, detail: str) -> None:
-        super().__init__(detail)
-        self.reason = reason
-        self.field = field
-        self.detail = detail
+# One refusal type and one timestamp rule for every channel (csm.domain.refusal, .timestamps).
+ItemError = Refusal
 
 
 def parse_timestamp(raw: Any, tz: ZoneInfo, field: str = "interval_start") -> datetime:
     """ISO 8601 to aware UTC; a naive value is local time of the site (DST gaps and folds refused)."""
-    if not isinstance(raw, str):
-        raise ItemError(Reason.BAD_TIMESTAMP, field, f"expected an ISO 8601 string, got {raw!r}")
-    try:
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
-        raise ItemError(
-            Reason.BAD_TIMESTAMP, field, f"not an ISO 8601 timestamp: {raw[:64]!r}"
-        ) from None
-    if moment.tzinfo is None:
-        early = moment.replace(tzinfo=tz, fold=0)
-        late = moment.replace(tzinfo=tz, fold=1)
-        if early.utcoffset() != late.utcoffset():
-            raise ItemError(
-                Reason.AMBIGUOUS_LOCAL_TIME, field,
-                f"{raw} is ambiguous or does not exist in {tz.key} (DST); give a UTC offset",
-            )
-        moment = early
-        if moment.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != moment.replace(tzinfo=None):
-            raise ItemError(
-                Reason.AMBIGUOUS_LOCAL_TIME, field, f"{raw} does not exist in {tz.key} (DST gap)"
-            )
-    return moment.astimezone(UTC)
+    return parse_local_or_aware(raw, tz, field)
 
 
 def _number(raw: Any, field: str) -> float:

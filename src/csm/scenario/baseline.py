@@ -13,11 +13,11 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from csm.demo.simulator import DaySimulator
 from csm.flow.estimate import estimate_unsensed
 from csm.flow.model import FlowModel
 from csm.site.model import Site
 from csm.store.base import Store
+from csm.synthetic.day import DaySimulator
 
 SLOT = timedelta(minutes=15)
 MIN_FORECAST_COVERAGE = 0.9  # share of the day's slots the forecast must cover to be used

@@ -15,7 +15,6 @@ from datetime import date, datetime, time
 import numpy as np
 from numpy.typing import NDArray
 
-from csm.demo.simulator import day_factor
 from csm.flow.demand import entry_use
 from csm.flow.network import FlowNetwork, garage_entries
 from csm.scenario.loader import zones_named
@@ -28,6 +27,7 @@ from csm.scenario.schema import (
     TramOutageChange,
 )
 from csm.site.model import Site
+from csm.synthetic.day import day_factor
 
 DEFAULT_TEMPERATURE_C = 25.0
 STILL_WAITING_AT_CLOSED_STOP = 0.2  # of a stop's staying visitors: other lines, the uninformed
@@ -67,7 +67,8 @@ def _window(start: time, end: time, slot_minutes: NDArray[np.float64]) -> NDArra
 def base_temperature(site: Site, scenario: ScenarioSchema) -> float:
     if scenario.temperature_c is not None:
         return scenario.temperature_c
-    return float((site.config.demo or {}).get("temperature_c", DEFAULT_TEMPERATURE_C))
+    configured = site.config.demo.temperature_c
+    return float(configured if configured is not None else DEFAULT_TEMPERATURE_C)
 
 
 def effects_of(scenario: ScenarioSchema, site: Site, network: FlowNetwork, day: date,

@@ -17,7 +17,7 @@ from csm.scenario.schema import (
     ScenarioSchema,
     TramOutageChange,
 )
-from csm.site.loader import SiteProblem, _pydantic_problems
+from csm.site.loader import SiteProblem, pydantic_problems
 from csm.site.model import Site
 
 
@@ -83,7 +83,7 @@ def parse_scenario(raw: Any, site: Site, network: FlowNetwork, file: str = "scen
     try:
         scenario = ScenarioSchema.model_validate(raw)
     except ValidationError as exc:
-        return None, _pydantic_problems(file, "", exc)
+        return None, pydantic_problems(file, "", exc)
     problems = []
     if scenario.site is not None and scenario.site != site.id:
         problems.append(SiteProblem(file, "site", f"scenario is for site {scenario.site!r}, not {site.id!r}"))

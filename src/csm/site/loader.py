@@ -51,7 +51,9 @@ def _loc_to_path(prefix: str, loc: tuple[int | str, ...]) -> str:
     return path
 
 
-def _pydantic_problems(file: str, prefix: str, err: ValidationError) -> list[SiteProblem]:
+def pydantic_problems(file: str, prefix: str, err: ValidationError) -> list[SiteProblem]:
+    """Every error of a pydantic validation as a SiteProblem at its path under `prefix` (the one
+    translation used for site.yaml, zones, the playbook and the sources sections)."""
     problems = []
     for e in err.errors():
         loc = tuple(p for p in e["loc"] if not (isinstance(p, str) and "[" in p))
@@ -104,7 +106,7 @@ def _parse_zones(raw: Any, site: SiteSchema | None) -> tuple[dict[str, Zone], li
         try:
             props = ZonePropertiesSchema.model_validate(feat.get("properties") or {})
         except ValidationError as exc:
-            problems += _pydantic_problems(ZONES_FILE, f"{where}.properties", exc)
+            problems += pydantic_problems(ZONES_FILE, f"{where}.properties", exc)
             continue
         geometry = feat.get("geometry")
         if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
@@ -202,7 +204,7 @@ def validate_site_dir(folder: Path | str) -> tuple[Site | None, list[SiteProblem
             try:
                 site_schema = SiteSchema.model_validate(raw_site)
             except ValidationError as exc:
-                problems += _pydantic_problems(SITE_FILE, "", exc)
+                problems += pydantic_problems(SITE_FILE, "", exc)
     raw_zones, zone_read_problems = _read_json(folder / ZONES_FILE)
     problems += zone_read_problems
     zones: dict[str, Zone] = {}

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import time
-from typing import Any, Literal
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator, model_validator
 
 from csm.domain.levels import (
     FRUIN_LOS_C_FROM,
@@ -94,6 +95,26 @@ class SensorSchema(Strict):
         return self
 
 
+class DemoPeakSchema(Strict):
+    density: float = Field(gt=0, description="persons/m² walkable the zone reaches at the day's height")
+    profile: str = Field("boulevard", description="daily profile name (csm.synthetic.day.PROFILES)")
+
+
+class DemoSchema(Strict):
+    """The synthetic day of the demo, training sandboxes and scenario baselines."""
+
+    date: dt.date | None = Field(None, description="local date of the demo day (default: today)")
+    start: dt.time | None = Field(None, description="local start time of the demo (default 09:00)")
+    temperature_c: float | None = Field(None, description="air temperature of the day (hot days are busier)")
+    peaks: dict[str, DemoPeakSchema] = Field(default_factory=dict, description="per zone id")
+
+
+# Sections owned by a capability below or beside the site layer stay plain JSON here and are
+# validated by their owner (csm.extensions.SECTION_VALIDATORS): sources by the source registry,
+# the playbook by csm.advice.playbook. `csm site validate` reports both in one run.
+RawSection = dict[str, JsonValue]
+
+
 class SiteSchema(Strict):
     """site.yaml"""
 
@@ -108,16 +129,14 @@ class SiteSchema(Strict):
         None, description="optional MapLibre style URL; the dashboard works offline without one"
     )
     # What the map draws under the zones; typed and checked by csm.site.basemap.
-    basemap: dict[str, Any] | None = None
+    basemap: RawSection | None = None
     defaults: DefaultsSchema = DefaultsSchema()
     privacy: PrivacySchema = PrivacySchema()
     sensors: list[SensorSchema] = Field(default_factory=list)
     # Sections owned by other capabilities; each validates its own section.
-    sources: dict[str, Any] = Field(default_factory=dict)
-    playbook: dict[str, Any] | list[Any] | None = None
-    roles: dict[str, Any] | None = None
-    events: list[Any] | None = None
-    demo: dict[str, Any] | None = None
+    sources: dict[str, RawSection] = Field(default_factory=dict)
+    playbook: RawSection | list[JsonValue] | None = None
+    demo: DemoSchema = DemoSchema()
 
     @field_validator("timezone")
     @classmethod

@@ -3,6 +3,10 @@ and jitter, staleness and last error per source (Home Assistant's DataUpdateCoor
 
 Connectors stay pure parsers; everything that can go wrong around them is handled here, so one
 failing feed is marked failing, dead-lettered and counted without disturbing the others.
+
+Only the leader process polls; after every poll the source's state (last success, last error,
+summary, description) is written to the store, and the API answers from there (`stored_statuses`,
+`stored_descriptions`), so every worker shows the same sources.
 """
 
 from __future__ import annotations
@@ -14,7 +18,6 @@ import logging
 import math
 import random
 import time
-import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -24,8 +27,9 @@ import httpx
 from pydantic import BaseModel
 
 from csm.clock import Clock
+from csm.context import Job, Services, SiteRuntime, Slot
 from csm.domain.model import Observation
-from csm.runtime import BackgroundJob, Runtime, SiteRuntime
+from csm.jobs import job_failed, job_succeeded
 from csm.sources import sink
 from csm.sources.protocol import DataTime, FetchError, SourceError
 from csm.sources.registry import ConfiguredSource, configured_sources
@@ -35,6 +39,7 @@ StatusName = Literal["ok", "empty", "stale", "failing", "disabled"]
 EMPTY_REASON = "empty_feed"
 DAY_SECONDS = 86_400
 TICK_SECONDS = 0.5
+SOURCE_STATE_KIND = "source"
 
 
 class SourceStatus(BaseModel):
@@ -63,6 +68,75 @@ class SourceState:
     empty_reason: str | None = None  # the last poll parsed but gave nothing for this site
     latest: list[Observation] = field(default_factory=list)
     description: dict[str, Any] = field(default_factory=dict)
+
+    def shared(self) -> dict[str, Any]:
+        """What every worker needs to show this source (written to the store after each poll)."""
+        return {
+            "last_success": _iso(self.last_success), "last_attempt": _iso(self.last_attempt),
+            "last_error": self.last_error, "failures": self.failures, "newest_data": _iso(self.newest_data),
+            "summary": self.summary, "description": self.description, "empty_reason": self.empty_reason,
+        }
+
+    def load(self, shared: dict[str, Any]) -> None:
+        self.last_success = _moment(shared.get("last_success"))
+        self.last_attempt = _moment(shared.get("last_attempt"))
+        self.last_error = shared.get("last_error")
+        self.failures = int(shared.get("failures", 0))
+        self.newest_data = _moment(shared.get("newest_data"))
+        self.summary = str(shared.get("summary", self.summary))
+        self.description = dict(shared.get("description") or {})
+        self.empty_reason = shared.get("empty_reason")
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _moment(text: Any) -> datetime | None:
+    return datetime.fromisoformat(text) if isinstance(text, str) and text else None
+
+
+def status_of(state: SourceState, now: datetime) -> SourceStatus:
+    """A source's status at `now`: disabled, failing (last poll failed), stale or ok."""
+    configured = state.configured
+    reference = state.newest_data or state.last_success
+    age = (now - reference).total_seconds() if reference is not None else None
+    status: StatusName
+    if not configured.settings.enabled:
+        status = "disabled"
+    elif state.last_error is not None:
+        status = "failing"
+    elif state.empty_reason is not None:
+        status = "empty"
+    elif age is None or age > configured.settings.stale_after:
+        status = "stale"
+    else:
+        status = "ok"
+    return SourceStatus(
+        name=configured.name, kind=configured.kind, status=status, last_success=state.last_success,
+        last_attempt=state.last_attempt, last_error=state.last_error,
+        age_seconds=None if age is None else round(age, 1),
+        summary="disabled in site.yaml" if status == "disabled" else state.summary,
+    )
+
+
+def stored_states(site_runtime: SiteRuntime) -> dict[str, SourceState]:
+    """The site's configured sources with the state the polling process last stored."""
+    states = {c.name: SourceState(c) for c in configured_sources(site_runtime.site)}
+    for entry in site_runtime.ingest.store.read_state(site_runtime.site.id, SOURCE_STATE_KIND):
+        if entry.key in states:
+            states[entry.key].load(entry.payload)
+    return states
+
+
+def stored_statuses(site_runtime: SiteRuntime, now: datetime) -> list[SourceStatus]:
+    """Every configured source's status, as any worker answers it."""
+    return [status_of(state, now) for state in stored_states(site_runtime).values()]
+
+
+def stored_descriptions(site_runtime: SiteRuntime, *kinds: str) -> list[dict[str, Any]]:
+    """The last `describe` of each source of these kinds (stop names, garages, road sites)."""
+    return [s.description for s in stored_states(site_runtime).values() if s.configured.kind in kinds]
 
 
 def replay_shift(observations: Sequence[Observation], now: datetime, data_time: DataTime) -> list[Observation]:
@@ -180,7 +254,17 @@ class SourceCoordinator:
         )
         self.metrics.polls.labels(self.site_id, name, "empty" if empty_reason else "ok").inc()
         self.metrics.status.labels(self.site_id, name).set(0)
+        self._share(state)
         return self.status(name)
+
+    def _share(self, state: SourceState) -> None:
+        """Write the source's state to the store for every worker (a store outage is logged)."""
+        try:
+            self.site_runtime.ingest.store.put_state(
+                self.site_id, SOURCE_STATE_KIND, state.configured.name, state.shared(), self.clock.now()
+            )
+        except Exception as exc:
+            job_failed(exc, f"recording the state of source {self.site_id}/{state.configured.name}")
 
     def _fetch_with_retries(self, state: SourceState) -> bytes:
         configured = state.configured
@@ -209,33 +293,16 @@ class SourceCoordinator:
         self.metrics.polls.labels(self.site_id, state.configured.name, outcome).inc()
         self.metrics.status.labels(self.site_id, state.configured.name).set(1)
         log.warning("source %s/%s failing: %s", self.site_id, state.configured.name, message)
+        self._share(state)
 
     # -- status -----------------------------------------------------------------------------
     def status(self, name: str, now: datetime | None = None) -> SourceStatus:
-        state = self.states[name]
-        configured = state.configured
-        now = now or self.clock.now()
-        reference = state.newest_data or state.last_success
-        age = (now - reference).total_seconds() if reference is not None else None
-        status: StatusName
-        if not configured.settings.enabled:
-            status = "disabled"
-        elif state.last_error is not None:
-            status = "failing"
-        elif state.empty_reason is not None:
-            status = "empty"
-        elif age is None or age > configured.settings.stale_after:
-            status = "stale"
-        else:
-            status = "ok"
-        if age is not None:
-            self.site_runtime.ingest.metrics.source_age.labels(self.site_id, sink.channel_of(name)).set(age)
-        return SourceStatus(
-            name=name, kind=configured.kind, status=status, last_success=state.last_success,
-            last_attempt=state.last_attempt, last_error=state.last_error,
-            age_seconds=None if age is None else round(age, 1),
-            summary="disabled in site.yaml" if status == "disabled" else state.summary,
-        )
+        found = status_of(self.states[name], now or self.clock.now())
+        if found.age_seconds is not None:
+            self.site_runtime.ingest.metrics.source_age.labels(self.site_id, sink.channel_of(name)).set(
+                found.age_seconds
+            )
+        return found
 
     def statuses(self) -> list[SourceStatus]:
         now = self.clock.now()
@@ -262,52 +329,52 @@ class SourceCoordinator:
                     task = busy.get(name)
                     if task is not None and not task.done():
                         continue
+                    if task is not None:
+                        self._outcome(name, busy.pop(name))
                     if self.due(name, now):
                         busy[name] = asyncio.create_task(asyncio.to_thread(self.poll, name))
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=TICK_SECONDS)
         finally:
-            for task in busy.values():
-                with contextlib.suppress(Exception, asyncio.CancelledError):
-                    await task
+            for name, task in busy.items():
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.wait([task])
+                    self._outcome(name, task)
             if self._client is not None:
                 self._client.close()
 
+    def _outcome(self, name: str, task: asyncio.Task[SourceStatus]) -> None:
+        """A finished poll: a crash of the coordinator's own code is logged and counted, never lost."""
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is not None:
+            job_failed(exc, f"polling source {self.site_id}/{name}")
+        else:
+            job_succeeded()
+
 
 # -- wiring -----------------------------------------------------------------------------------
-_COORDINATORS: dict[int, tuple[weakref.ref[Runtime], dict[str, SourceCoordinator]]] = {}
+COORDINATORS = Slot("sources.coordinators", dict[str, SourceCoordinator])
 
 
-def coordinators_of(runtime: Runtime) -> dict[str, SourceCoordinator]:
-    """The coordinators built for this runtime (by `source_jobs`), by site id."""
-    entry = _COORDINATORS.get(id(runtime))
-    if entry is None or entry[0]() is not runtime:
-        coordinators = {
+def coordinators_of(runtime: Services) -> dict[str, SourceCoordinator]:
+    """The coordinators of this runtime (used by the process that polls), by site id."""
+    coordinators = runtime.state.get(COORDINATORS)
+    if not coordinators:
+        coordinators.update({
             site_id: SourceCoordinator(sr, runtime.clock, configured_sources(sr.site))
             for site_id, sr in runtime.sites.items() if sr.site.config.sources
-        }
-        _COORDINATORS[id(runtime)] = (weakref.ref(runtime), coordinators)
-        return coordinators
-    return entry[1]
+        })
+    return coordinators
 
 
-def descriptions_of(site_id: str, *kinds: str) -> list[dict[str, Any]]:
-    """The last `describe` of each source of these kinds of a site, for readers without the
-    runtime at hand (advice): read-only, from the coordinators built by `source_jobs`."""
-    found: list[dict[str, Any]] = []
-    for reference, coordinators in list(_COORDINATORS.values()):
-        coordinator = coordinators.get(site_id) if reference() is not None else None
-        if coordinator is not None:
-            found += [dict(state.description) for state in coordinator.of_kind(*kinds)]
-    return found
-
-
-def source_jobs(runtime: Runtime) -> list[BackgroundJob]:
+def source_jobs(runtime: Services) -> list[Job]:
     """JOB_FACTORIES entry: one coordinator job per site that has sources."""
-    jobs: list[BackgroundJob] = []
-    for coordinator in coordinators_of(runtime).values():
-        async def job(_: Runtime, stop: asyncio.Event, coordinator: SourceCoordinator = coordinator) -> None:
+    jobs: list[Job] = []
+    for site_id, coordinator in coordinators_of(runtime).items():
+        async def run(_: Services, stop: asyncio.Event, coordinator: SourceCoordinator = coordinator) -> None:
             await coordinator.run(stop)
 
-        jobs.append(job)
+        jobs.append(Job(f"sources:{site_id}", run))
     return jobs

@@ -182,7 +182,7 @@ def site_events(site: Site, client: httpx.Client | None = None,
         try:
             settings = EventsSettings.model_validate(raw)
             with httpx.Client() if client is None else _borrowed(client) as http:
-                events += parse_events(fetch_url(raw["url"], site.folder, http, 10.0), site, settings, window)
+                events += parse_events(fetch_url(str(raw["url"]), site.folder, http, 10.0), site, settings, window)
         except SourceError as exc:
             events += getattr(exc, "partial_events", [])
             log.warning("events source %s: %s", name, exc)

@@ -222,3 +222,14 @@ class SpdpParkingSource(BaseSource):
                 if path is not None and not path.exists():
                     problems.append((f"facilities[{i}].{attr}", f"file not found: {path}"))
         return problems
+
+
+def garage_zones(site: Site) -> dict[str, list[str]]:
+    """extensions.GARAGE_ZONES entry: each configured SPDP facility and the zones it serves."""
+    from csm.sources.registry import configured_sources
+
+    return {
+        facility.id: list(facility.zones)
+        for configured in configured_sources(site) if isinstance(configured.settings, SpdpSettings)
+        for facility in configured.settings.facilities
+    }

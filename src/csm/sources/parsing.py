@@ -8,18 +8,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from csm.domain.refusal import Reason, Refusal
+from csm.domain.timestamps import parse_timestamp
 from csm.sources.protocol import SourceError
 
-
-class SourceReason:
-    """Stable reason codes of refused feeds (dead letters, metrics, status)."""
-
-    BAD_FORMAT = "bad_format"  # not JSON / XML / protobuf / CSV / ICS at all
-    MISSING_FIELD = "missing_field"
-    BAD_VALUE = "bad_value"  # wrong type, unparseable number or time
-    IMPLAUSIBLE = "implausible_value"  # out of range: usually wrong units
-    UNKNOWN_REFERENCE = "unknown_reference"  # a zone or sensor the site does not know
-    EMPTY = "empty_feed"
+# Stable reason codes of refused feeds: the one list of csm.domain.refusal.
+SourceReason = Reason
 
 
 def load_json(raw: bytes, what: str) -> Any:
@@ -64,17 +58,10 @@ def timestamp(raw: Any, field: str, tz: ZoneInfo) -> datetime:
     """ISO 8601 (naive = site local time) or POSIX seconds → aware UTC."""
     if isinstance(raw, int | float) and not isinstance(raw, bool):
         return datetime.fromtimestamp(float(raw), UTC)
-    if not isinstance(raw, str):
-        raise SourceError(SourceReason.BAD_VALUE, field, f"{field}: expected a timestamp, got {raw!r}")
     try:
-        moment = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise SourceError(
-            SourceReason.BAD_VALUE, field, f"{field}: not an ISO 8601 timestamp: {raw[:40]!r}"
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=tz)
-    return moment.astimezone(UTC)
+        return parse_timestamp(raw, tz, field, bad=Reason.BAD_VALUE)  # one DST rule for every channel
+    except Refusal as refused:
+        raise SourceError(refused.reason, refused.field, refused.detail) from None
 
 
 def floor_to(moment: datetime, seconds: int) -> datetime:

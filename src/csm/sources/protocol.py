@@ -16,6 +16,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
 from csm.domain.model import Observation
+from csm.domain.refusal import Refusal
 from csm.site.model import Site
 
 # Where a connector's data lies in time: measured ("past") or predicted/scheduled ("future").
@@ -48,8 +49,9 @@ class SourceSettings(BaseModel):
         return self.stale_after_seconds or 3 * self.poll_seconds
 
 
-class SourceError(Exception):
-    """A feed that could not be (fully) turned into observations: reason code, field, detail.
+class SourceError(Refusal):
+    """A feed that could not be (fully) turned into observations: reason code, field, detail
+    (the one refusal type, csm.domain.refusal).
 
     `partial` holds observations that were good despite the error (e.g. other facilities).
     """
@@ -57,10 +59,7 @@ class SourceError(Exception):
     def __init__(
         self, reason: str, field: str | None, detail: str, partial: Sequence[Observation] = ()
     ) -> None:
-        super().__init__(detail)
-        self.reason = reason
-        self.field = field
-        self.detail = detail
+        super().__init__(reason, field, detail)
         self.partial = list(partial)
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from csm.site.loader import SiteProblem
+from csm.site.loader import SiteProblem, pydantic_problems
 from csm.site.model import Site
 from csm.sources.protocol import Source, SourceSettings, local_path
 
@@ -64,14 +64,7 @@ def _problems_of(name: str, raw: Any, site: Site) -> tuple[ConfiguredSource | No
     try:
         settings = source.settings_model.model_validate(raw)
     except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            path = ".".join([where, *(str(p) for p in error["loc"])])
-            message = error["msg"]
-            if error["type"] not in ("missing", "extra_forbidden"):
-                message += f" (got {error.get('input')!r})"
-            problems.append(SiteProblem(SITE_FILE, path, message))
-        return None, problems
+        return None, pydantic_problems(SITE_FILE, where, exc)
     problems = [SiteProblem(SITE_FILE, f"{where}.{path}", msg) for path, msg in source.check(settings, site)]
     if settings.url:
         file = local_path(settings.url, site.folder)

@@ -16,47 +16,31 @@ from typing import Any
 from prometheus_client import Counter, Gauge
 
 from csm.domain.model import Observation
+from csm.ingest.pipeline import DEAD_LETTER_PAYLOAD_LIMIT
+from csm.ingest.ports import IngestSite
 from csm.ingest.privacy import redact
-from csm.ingest.service import DEAD_LETTER_PAYLOAD_LIMIT
 from csm.metrics import Metrics
-from csm.runtime import SiteRuntime
 from csm.store.base import DeadLetter
-
-SOURCES_TOPIC = "sources"
+from csm.topics import SOURCES_TOPIC
 
 
 @dataclass(frozen=True)
 class SourceMetrics:
-    """Metrics of the coordinator, registered once per runtime registry."""
+    """Metrics of the coordinator (part of the runtime's registry)."""
 
     polls: Counter
     status: Gauge
 
 
-_METRICS: dict[int, SourceMetrics] = {}
-
-
 def source_metrics(metrics: Metrics) -> SourceMetrics:
-    key = id(metrics.registry)
-    if key not in _METRICS:
-        _METRICS[key] = SourceMetrics(
-            polls=Counter(
-                "csm_source_polls_total", "Source polls by outcome (ok, fetch_error, parse_error)",
-                ["site", "source", "outcome"], registry=metrics.registry,
-            ),
-            status=Gauge(
-                "csm_source_failing", "1 when a source's last poll failed", ["site", "source"],
-                registry=metrics.registry,
-            ),
-        )
-    return _METRICS[key]
+    return SourceMetrics(polls=metrics.source_polls, status=metrics.source_failing)
 
 
 def channel_of(name: str) -> str:
     return f"source:{name}"
 
 
-def write(site_runtime: SiteRuntime, name: str, people_counts: bool,
+def write(site_runtime: IngestSite, name: str, people_counts: bool,
           observations: Sequence[Observation], now: datetime) -> tuple[int, int]:
     """Store observations; returns (new, rejected)."""
     if not observations:
@@ -84,7 +68,7 @@ def _as_item(observation: Observation) -> dict[str, Any]:
     }
 
 
-def dead_letter(site_runtime: SiteRuntime, name: str, reason: str, field: str | None,
+def dead_letter(site_runtime: IngestSite, name: str, reason: str, field: str | None,
                 detail: str, raw: bytes, now: datetime) -> None:
     """Keep a refused feed for inspection and count it: never silently dropped."""
     try:

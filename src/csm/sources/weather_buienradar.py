@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import Field
 
+from csm.domain.covariates import site_weather_ids
 from csm.domain.model import Observation
 from csm.site.model import Site
 from csm.sources.parsing import SourceReason, floor_to, load_json, local_midnight, number, require, timestamp
@@ -52,11 +53,11 @@ class BuienradarSettings(SourceSettings):
 
 
 def weather_sensor(site: Site) -> str:
-    return f"weather:{site.id}"
+    return site_weather_ids(site.id)[0]
 
 
 def forecast_sensor(site: Site) -> str:
-    return f"weather-forecast:{site.id}"
+    return site_weather_ids(site.id)[1]
 
 
 def _by_distance(stations: list[Any], site: Site) -> list[Any]:

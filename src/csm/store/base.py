@@ -68,6 +68,18 @@ class StoredEvent:
     payload: dict[str, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class SharedState:
+    """One entry of the state every worker answers alike (a source's status, a training session,
+    a job's health): the newest payload under (site, kind, key)."""
+
+    site_id: str
+    kind: str
+    key: str
+    payload: dict[str, Any]
+    updated_at: datetime
+
+
 class Store(Protocol):
     """What the rest of CSM needs from storage. Both backends pass one shared test suite."""
 
@@ -138,6 +150,18 @@ class Store(Protocol):
         self, site_id: str | None, stream: str, after_id: int = 0, limit: int = 1000
     ) -> list[StoredEvent]:
         """Entries of a stream with id > after_id, oldest first."""
+        ...
+
+    def put_state(self, site_id: str, kind: str, key: str, payload: dict[str, Any], at: datetime) -> None:
+        """Replace the entry (site, kind, key) with `payload` (JSON-serialisable)."""
+        ...
+
+    def read_state(self, site_id: str | None, kind: str, key: str | None = None) -> list[SharedState]:
+        """Entries of one kind (of one site, or all sites; one key or all), ordered by site and key."""
+        ...
+
+    def delete_state(self, site_id: str, kind: str, key: str) -> bool:
+        """Remove one entry; False when there was none."""
         ...
 
     def close(self) -> None: ...

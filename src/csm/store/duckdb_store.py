@@ -19,62 +19,12 @@ from csm.store.base import (
     DeadLetter,
     LatestValue,
     LineBalance,
+    SharedState,
     StoredEvent,
     WriteResult,
 )
+from csm.store.migrations import apply_duckdb_migrations
 from csm.store.timeutil import frame_to_naive_utc, frame_to_utc, from_naive_utc, to_naive_utc
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS observations (
-    site_id VARCHAR NOT NULL,
-    sensor_id VARCHAR NOT NULL,
-    metric VARCHAR NOT NULL,
-    interval_start TIMESTAMP NOT NULL,
-    interval_seconds INTEGER NOT NULL,
-    value DOUBLE NOT NULL,
-    received_at TIMESTAMP NOT NULL,
-    PRIMARY KEY (site_id, sensor_id, interval_start, metric)
-);
-CREATE SEQUENCE IF NOT EXISTS dead_letter_ids;
-CREATE TABLE IF NOT EXISTS dead_letters (
-    id BIGINT PRIMARY KEY DEFAULT nextval('dead_letter_ids'),
-    site_id VARCHAR,
-    channel VARCHAR NOT NULL,
-    received_at TIMESTAMP NOT NULL,
-    reason VARCHAR NOT NULL,
-    field VARCHAR,
-    detail VARCHAR NOT NULL,
-    payload VARCHAR NOT NULL
-);
-CREATE TABLE IF NOT EXISTS zone_history (
-    site_id VARCHAR NOT NULL,
-    zone_id VARCHAR NOT NULL,
-    ts TIMESTAMP NOT NULL,
-    occupancy DOUBLE,
-    density DOUBLE,
-    level VARCHAR NOT NULL,
-    stale BOOLEAN NOT NULL,
-    PRIMARY KEY (site_id, zone_id, ts)
-);
-CREATE SEQUENCE IF NOT EXISTS event_ids;
-CREATE TABLE IF NOT EXISTS events (
-    id BIGINT PRIMARY KEY DEFAULT nextval('event_ids'),
-    site_id VARCHAR NOT NULL,
-    stream VARCHAR NOT NULL,
-    ts TIMESTAMP NOT NULL,
-    payload VARCHAR NOT NULL
-);
-CREATE TABLE IF NOT EXISTS forecasts (
-    site_id VARCHAR NOT NULL,
-    issued_at TIMESTAMP NOT NULL,
-    zone_id VARCHAR NOT NULL,
-    ts TIMESTAMP NOT NULL,
-    p10 DOUBLE NOT NULL,
-    p50 DOUBLE NOT NULL,
-    p90 DOUBLE NOT NULL,
-    PRIMARY KEY (site_id, issued_at, zone_id, ts)
-);
-"""
 
 _OBS_COLUMNS = [
     "site_id", "sensor_id", "metric", "interval_start", "interval_seconds", "value", "received_at"
@@ -93,7 +43,7 @@ class DuckDBStore:
         self._lock = threading.RLock()
         with self._lock:
             self._con.execute("SET TimeZone = 'UTC'")
-            self._con.execute(SCHEMA)
+            apply_duckdb_migrations(self._con)
 
     # -- observations -------------------------------------------------------------------------
     def write_observations(
@@ -357,6 +307,36 @@ class DuckDBStore:
         return [
             StoredEvent(int(i), s, st, from_naive_utc(ts), json.loads(p)) for i, s, st, ts, p in rows
         ]
+
+    # -- state every worker shares ------------------------------------------------------------
+    def put_state(self, site_id: str, kind: str, key: str, payload: dict[str, Any], at: datetime) -> None:
+        with self._lock:
+            self._con.execute(
+                "INSERT OR REPLACE INTO shared_state (site_id, kind, key, payload, updated_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [site_id, kind, key, json.dumps(payload, default=str), to_naive_utc(at)],
+            )
+
+    def read_state(self, site_id: str | None, kind: str, key: str | None = None) -> list[SharedState]:
+        sql = "SELECT site_id, kind, key, payload, updated_at FROM shared_state WHERE kind = ?"
+        params: list[object] = [kind]
+        if site_id is not None:
+            sql += " AND site_id = ?"
+            params.append(site_id)
+        if key is not None:
+            sql += " AND key = ?"
+            params.append(key)
+        sql += " ORDER BY site_id, key"
+        with self._lock:
+            rows = self._con.execute(sql, params).fetchall()
+        return [SharedState(s, k, key_, json.loads(p), from_naive_utc(at)) for s, k, key_, p, at in rows]
+
+    def delete_state(self, site_id: str, kind: str, key: str) -> bool:
+        with self._lock:
+            row = self._con.execute(
+                "DELETE FROM shared_state WHERE site_id = ? AND kind = ? AND key = ?", [site_id, kind, key]
+            ).fetchone()
+        return bool(row and row[0])
 
     def close(self) -> None:
         with self._lock:

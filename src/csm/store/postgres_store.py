@@ -29,6 +29,7 @@ from csm.store.base import (
     DeadLetter,
     LatestValue,
     LineBalance,
+    SharedState,
     StoredEvent,
     WriteResult,
 )
@@ -416,6 +417,33 @@ class PostgresStore:
         params.append(limit)
         rows = self._run(lambda conn: conn.execute(sql.encode(), params).fetchall())
         return [StoredEvent(int(i), s, st, ts.astimezone(UTC), p) for i, s, st, ts, p in rows]
+
+    # -- state every worker shares ------------------------------------------------------------
+    def put_state(self, site_id: str, kind: str, key: str, payload: dict[str, Any], at: datetime) -> None:
+        document, moment = json.dumps(payload, default=str), _utc(at)
+        sql = (
+            "INSERT INTO shared_state (site_id, kind, key, payload, updated_at) VALUES (%s, %s, %s, %s::jsonb, %s)"
+            " ON CONFLICT (site_id, kind, key) DO UPDATE SET payload = EXCLUDED.payload,"
+            " updated_at = EXCLUDED.updated_at"
+        )
+        self._run(lambda conn: conn.execute(sql.encode(), [site_id, kind, key, document, moment]))
+
+    def read_state(self, site_id: str | None, kind: str, key: str | None = None) -> list[SharedState]:
+        sql = "SELECT site_id, kind, key, payload, updated_at FROM shared_state WHERE kind = %s"
+        params: list[object] = [kind]
+        if site_id is not None:
+            sql += " AND site_id = %s"
+            params.append(site_id)
+        if key is not None:
+            sql += " AND key = %s"
+            params.append(key)
+        sql += " ORDER BY site_id, key"
+        rows = self._run(lambda conn: conn.execute(sql.encode(), params).fetchall())
+        return [SharedState(s, k, key_, p, at.astimezone(UTC)) for s, k, key_, p, at in rows]
+
+    def delete_state(self, site_id: str, kind: str, key: str) -> bool:
+        sql = b"DELETE FROM shared_state WHERE site_id = %s AND kind = %s AND key = %s"
+        return self._run(lambda conn: conn.execute(sql, [site_id, kind, key]).rowcount) > 0
 
     def close(self) -> None:
         self._pool.close()

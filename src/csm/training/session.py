@@ -1,17 +1,22 @@
 """A training session: a site's day replayed in a sandbox with its own in-memory store, bus and
 simulated clock, so nothing a trainee or trainer does can reach live data.
 
-Readings come from the demo simulator (a scripted day) or from the live store's recorded
+Readings come from the synthetic day model (csm.synthetic.day, a scripted day) or from the live store's recorded
 observations of a past day (read once, never written). They go through the sandbox's own ingest
 and picture, the same code as live, so the dashboard shows a sandbox zone exactly as a live one.
 The session advances when asked (each state request, or a tick): readings up to the session's
-clock are ingested, with active incidents applied.
+clock are ingested, with active incidents applied, in whole FEED_STEP slices so what a sandbox
+holds depends on the session's clock only, not on when it was asked.
+
+What defines a session (site, mode, start, clock, incidents) is plain data (`spec`), kept in the
+store by the registry: any API worker rebuilds the same sandbox from it (`restore_session`).
 """
 
 from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
@@ -20,20 +25,21 @@ import pandas as pd
 
 from csm.bus import LocalBus
 from csm.clock import SimulatedClock
-from csm.demo.simulator import DaySimulator
 from csm.domain.model import SensorKind
-from csm.ingest.service import IngestService
+from csm.ingest.pipeline import IngestService
 from csm.metrics import Metrics
+from csm.picture.live import PictureService, floor_time
 from csm.picture.nowcast import last_reset
-from csm.picture.service import PictureService, floor_time
 from csm.site.model import Site
 from csm.store.base import Store
 from csm.store.factory import open_store
+from csm.synthetic.day import DaySimulator
 from csm.training.incidents import Incident, IncidentSchema, failed_sensors, make_incident, surges_at
 
 Mode = Literal["scripted", "recorded"]
 SURGE_RAMP = timedelta(minutes=5)  # a surge arrives (and leaves) over this
 MAX_CATCH_UP = timedelta(hours=3)  # a jump ahead backfills at most this much (the picture needs less)
+FEED_STEP = timedelta(minutes=1)  # readings are fed in slices on this grid of simulated time
 CHANNEL = "training"
 
 
@@ -55,18 +61,25 @@ class TrainingSession:
     recorded: pd.DataFrame | None = None
     incidents: list[Incident] = field(default_factory=list)
     fed_until: datetime | None = None
+    start: datetime | None = None
+    revision: int = 0
+    # Called after every change of the clock or the incidents (the registry stores the spec).
+    on_change: Callable[[TrainingSession], None] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     # -- control ------------------------------------------------------------------------------
     def pause(self) -> None:
         self.advance()
         self.clock.pause()
+        self._changed()
 
     def resume(self) -> None:
         self.clock.resume()
+        self._changed()
 
     def set_speed(self, speed: float) -> None:
         self.clock.set_speed(speed)
+        self._changed()
 
     def jump_to(self, moment: datetime) -> None:
         """Move the session's clock forward; going back would contradict what was already fed."""
@@ -74,6 +87,7 @@ class TrainingSession:
             raise TrainingError(f"can only jump forward (the session is at {self.fed_until.isoformat()})")
         self.clock.jump_to(moment)
         self.advance()
+        self._changed()
 
     def inject(self, spec: IncidentSchema) -> Incident:
         self._check_incident(spec)
@@ -81,7 +95,34 @@ class TrainingSession:
             incident = make_incident(len(self.incidents) + 1, spec, self.clock.now())
             self.incidents.append(incident)
         self.advance()
+        self._changed()
         return incident
+
+    def _changed(self) -> None:
+        self.revision += 1
+        if self.on_change is not None:
+            self.on_change(self)
+
+    # -- as plain data, for every worker ----------------------------------------------------------
+    def spec(self) -> dict[str, Any]:
+        assert self.start is not None
+        return {
+            "id": self.id, "site": self.site.id, "mode": self.mode, "created_by": self.created_by,
+            "start": self.start.isoformat(), "clock": self.clock.anchor(), "revision": self.revision,
+            "incidents": [{"id": i.id, "spec": i.spec.model_dump(mode="json"), "start": i.start.isoformat(),
+                           "end": i.end.isoformat() if i.end else None} for i in self.incidents],
+        }
+
+    def follow(self, spec: dict[str, Any]) -> None:
+        """Take over the clock and incidents another worker stored (a newer revision)."""
+        with self._lock:
+            self.clock.follow(spec["clock"])
+            self.incidents = [
+                Incident(int(i["id"]), IncidentSchema.model_validate(i["spec"]), datetime.fromisoformat(i["start"]),
+                         datetime.fromisoformat(i["end"]) if i["end"] else None)
+                for i in spec["incidents"]
+            ]
+            self.revision = int(spec["revision"])
 
     def _check_incident(self, spec: IncidentSchema) -> None:
         zones = [z for z in [spec.zone, *spec.stops] if z]
@@ -106,15 +147,20 @@ class TrainingSession:
         """Ingest every reading up to the session's now; returns that moment."""
         with self._lock:
             now = self.clock.now()
-            start = self.fed_until or now
-            if now > start:
-                start = max(start, now - MAX_CATCH_UP)
-                failed = failed_sensors(self.incidents, now, {z: [s.id for s in self.site.sensors_of_zone(z)]
-                                                              for z in self.site.zones})
-                items = [i for i in self._items(start, now) if i["sensor_id"] not in failed]
+            until = floor_time(now, FEED_STEP)
+            start = self.fed_until or until
+            if until > start:
+                start = max(start, floor_time(until - MAX_CATCH_UP, FEED_STEP))
+                items = []
+                sensors = {z: [s.id for s in self.site.sensors_of_zone(z)] for z in self.site.zones}
+                while start < until:
+                    step_end = min(until, floor_time(start, FEED_STEP) + FEED_STEP)
+                    failed = failed_sensors(self.incidents, step_end, sensors)
+                    items += [i for i in self._items(start, step_end) if i["sensor_id"] not in failed]
+                    start = step_end
                 if items:
                     self.ingest.ingest_items(items, CHANNEL)
-                self.fed_until = now
+                self.fed_until = until
             self.picture.refresh()
             return now
 
@@ -185,7 +231,8 @@ def _recorded_items(frame: pd.DataFrame | None, after: datetime, until: datetime
 
 
 def create_session(site: Site, mode: Mode, start: datetime, speed: float, live_store: Store | None = None,
-                   created_by: str | None = None, paused: bool = False) -> TrainingSession:
+                   created_by: str | None = None, paused: bool = False, session_id: str | None = None,
+                   ) -> TrainingSession:
     """A sandbox of `site` from `start` (aware) at `speed`; `recorded` reads the live store once."""
     if start.tzinfo is None:
         raise TrainingError("start must carry a timezone")
@@ -195,7 +242,7 @@ def create_session(site: Site, mode: Mode, start: datetime, speed: float, live_s
     store = open_store("duckdb::memory:")
     bus, metrics = LocalBus(), Metrics()
     session = TrainingSession(
-        id=uuid.uuid4().hex[:12], site=site, mode=mode, clock=clock, store=store,
+        id=session_id or uuid.uuid4().hex[:12], site=site, mode=mode, clock=clock, store=store,
         ingest=IngestService(site, store, metrics, bus, clock),
         picture=PictureService(site, store, clock, bus, metrics),
         created_by=created_by,
@@ -217,12 +264,22 @@ def create_session(site: Site, mode: Mode, start: datetime, speed: float, live_s
         session.ingest.ingest_items(items, CHANNEL)
     session.picture.rebuild_history(reset, floor_time(start, session.picture.history_step))
     session.fed_until = start.astimezone(UTC)
+    session.start = start
     session.picture.refresh()
     return session
 
 
+def restore_session(spec: dict[str, Any], site: Site, live_store: Store | None = None) -> TrainingSession:
+    """The sandbox another worker created, rebuilt from its stored spec."""
+    start = datetime.fromisoformat(spec["start"])
+    session = create_session(site, spec["mode"], start, float(spec["clock"]["speed"]), live_store,
+                             spec.get("created_by"), session_id=str(spec["id"]))
+    session.follow(spec)
+    return session
+
+
 def default_start(site: Site, day: date | None, at: time | None) -> datetime:
-    demo = site.config.demo or {}
-    the_day = day or date.fromisoformat(str(demo.get("date", date.today().isoformat())))
-    the_time = at or time.fromisoformat(str(demo.get("start", "09:00")))
+    demo = site.config.demo
+    the_day = day or demo.date or date.today()
+    the_time = at or demo.start or time(9, 0)
     return datetime.combine(the_day, the_time, tzinfo=site.tz)

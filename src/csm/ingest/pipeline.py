@@ -17,11 +17,11 @@ from csm.ingest.validate import ItemError, Reason, rejection_of, validate_item
 from csm.metrics import Metrics
 from csm.site.model import Site
 from csm.store.base import DeadLetter, Store
+from csm.topics import OBSERVATIONS_TOPIC
 
 DEFAULT_MAX_LATENESS = timedelta(days=7)
 # Dead letters keep the offending input, cut to this size.
 DEAD_LETTER_PAYLOAD_LIMIT = 64 * 1024
-OBSERVATIONS_TOPIC = "observations"
 
 
 @dataclass(slots=True)

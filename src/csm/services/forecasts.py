@@ -1,7 +1,7 @@
 """Scheduled per-zone forecasts in the running service: history → model → store → API.
 
 Every REFRESH (15 minutes of site time) the zone-occupancy history is resampled to the forecast
-step and the zones are forecast again from the newest counts; the run is stored with its issue
+step and the zones are forecast again (`csm.forecast.zones`) from the newest counts; the run is stored with its issue
 time so that the dashboard's time slider and the advice engine read the same numbers. The model
 itself is refitted only every REFIT (6 hours): between refits the fitted model is reused and the
 newest counts enter as features at the new origin (the intraday update), which takes a fraction
@@ -19,8 +19,10 @@ from typing import Any
 
 import pandas as pd
 
+from csm.context import Job, Services, SiteRuntime
+from csm.domain.covariates import site_weather_ids
 from csm.domain.levels import level_for_density
-from csm.runtime import BackgroundJob, Runtime, SiteRuntime
+from csm.jobs import job_failed, job_succeeded
 
 log = logging.getLogger(__name__)
 
@@ -63,10 +65,8 @@ WEATHER_METRICS = {"temperature_c": "temperature_c", "wind_ms": "wind_ms",
 
 def weather_frame(site_runtime: SiteRuntime, start: datetime, end: datetime) -> pd.DataFrame | None:
     """Hourly site weather from the weather sources: observed where known, else forecast."""
-    from csm.sources.weather_buienradar import forecast_sensor, weather_sensor
-
     site = site_runtime.site
-    observed_id, forecast_id = weather_sensor(site), forecast_sensor(site)
+    observed_id, forecast_id = site_weather_ids(site.id)
     raw = site_runtime.picture.store.observations_frame(site.id, start, end, [observed_id, forecast_id])
     raw = raw[raw["metric"].isin(list(WEATHER_METRICS)) & (raw["interval_seconds"] <= 3600)]
     if raw.empty:
@@ -93,7 +93,7 @@ def run_forecast(site_runtime: SiteRuntime, now: datetime, refit: bool = True) -
 
     With `refit=False` the site's last fitted model is reused if it still fits the zones (the
     intraday update); without one, a model is fitted."""
-    from csm.forecast.api import forecast_zones_reusing
+    from csm.forecast.zones import forecast_zones_reusing
 
     history = history_frame(site_runtime, now)
     if history.empty or history.groupby("zone").size().max() < MIN_HISTORY_POINTS:
@@ -159,10 +159,10 @@ def forecast_payload(site_runtime: SiteRuntime) -> dict[str, Any]:
     }
 
 
-def forecast_jobs(runtime: Runtime) -> list[BackgroundJob]:
+def forecast_jobs(runtime: Services) -> list[Job]:
     """One scheduler for all sites: a fresh forecast every REFRESH of site time, a refit every REFIT."""
 
-    async def run(rt: Runtime, stop: asyncio.Event) -> None:
+    async def run(rt: Services, stop: asyncio.Event) -> None:
         last: dict[str, tuple[datetime, float]] = {}
         last_fit: dict[str, tuple[datetime, float]] = {}
         while not stop.is_set():
@@ -178,15 +178,17 @@ def forecast_jobs(runtime: Runtime) -> list[BackgroundJob]:
                     continue
                 try:
                     await asyncio.to_thread(run_forecast, site_runtime, now, refit)
-                except Exception:  # a failed run keeps the previous forecast; retried next time
-                    log.exception("forecast for site %s failed", site_id)
+                except Exception as exc:  # a failed run keeps the previous forecast; retried next time
+                    job_failed(exc, f"forecast for site {site_id}")
+                else:
+                    job_succeeded()
                 last[site_id] = (now, time.monotonic())
                 if refit:
                     last_fit[site_id] = (now, time.monotonic())
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=1.0)
 
-    return [run]
+    return [Job("forecast", run)]
 
 
 def _refit_due(last_fit: tuple[datetime, float], now: datetime) -> bool:

@@ -15,15 +15,15 @@ import pandas as pd
 from csm.bus import Bus
 from csm.clock import Clock
 from csm.domain.model import ZoneState
-from csm.ingest.service import OBSERVATIONS_TOPIC
+from csm.jobs import job_failed, job_succeeded
 from csm.metrics import Metrics
 from csm.picture.nowcast import compute_zone_states, last_reset
 from csm.picture.serialize import visible_change, zone_state_dict
 from csm.site.model import Site
 from csm.store.base import Store
+from csm.topics import OBSERVATIONS_TOPIC, ZONES_TOPIC
 
 log = logging.getLogger(__name__)
-ZONES_TOPIC = "zones"
 # Process-wide, so a version never repeats, not even across PictureService instances.
 _VERSIONS = itertools.count(1)
 HISTORY_STEP = timedelta(minutes=5)
@@ -134,8 +134,10 @@ class PictureService:
                     pass
                 try:
                     await asyncio.to_thread(self.refresh)
-                except Exception:  # keep the picture alive; the error is logged and retried
-                    log.exception("picture refresh failed for site %s", self.site.id)
+                except Exception as exc:  # keep the picture alive; logged, counted and retried
+                    job_failed(exc, f"picture refresh of site {self.site.id}")
+                else:
+                    job_succeeded()
 
 
 def history_rows(slot: datetime, states: list[ZoneState]) -> pd.DataFrame:

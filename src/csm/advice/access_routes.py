@@ -9,10 +9,8 @@ must reach), through an orange zone it counts `orange_penalty` times its length.
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 import networkx as nx
@@ -20,8 +18,6 @@ from pyproj import Geod
 
 from csm.domain.model import Level
 
-NETWORK_FILE = "network.geojson"
-POSTS_FILE = "posts.geojson"
 _GEOD = Geod(ellps="WGS84")
 Mode = Literal["walk", "drive"]
 Node = tuple[float, float]
@@ -92,13 +88,6 @@ def load_posts(geojson: Mapping[str, Any]) -> dict[str, Post]:
         lon, lat = feature["geometry"]["coordinates"][:2]
         posts[p["id"]] = Post(p["id"], p.get("name", p["id"]), p.get("service", "ambulance"), lon, lat)
     return posts
-
-
-def read_geojson(path: Path | None) -> dict[str, Any]:
-    if path is None:
-        return {"type": "FeatureCollection", "features": []}
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return data
 
 
 def _usable(graph: nx.Graph, mode: Mode, levels: Mapping[str, Level], target_zone: str,

@@ -3,37 +3,26 @@ for one site at one moment, from the store (forecast, alert log) and the live pi
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 import pandas as pd
 
+from csm.advice.access_routes import Post, Route, access_route, build_network, load_posts
 from csm.advice.alternatives import redirect_targets
 from csm.advice.crossings import PredictedCrossing, predicted_crossings
 from csm.advice.lifecycle import AlertBook
 from csm.advice.playbook import PlaybookSchema, load_playbook
 from csm.advice.ranking import Advice, rank_advice, triggers_from
-from csm.advice.routes import (
-    NETWORK_FILE,
-    POSTS_FILE,
-    Post,
-    Route,
-    access_route,
-    build_network,
-    load_posts,
-    read_geojson,
-)
 from csm.advice.transit import annotate, transit_advice
+from csm.context import SiteRuntime
 from csm.domain.model import Level
-from csm.runtime import SiteRuntime
+from csm.site.files import NETWORK_FILE, POSTS_FILE, read_geojson
 from csm.site.model import Site
 from csm.sources.disruptions import site_disruptions
-
-_NETWORKS: dict[tuple[Path | None, float, Path | None, float], tuple[nx.Graph, dict[str, Post]]] = {}
-_NETWORKS_LOCK = threading.Lock()
 
 
 def stable_levels(site_runtime: SiteRuntime, book: AlertBook) -> dict[str, tuple[Level, datetime]]:
@@ -103,11 +92,14 @@ def crossing_dict(c: PredictedCrossing, now: datetime) -> dict[str, Any]:
 def site_network(site: Site) -> tuple[nx.Graph, dict[str, Post]]:
     """The site's network and posts, read once per file version."""
     net, posts = site.optional_file(NETWORK_FILE), site.optional_file(POSTS_FILE)
-    key = (net, net.stat().st_mtime if net else 0.0, posts, posts.stat().st_mtime if posts else 0.0)
-    with _NETWORKS_LOCK:
-        if key not in _NETWORKS:
-            _NETWORKS[key] = (build_network(read_geojson(net)), load_posts(read_geojson(posts)))
-        return _NETWORKS[key]
+    return _read_network(net, net.stat().st_mtime if net else 0.0, posts, posts.stat().st_mtime if posts else 0.0)
+
+
+@lru_cache(maxsize=16)
+def _read_network(net: Path | None, _net_mtime: float, posts: Path | None, _posts_mtime: float,
+                  ) -> tuple[nx.Graph, dict[str, Post]]:
+    """A pure memo of two files (keyed by their modification times): nothing a worker decides."""
+    return build_network(read_geojson(net)), load_posts(read_geojson(posts))
 
 
 def routes_to(site: Site, zone_id: str, levels: dict[str, Level], post_id: str | None = None) -> list[Route]:
@@ -175,7 +167,7 @@ def advice_payload(site_runtime: SiteRuntime, book: AlertBook, now: datetime) ->
                 "access_routes": found["access_routes"][:3],
             }
         items.append(item)
-    transit = transit_advice(site_runtime.site, site_disruptions(site_runtime.site.id))
+    transit = transit_advice(site_runtime.site, site_disruptions(site_runtime))
     annotate(items, transit)
     return {
         "site": site_runtime.site.id,

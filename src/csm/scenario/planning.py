@@ -18,8 +18,7 @@ from csm.store.base import Store
 def scenario_day(site: Site, scenario: ScenarioSchema) -> date:
     if scenario.date is not None:
         return scenario.date
-    demo_date = (site.config.demo or {}).get("date")
-    return date.fromisoformat(str(demo_date)) if demo_date else date.today()
+    return site.config.demo.date or date.today()
 
 
 def choose_baseline(site: Site, store: Store | None, scenario: ScenarioSchema, network: FlowNetwork,

@@ -63,15 +63,13 @@ def daily_temperature(day: date, seed: int = 7) -> float:
 
 class DaySimulator:
     def __init__(self, site: Site, temperature_c: float | None = None, seed: int = 7) -> None:
-        demo = site.config.demo or {}
+        demo = site.config.demo
         self.site = site
         self.tz: ZoneInfo = site.tz
         self.temperature_c = float(temperature_c if temperature_c is not None
-                                   else demo.get("temperature_c", 25))
+                                   else demo.temperature_c if demo.temperature_c is not None else 25)
         self.peaks = {
-            zone_id: ZonePeak(float(p["density"]), str(p.get("profile", "boulevard")))
-            for zone_id, p in (demo.get("peaks") or {}).items()
-            if zone_id in site.zones
+            zone_id: ZonePeak(p.density, p.profile) for zone_id, p in demo.peaks.items() if zone_id in site.zones
         }
         for zone_id in site.zones:
             self.peaks.setdefault(zone_id, ZonePeak(0.3, "boulevard"))
