@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from csm.advice.lifecycle import alert_book
+from csm.advice.lifecycle import alert_book_of
 from csm.api.app import create_app
 from csm.clock import FixedClock
 from csm.domain.model import Level
@@ -76,7 +76,7 @@ def test_every_step_is_in_the_days_log_with_the_logged_in_actor(mini_runtime: Ru
 
 
 def test_organisers_handle_only_their_own_measures_in_their_zones(event_runtime: Runtime) -> None:
-    book = alert_book(event_runtime.store, "mini")
+    book = alert_book_of(event_runtime, "mini")
     beach = book.raise_alert("strand", Level.YELLOW, "level_change", "Strand is yellow", NOW)
     boulevard = book.raise_alert("zuid", Level.YELLOW, "level_change", "Zuid is yellow", NOW)
     assert beach and boulevard

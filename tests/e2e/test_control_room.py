@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
-from csm.advice.lifecycle import alert_book
+from csm.advice.lifecycle import alert_book_of
 from csm.api.app import WEB_DIST, create_app
 from csm.api.live_server import serve_in_thread
 from csm.auth.roles import Role
@@ -138,7 +138,7 @@ def settled(page: Any) -> None:
 def seed_alerts(runtime: Runtime) -> None:
     """Two alerts on a zone without fresh data (a group for bulk acknowledge, resting on stale
     data), one raised 40 minutes ago (its relative time must say so)."""
-    book = alert_book(runtime.store, "scheveningen", runtime.bus)
+    book = alert_book_of(runtime, "scheveningen")
     now = runtime.clock.now()
     earlier = now - timedelta(minutes=40)
     book.raise_alert(STALE_ZONE, Level.YELLOW, "level_change", "Strand Noord is yellow (seeded)", earlier)
@@ -269,7 +269,7 @@ def test_a_new_red_alert_draws_attention(room: ControlRoom) -> None:
       window.Notification = class extends N { constructor(t, o) { super(t, o); window.__notes.push(t); } };
       Object.defineProperty(window.Notification, 'permission', { get: () => 'granted' }); }""")
     title_before = page.title()
-    book = alert_book(room.runtime.store, "scheveningen", room.runtime.bus)
+    book = alert_book_of(room.runtime, "scheveningen")
     book.raise_alert("keizerstraat", Level.RED, "level_change", "Keizerstraat is red (test)", room.runtime.clock.now())
     page.wait_for_selector("#alerts-panel li[data-level=red]:has-text('Keizerstraat is red')", timeout=20_000)
     page.wait_for_function("() => document.getElementById('announcer').textContent.includes('Keizerstraat')",
@@ -313,7 +313,7 @@ def test_times_are_relative_and_data_health_is_told(room: ControlRoom) -> None:
     shot(page, "control-room-sources")
 
     # A prediction whose time has passed is closed by the engine and leaves the open list.
-    book = alert_book(room.runtime.store, "scheveningen", room.runtime.bus)
+    book = alert_book_of(room.runtime, "scheveningen")
     passed = book.raise_alert("strand-zuid", Level.ORANGE, "predicted_crossing", "Strand Zuid expected orange (test)",
                               now - timedelta(minutes=30), expected_at=(now - timedelta(minutes=5)).isoformat(),
                               probability=0.5)
@@ -365,7 +365,7 @@ def test_each_role_sees_its_own_first(room: ControlRoom, role: str) -> None:
 
 
 def test_the_organiser_records_the_stewards_at_the_pier(room: ControlRoom) -> None:
-    book = alert_book(room.runtime.store, "scheveningen", room.runtime.bus)
+    book = alert_book_of(room.runtime, "scheveningen")
     book.raise_alert("pier", Level.YELLOW, "level_change", "De Pier is yellow (test)", room.runtime.clock.now())
     page = room.open("organiser", DESKTOP)
     row = page.locator("#alerts-panel li:has-text('De Pier is yellow (test)')")
