@@ -1,4 +1,8 @@
-"""HTTP ingest: POST /api/v1/observations — batch JSON, an answer per refused item."""
+"""HTTP ingest: POST /api/v1/observations — batch JSON (or CSV), an answer per refused item.
+
+Never a 5xx for bad input: whatever the body, the answer is 200 (something stored), 400 (not
+JSON), 413 (over the size or item cap, answered before validation) or 422 (everything refused).
+"""
 
 from __future__ import annotations
 
@@ -9,12 +13,18 @@ from starlette.concurrency import run_in_threadpool
 from csm.api.deps import get_runtime
 from csm.auth.principal import Principal
 from csm.auth.service import AuthService
+from csm.ingest.csv_import import FileRefusal, ingest_csv
+from csm.ingest.limits import MAX_ITEMS_PER_BATCH
+from csm.ingest.privacy import shown
 from csm.ingest.service import IngestReport
 from csm.ingest.validate import Reason
 from csm.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1", tags=["ingest"])
 MAX_BODY_BYTES = 16 * 1024 * 1024
+# Whole-payload refusals and their status: too big answers 413, the rest 400 or 422.
+_TOO_BIG = frozenset({Reason.TOO_LARGE, Reason.TOO_MANY_ITEMS})
+_NOT_PARSABLE = frozenset({Reason.BAD_JSON, Reason.BAD_CSV})
 
 OBSERVATIONS_EXAMPLE = [
     {
@@ -37,8 +47,9 @@ OBSERVATIONS_EXAMPLE = [
         }
     },
     responses={200: {"description": "all or some items accepted; refused ones listed with reasons"},
-               400: {"description": "body is not JSON"}, 413: {"description": "body too large"},
-               422: {"description": "every item refused"}},
+               400: {"description": "body is not JSON (or not CSV)"},
+               413: {"description": f"body too large, or more than {MAX_ITEMS_PER_BATCH} items"},
+               422: {"description": "every item refused, or the CSV file refused as a whole"}},
 )
 async def post_observations(
     request: Request,
@@ -48,13 +59,14 @@ async def post_observations(
     """For sensors and sources with a signed ingest token (`Authorization: Bearer ...`), which
     limits the site and sensors they may write. Items are validated one by one; good items are
     stored even when others are refused. Re-sent items are idempotent (reported as duplicates).
-    Refused items go to the dead letters."""
+    Refused items go to the dead letters (redacted). `Content-Type: text/csv` takes a CSV file
+    (`sensor_id,interval_start,interval_seconds,metric,value`); refused rows carry their line."""
     principal: Principal = request.state.principal
     if site is None and len(principal.sites) == 1 and "*" not in principal.sites:
         site = next(iter(principal.sites))
     target = runtime.sites.get(site) if site else runtime.only_site()
     if target is None:
-        detail = f"unknown site {site!r}" if site else "several sites: give ?site=ID"
+        detail = f"unknown site {shown(site)}" if site else "several sites: give ?site=ID"
         return JSONResponse({"detail": detail}, status_code=404 if site else 400)
     if not principal.may_see_site(target.site.id):
         return JSONResponse({"detail": f"this ingest token is not for site {target.site.id!r}"}, status_code=403)
@@ -68,11 +80,28 @@ async def post_observations(
             body[:1024], "http", Reason.TOO_LARGE, f"body over {MAX_BODY_BYTES} bytes"
         )
         return _answer(report, 413)
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() == "text/csv":
+        outcome = await run_in_threadpool(
+            ingest_csv, target.ingest, body, "http:csv", principal.sensors, MAX_ITEMS_PER_BATCH
+        )
+        if isinstance(outcome, FileRefusal):
+            answer = {"received": 0, "accepted": 0, "duplicates": 0,
+                      "rejected": [{"index": None, "line": None, "reason": outcome.reason, "field": None,
+                                    "detail": outcome.detail}]}
+            return JSONResponse(answer, status_code=_whole_status(outcome.reason))
+        return JSONResponse(outcome.as_dict(), status_code=_status(outcome.report))
     report = await run_in_threadpool(target.ingest.ingest_json, body, "http", principal.sensors)
-    if any(r.reason == Reason.BAD_JSON for r in report.rejected) and report.received == 1:
-        return _answer(report, 400)
-    status = 422 if report.received and not (report.accepted or report.duplicates) else 200
-    return _answer(report, status)
+    return _answer(report, _status(report))
+
+
+def _whole_status(reason: str) -> int:
+    return 413 if reason in _TOO_BIG else 400 if reason in _NOT_PARSABLE else 422
+
+
+def _status(report: IngestReport) -> int:
+    if report.received == 1 and len(report.rejected) == 1 and report.rejected[0].index is None:
+        return _whole_status(report.rejected[0].reason)  # the payload as a whole was refused
+    return 422 if report.received and not (report.accepted or report.duplicates) else 200
 
 
 def _answer(report: IngestReport, status: int) -> JSONResponse:

@@ -4,6 +4,11 @@ Messages are batched into the one ingest path and acknowledged only after their 
 (manual PUBACK), so with a persistent session the broker redelivers whatever was in flight when a
 consumer died; idempotent writes make the redelivery harmless (exactly-once effect).
 
+A message that cannot be stored is never retried forever: its items are refused one by one into
+dead letters (issue 12), and a batch that keeps failing is split so that the one message the store
+refuses is dead-lettered and acknowledged while the others are stored. Only when not even a dead
+letter can be written (the store is away) does the batch wait, unacknowledged, for the store.
+
 MQTT 5 is used for two reasons: "Receive Maximum" bounds how many unacknowledged messages the
 broker sends us (back-pressure at the protocol level, memory stays bounded), and a session expiry
 keeps our subscription and undelivered messages at the broker while we restart.
@@ -12,7 +17,6 @@ keeps our subscription and undelivered messages at the broker while we restart.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import queue
 import socket
@@ -27,14 +31,19 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from csm.ingest.limits import MAX_MESSAGE_BYTES
+from csm.ingest.payload import PayloadRefusal, split_items
+from csm.ingest.privacy import shown
 from csm.ingest.service import IngestReport
 from csm.ingest.validate import Reason
-from csm.runtime import BackgroundJob, Runtime
+from csm.runtime import BackgroundJob, Runtime, SiteRuntime
 
 log = logging.getLogger(__name__)
 TOPIC_FILTER = "csm/+/sensors/+/counts"
 DEFAULT_MAX_INFLIGHT = 2000
 DEFAULT_SESSION_EXPIRY = 24 * 3600
+# Failed attempts at a batch before its messages are tried one by one to find a poison message.
+POISON_ATTEMPTS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,11 +77,14 @@ def parse_topic(topic: str) -> tuple[str, str] | None:
     return None
 
 
-def items_from_payload(payload: bytes, sensor_id: str) -> list[Any]:
+def items_from_payload(payload: bytes, sensor_id: str) -> list[Any] | PayloadRefusal:
     """One object or a list of objects; the topic names the sensor (a differing sensor_id is kept
-    so that validation refuses it as unknown or mismatched rather than silently rewriting it)."""
-    document = json.loads(payload)
-    items = document if isinstance(document, list) else [document]
+    so that validation refuses it as mismatched rather than silently rewriting it)."""
+    if len(payload) > MAX_MESSAGE_BYTES:
+        return PayloadRefusal(Reason.TOO_LARGE, f"message over {MAX_MESSAGE_BYTES} bytes")
+    items = split_items(payload)
+    if isinstance(items, PayloadRefusal):
+        return items
     for item in items:
         if isinstance(item, dict):
             item.setdefault("sensor_id", sensor_id)
@@ -201,13 +213,19 @@ class MqttIngestConsumer:
 
     def _store_with_retry(self, batch: list[Message]) -> None:
         delay = 0.5
+        failures = 0
         while True:
             try:
                 self._ingest_batch(batch)
                 break
-            except Exception:  # the store is away longer than its own retries: keep the batch
+            except Exception as exc:  # the store is away, or one message it cannot take
+                failures += 1
                 self.store_retries += 1
-                log.exception("storing an MQTT batch of %d failed; retrying in %.1fs", len(batch), delay)
+                # The type only: an error message may quote the input.
+                log.warning("storing an MQTT batch of %d failed (%s); retrying in %.1fs",
+                            len(batch), type(exc).__name__, delay)
+                if failures >= POISON_ATTEMPTS and self._isolate_poison(batch):
+                    break
                 time.sleep(delay)
                 delay = min(delay * 2, 10.0)
         for _site, _sensor, _payload, mid, qos in batch:
@@ -215,26 +233,52 @@ class MqttIngestConsumer:
                 self._client.ack(mid, qos)
         self.batches += 1
 
+    def _isolate_poison(self, batch: list[Message]) -> bool:
+        """Store message by message; one that still fails alone is dead-lettered (and so gets
+        acknowledged). False when even its dead letter cannot be written: the store is away."""
+        for message in batch:
+            try:
+                self._ingest_batch([message])
+            except Exception as exc:
+                site_runtime = self._site_of(message[0])
+                try:
+                    self.totals.merge(site_runtime.ingest.refuse_whole(
+                        message[2], "mqtt", Reason.STORE_REFUSED,
+                        f"the store refused this message ({type(exc).__name__})",
+                    ))
+                except Exception:
+                    return False
+        return True
+
+    def _site_of(self, site_id: str) -> SiteRuntime:
+        return self.runtime.sites.get(site_id) or next(iter(self.runtime.sites.values()))
+
     def _ingest_batch(self, batch: list[Message]) -> None:
         report = IngestReport()
-        by_site: dict[str, list[Any]] = defaultdict(list)
+        by_site: dict[str, tuple[list[Any], list[str]]] = defaultdict(lambda: ([], []))
         for site_id, sensor_id, payload, _mid, _qos in batch:
             site_runtime = self.runtime.sites.get(site_id)
             if site_runtime is None:
-                target = next(iter(self.runtime.sites.values()))
-                report.merge(target.ingest.refuse_whole(
-                    payload, "mqtt", Reason.UNKNOWN_SITE,
-                    f"topic names site {site_id!r}, not served here",
+                report.merge(self._site_of(site_id).ingest.refuse_whole(
+                    payload, "mqtt", Reason.UNKNOWN_SITE, f"topic names site {shown(site_id)}, not served here",
+                    field="topic",
                 ))
                 continue
-            try:
-                by_site[site_id].extend(items_from_payload(payload, sensor_id))
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            if sensor_id not in site_runtime.site.sensors:
                 report.merge(site_runtime.ingest.refuse_whole(
-                    payload, "mqtt", Reason.BAD_JSON, f"not valid JSON: {exc}"
+                    payload, "mqtt", Reason.UNKNOWN_SENSOR,
+                    f"topic names sensor {shown(sensor_id)}, which is not in site {site_id!r}", field="topic",
                 ))
-        for site_id, items in by_site.items():
-            report.merge(self.runtime.sites[site_id].ingest.ingest_items(items, "mqtt"))
+                continue
+            items = items_from_payload(payload, sensor_id)
+            if isinstance(items, PayloadRefusal):
+                report.merge(site_runtime.ingest.refuse_whole(payload, "mqtt", items.reason, items.detail))
+                continue
+            site_items, sensors = by_site[site_id]
+            site_items.extend(items)
+            sensors.extend([sensor_id] * len(items))
+        for site_id, (items, sensors) in by_site.items():
+            report.merge(self.runtime.sites[site_id].ingest.ingest_items(items, "mqtt", expected_sensors=sensors))
         self.totals.merge(report)
 
 

@@ -23,6 +23,8 @@ SHAPE_MAX_ITEMS = 50
 _CODE_LIKE = re.compile(r"[A-Za-z0-9_.:+-]{1,64}")
 _HAS_DIGIT_OR_SEPARATOR = re.compile(r"[0-9_.:+-]")
 _NO_TRUST: frozenset[str] = frozenset()
+# A long number of no known form is cut from dead letters but is no reason to call an item personal.
+_REDACT_ONLY = frozenset({"number"})
 
 
 def find_personal_data(
@@ -42,7 +44,7 @@ def find_personal_data(
                 name = str(key)
                 kind = None if name in trusted else key_kind(name)
                 where = f"{path}.{_path_part(name, trusted)}" if path else _path_part(name, trusted)
-                if kind is not None:
+                if kind is not None and kind not in _REDACT_ONLY:
                     return where, _what(kind, field=True)
                 children.append((child, where, depth + 1))
             stack.extend(reversed(children))
@@ -50,7 +52,7 @@ def find_personal_data(
             stack.extend(reversed([(v, f"{path}[{i}]", depth + 1) for i, v in enumerate(value)]))
         elif isinstance(value, str):
             kind = None if value in trusted else string_kind(value)
-            if kind is not None:
+            if kind is not None and kind not in _REDACT_ONLY:
                 return path, _what(kind, field=False)
         elif isinstance(value, int) and not isinstance(value, bool):
             kind = integer_kind(value)

@@ -77,12 +77,12 @@ class IngestService:
         items: Sequence[Any],
         channel: str,
         allowed_sensors: frozenset[str] | None = None,
-        expected_sensor: str | None = None,
+        expected_sensors: Sequence[str] | None = None,
     ) -> IngestReport:
         """Validate each item on its own: good items are stored even when others are refused.
 
         `allowed_sensors` (from a signed ingest token) limits which sensors this caller may write;
-        `expected_sensor` (from an MQTT topic) is the one sensor the items may name. No item can
+        `expected_sensors` (from MQTT topics, one per item) is the sensor each item must name. No item can
         make this raise: whatever goes wrong with one item refuses that item alone.
         """
         started = time.perf_counter()
@@ -97,7 +97,8 @@ class IngestService:
         letters = DeadLetterBatch(self.site.id, channel, now, self.trusted)
         for index, item in enumerate(items):
             try:
-                validated = self._validate(item, now, allowed_sensors, expected_sensor)
+                expected = expected_sensors[index] if expected_sensors is not None else None
+                validated = self._validate(item, now, allowed_sensors, expected)
             except ItemError as error:
                 report.rejected.append(rejection_of(error, index))
                 letters.add(error.reason, error.field, error.detail, item)

@@ -57,6 +57,7 @@ class Reason:
     IN_FUTURE = "timestamp_in_future"
     TOO_LATE = "too_late"
     BAD_JSON = "bad_json"
+    BAD_CSV = "bad_csv"
     PERSONAL_DATA = "personal_data"
     SENSOR_NOT_AUTHORISED = "sensor_not_authorised"
     TOO_LARGE = "payload_too_large"
