@@ -80,19 +80,19 @@ def read_rows(text: str) -> tuple[list[CsvRow], FileRefusal | None]:
     try:
         header = [name.strip() for name in next(reader, [])]
         shape = {"columns": [safe_string(name) for name in header]}
+        missing = [c for c in REQUIRED_COLUMNS if c not in header]
+        if missing:
+            return [], FileRefusal(
+                Reason.MISSING_FIELD,
+                f"header lacks column(s) {', '.join(missing)}; expected {','.join(CSV_COLUMNS)}",
+                shape,
+            )
         extra = [safe_string(name) for name in header if name not in CSV_COLUMNS]
         if extra:
             return [], FileRefusal(
                 Reason.UNEXPECTED_COLUMN,
                 f"column(s) {', '.join(extra)} not accepted (they could hold personal data); "
                 f"expected {','.join(CSV_COLUMNS)}",
-                shape,
-            )
-        missing = [c for c in REQUIRED_COLUMNS if c not in header]
-        if missing:
-            return [], FileRefusal(
-                Reason.MISSING_FIELD,
-                f"header lacks column(s) {', '.join(missing)}; expected {','.join(CSV_COLUMNS)}",
                 shape,
             )
         return list(_rows(reader, header)), None

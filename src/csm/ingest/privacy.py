@@ -62,11 +62,13 @@ def find_personal_data(
 
 
 def _what(kind: str, field: bool) -> str:
-    return f"field name announces or is a {kind}" if field else f"value looks like a {kind}"
+    if field:
+        return f"the field name is, or announces, personal identifiers ({kind})"
+    return f"value looks like a {kind}"
 
 
 def _path_part(name: str, trusted: Collection[str]) -> str:
-    return name if name in trusted else safe_string(name)
+    return name if name in trusted or announced_kind(name) else safe_string(name)
 
 
 def safe_string(text: str, trusted: Collection[str] = _NO_TRUST) -> str:
@@ -107,10 +109,10 @@ def redacted_shape(value: Any, trusted: Collection[str] = _NO_TRUST, depth: int 
                 shaped["<more>"] = f"{len(value) - SHAPE_MAX_ITEMS} more fields"
                 break
             name = str(key)
-            safe = safe_string(name, trusted)
+            announced = None if name in trusted else announced_kind(name)
+            safe = name if announced else safe_string(name, trusted)
             if safe in shaped:
                 safe = f"{safe}#{index}"
-            announced = None if name in trusted else announced_kind(name)
             shaped[safe] = f"<redacted:{announced}>" if announced else redacted_shape(child, trusted, depth + 1)
         return shaped
     if isinstance(value, list):
