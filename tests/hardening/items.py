@@ -28,9 +28,10 @@ def with_field(name: str, raw_json: str) -> str:
 
 DEEP = 100_000
 # Items whose validation used to raise instead of refusing (issue 12, item 1).
+LONG_FORM = ('"counts": {"occupancy": 10}, ', '"value": 3, ')
 MALFORMED: dict[str, str] = {
-    "metric as list": with_field("metric", '["occupancy"]').replace('"counts": {"occupancy": 10}, ', '"value": 3, '),
-    "metric as object": with_field("metric", '{"occupancy": 1}').replace('"counts": {"occupancy": 10}, ', '"value": 3, '),
+    "metric as list": with_field("metric", '["occupancy"]').replace(*LONG_FORM),
+    "metric as object": with_field("metric", '{"occupancy": 1}').replace(*LONG_FORM),
     "5000-digit integer": with_field("counts", '{"occupancy": ' + "7" * 5000 + "}"),
     "10**400": with_field("counts", '{"occupancy": 1' + "0" * 400 + "}"),
     "1e400": with_field("counts", '{"occupancy": 1e400}'),

@@ -6,8 +6,13 @@ JSON), 413 (over the size or item cap, answered before validation) or 422 (every
 
 from __future__ import annotations
 
+import asyncio
+import json
+import time
+from typing import Any
+
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from csm.api.deps import get_runtime
@@ -16,7 +21,7 @@ from csm.auth.service import AuthService
 from csm.ingest.csv_import import FileRefusal, ingest_csv
 from csm.ingest.limits import MAX_ITEMS_PER_BATCH
 from csm.ingest.privacy import shown
-from csm.ingest.service import IngestReport
+from csm.ingest.service import IngestReport, IngestService
 from csm.ingest.validate import Reason
 from csm.runtime import Runtime
 
@@ -25,6 +30,9 @@ MAX_BODY_BYTES = 16 * 1024 * 1024
 # Whole-payload refusals and their status: too big answers 413, the rest 400 or 422.
 _TOO_BIG = frozenset({Reason.TOO_LARGE, Reason.TOO_MANY_ITEMS})
 _NOT_PARSABLE = frozenset({Reason.BAD_JSON, Reason.BAD_CSV})
+# Batches validated at once per process: validation is CPU-bound Python, and every extra thread
+# competing for the GIL adds latency to reads and health checks (issue 12, item 4).
+CONCURRENT_BATCHES = 1
 
 OBSERVATIONS_EXAMPLE = [
     {
@@ -55,7 +63,7 @@ async def post_observations(
     request: Request,
     site: str | None = Query(None, description="site id; optional when the deployment has one site"),
     runtime: Runtime = Depends(get_runtime),
-) -> JSONResponse:
+) -> Response:
     """For sensors and sources with a signed ingest token (`Authorization: Bearer ...`), which
     limits the site and sensors they may write. Items are validated one by one; good items are
     stored even when others are refused. Re-sent items are idempotent (reported as duplicates).
@@ -80,18 +88,51 @@ async def post_observations(
             body[:1024], "http", Reason.TOO_LARGE, f"body over {MAX_BODY_BYTES} bytes"
         )
         return _answer(report, 413)
-    if request.headers.get("content-type", "").split(";")[0].strip().lower() == "text/csv":
-        outcome = await run_in_threadpool(
-            ingest_csv, target.ingest, body, "http:csv", principal.sensors, MAX_ITEMS_PER_BATCH
-        )
-        if isinstance(outcome, FileRefusal):
-            answer = {"received": 0, "accepted": 0, "duplicates": 0,
-                      "rejected": [{"index": None, "line": None, "reason": outcome.reason, "field": None,
-                                    "detail": outcome.detail}]}
-            return JSONResponse(answer, status_code=_whole_status(outcome.reason))
-        return JSONResponse(outcome.as_dict(), status_code=_status(outcome.report))
-    report = await run_in_threadpool(target.ingest.ingest_json, body, "http", principal.sensors)
-    return _answer(report, _status(report))
+    is_csv = request.headers.get("content-type", "").split(";")[0].strip().lower() == "text/csv"
+    async with _batch_slots(request):
+        if is_csv:
+            status, content = await run_in_threadpool(_ingest_csv, target.ingest, body, principal.sensors)
+        else:
+            status, content = await run_in_threadpool(_ingest_json, target.ingest, body, principal.sensors)
+    return Response(content, status_code=status, media_type="application/json")
+
+
+def _batch_slots(request: Request) -> asyncio.Semaphore:
+    slots: asyncio.Semaphore | None = getattr(request.app.state, "ingest_batch_slots", None)
+    if slots is None:
+        slots = request.app.state.ingest_batch_slots = asyncio.Semaphore(CONCURRENT_BATCHES)
+    return slots
+
+
+_ENCODE_CHUNK = 500
+
+
+def _encoded(answer: dict[str, Any]) -> bytes:
+    """JSON of the answer, encoded in the worker thread and in chunks: a long list of refusals
+    never holds the interpreter in one long call while reads wait (issue 12, item 4)."""
+    rejected = answer.get("rejected", [])
+    head = json.dumps({**answer, "rejected": []}, separators=(",", ":"))
+    parts = []
+    for offset in range(0, len(rejected), _ENCODE_CHUNK):
+        parts.append(json.dumps(rejected[offset:offset + _ENCODE_CHUNK], separators=(",", ":"))[1:-1])
+        time.sleep(0)
+    marker = '"rejected":[]'
+    return head.replace(marker, '"rejected":[' + ",".join(parts) + "]", 1).encode()
+
+
+def _ingest_json(ingest: IngestService, body: bytes, sensors: frozenset[str] | None) -> tuple[int, bytes]:
+    report = ingest.ingest_json(body, "http", sensors)
+    return _status(report), _encoded(report.as_dict())
+
+
+def _ingest_csv(ingest: IngestService, body: bytes, sensors: frozenset[str] | None) -> tuple[int, bytes]:
+    outcome = ingest_csv(ingest, body, "http:csv", sensors, MAX_ITEMS_PER_BATCH)
+    if isinstance(outcome, FileRefusal):
+        answer = {"received": 0, "accepted": 0, "duplicates": 0,
+                  "rejected": [{"index": None, "line": None, "reason": outcome.reason, "field": None,
+                                "detail": outcome.detail}]}
+        return _whole_status(outcome.reason), _encoded(answer)
+    return _status(outcome.report), _encoded(outcome.as_dict())
 
 
 def _whole_status(reason: str) -> int:

@@ -38,7 +38,7 @@ def find_personal_data(
         value, path, depth = stack.pop()
         if depth > max_depth:
             continue  # refused as too deep elsewhere; nothing beyond is stored
-        if isinstance(value, Mapping):
+        if isinstance(value, dict):
             children = []
             for key, child in value.items():
                 name = str(key)

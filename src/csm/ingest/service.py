@@ -25,6 +25,11 @@ log = logging.getLogger(__name__)
 DEFAULT_MAX_LATENESS = timedelta(days=7)
 DEAD_LETTER_PAYLOAD_LIMIT = PAYLOAD_LIMIT  # kept for connectors (sources.sink)
 OBSERVATIONS_TOPIC = "observations"
+# A flood of refusals must not starve reads of the GIL (issue 12, item 4): after this many refused
+# items of a batch the ingest thread sleeps briefly, so a waiting thread (the event loop serving
+# /readyz and reads) gets the interpreter. Accepted items never wait.
+YIELD_EVERY_REFUSALS = 16
+YIELD_SECONDS = 0.0002
 
 
 @dataclass(slots=True)
@@ -102,6 +107,8 @@ class IngestService:
             except ItemError as error:
                 report.rejected.append(rejection_of(error, index))
                 letters.add(error.reason, error.field, error.detail, item)
+                if len(report.rejected) % YIELD_EVERY_REFUSALS == 0:
+                    time.sleep(YIELD_SECONDS)
             else:
                 observations.extend(validated)
         if observations:

@@ -131,13 +131,13 @@ def nesting_depth(value: Any, limit: int = MAX_ITEM_DEPTH) -> int:
     stack: list[tuple[Any, int]] = [(value, 0)]
     while stack:
         current, depth = stack.pop()
-        if isinstance(current, Mapping | list):
+        if isinstance(current, dict | list):
             depth += 1
             deepest = max(deepest, depth)
             if depth > limit:
                 return deepest
-            children = current.values() if isinstance(current, Mapping) else current
-            stack.extend((child, depth) for child in children)
+            children = current.values() if isinstance(current, dict) else current
+            stack.extend((child, depth) for child in children if isinstance(child, dict | list))
     return deepest
 
 
