@@ -4,11 +4,15 @@ the rest in one summary letter); item 5: the same key twice in one batch — the
 from __future__ import annotations
 
 import json
+import threading
+from pathlib import Path
 
 import pytest
 
 from csm.ingest import limits
 from csm.runtime import Runtime
+from csm.store.base import DeadLetter
+from csm.store.duckdb_store import DuckDBStore
 from tests.conftest import NOON, AuthedClient
 from tests.hardening.items import good
 
@@ -60,3 +64,18 @@ def test_same_key_twice_in_one_batch_keeps_the_first(
         store_runtime.sites["tiny"].ingest.ingest_items([first, second], "test")
     (value,) = store_runtime.store.latest_values("tiny", NOON)
     assert value.value == 11
+
+
+def test_duckdb_dead_letters_do_not_wait_for_the_read_lock(tmp_path: Path) -> None:
+    """While a long read holds the lock that reads and the picture need, refusals still land."""
+    store = DuckDBStore(tmp_path / "locks.duckdb")
+    letter = DeadLetter("tiny", "http", NOON, "not_an_object", None, "x", '"x"')
+    try:
+        with store._lock:  # what a long read holds
+            writer = threading.Thread(target=store.write_dead_letters, args=([letter] * 50,))
+            writer.start()
+            writer.join(10)
+            assert not writer.is_alive(), "dead letters waited for the read lock"
+        assert len(store.list_dead_letters("tiny")) == 50
+    finally:
+        store.close()

@@ -106,7 +106,7 @@ def number_kind(digits: str, international: bool = False) -> str | None:
     if international and len(digits) >= 8:
         return "phone"
     if len(digits) in (14, 15, 16):
-        return "imei"
+        return "imei-imsi"
     if len(digits) == 9 and _eleven_test(digits):
         return "bsn"
     if digits.startswith("0") and len(digits) in (10, 11):
@@ -209,7 +209,7 @@ def integer_kind(value: int) -> str | None:
     if len(digits) == 9 and digits.startswith("6"):
         return "phone"  # a Dutch mobile number without its leading zero
     kind = number_kind(digits)
-    return kind if kind in ("imei", "bsn", "phone") else None
+    return kind if kind in ("imei-imsi", "bsn", "phone") else None
 
 
 def cache_info() -> str:

@@ -261,13 +261,13 @@ class MqttIngestConsumer:
             if site_runtime is None:
                 report.merge(self._site_of(site_id).ingest.refuse_whole(
                     payload, "mqtt", Reason.UNKNOWN_SITE, f"topic names site {shown(site_id)}, not served here",
-                    field="topic",
+                    field_name="topic",
                 ))
                 continue
             if sensor_id not in site_runtime.site.sensors:
                 report.merge(site_runtime.ingest.refuse_whole(
                     payload, "mqtt", Reason.UNKNOWN_SENSOR,
-                    f"topic names sensor {shown(sensor_id)}, which is not in site {site_id!r}", field="topic",
+                    f"topic names sensor {shown(sensor_id)}, which is not in site {site_id!r}", field_name="topic",
                 ))
                 continue
             items = items_from_payload(payload, sensor_id)

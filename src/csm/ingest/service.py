@@ -14,7 +14,6 @@ from csm.bus import Bus
 from csm.clock import Clock
 from csm.domain.model import Observation, Rejection
 from csm.ingest.deadletters import PAYLOAD_LIMIT, DeadLetterBatch
-from csm.ingest.limits import MAX_ITEMS_PER_BATCH
 from csm.ingest.payload import PayloadRefusal, split_items
 from csm.ingest.validate import ItemError, Reason, rejection_of, trusted_words, validate_item
 from csm.metrics import Metrics
@@ -88,16 +87,12 @@ class IngestService:
 
         `allowed_sensors` (from a signed ingest token) limits which sensors this caller may write;
         `expected_sensors` (from MQTT topics, one per item) is the sensor each item must name. No item can
-        make this raise: whatever goes wrong with one item refuses that item alone.
+        make this raise: whatever goes wrong with one item refuses that item alone. The item cap is
+        enforced where untrusted batches enter (`payload.split_items`, the CSV reader).
         """
         started = time.perf_counter()
         now = self.clock.now()
         report = IngestReport(received=len(items))
-        if len(items) > MAX_ITEMS_PER_BATCH:
-            return self.refuse_whole(
-                f"<{len(items)} items>", channel, Reason.TOO_MANY_ITEMS,
-                f"{len(items)} items; at most {MAX_ITEMS_PER_BATCH} in one batch",
-            )
         observations: list[Observation] = []
         letters = DeadLetterBatch(self.site.id, channel, now, self.trusted)
         for index, item in enumerate(items):
@@ -160,12 +155,12 @@ class IngestService:
         return self.ingest_items(items, channel, allowed_sensors)
 
     def refuse_whole(
-        self, payload: bytes | str | Any, channel: str, reason: str, detail: str, field: str | None = None
+        self, payload: bytes | str | Any, channel: str, reason: str, detail: str, field_name: str | None = None
     ) -> IngestReport:
         """A payload that could not even be split into items: one dead letter for all of it."""
-        report = IngestReport(received=1, rejected=[Rejection(reason, field, detail, None)])
+        report = IngestReport(received=1, rejected=[Rejection(reason, field_name, detail, None)])
         letters = DeadLetterBatch(self.site.id, channel, self.clock.now(), self.trusted)
-        letters.add(reason, field, detail, payload)
+        letters.add(reason, field_name, detail, payload)
         self._account(channel, report, letters)
         return report
 

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from csm.domain.model import METRICS_BY_KIND, Observation, Rejection
 from csm.ingest.limits import MAX_ITEM_DEPTH
 from csm.ingest.payload import LongInteger, Unparsable
-from csm.ingest.privacy import find_personal_data, shown
+from csm.ingest.privacy import find_personal_data, safe_string, shown
 from csm.site.model import Site
 
 ALLOWED_FIELDS = frozenset(
@@ -167,7 +167,7 @@ def validate_item(
         raise ItemError(Reason.PERSONAL_DATA, field, f"{what}: CSM accepts aggregate counts only")
     extra = [key for key in item if key not in ALLOWED_FIELDS]
     if extra:
-        name = shown(str(extra[0])).strip("'")
+        name = safe_string(str(extra[0]), trusted)
         raise ItemError(
             Reason.UNEXPECTED_FIELD, name,
             f"field {name!r} is not accepted: only aggregate counts ({', '.join(sorted(ALLOWED_FIELDS))})",
@@ -230,7 +230,7 @@ def _metric_values(item: Mapping[str, Any], kind: str, allowed: frozenset[str]) 
     for metric, raw_value in pairs:
         if not isinstance(metric, str) or metric not in allowed:
             raise ItemError(
-                Reason.UNKNOWN_METRIC, f"counts.{shown(metric).strip(chr(39))}" if where else "metric",
+                Reason.UNKNOWN_METRIC, f"counts.{safe_string(str(metric))}" if where else "metric",
                 f"a {kind} reports {sorted(allowed)}, not {shown(metric)}",
             )
         values.append((metric, _number(raw_value, f"counts.{metric}" if where else "value")))
