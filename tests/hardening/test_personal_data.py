@@ -60,6 +60,16 @@ def test_detector_finds_each_form_alone_and_inside_text(form_name: str) -> None:
     assert not leaks(form, str(shape)), shape
 
 
+def test_the_demo_site_configuration_is_not_personal_data() -> None:
+    """No false alarm on real ids, even unscanned by trust: every sensor id of the demo site passes."""
+    from csm.site.loader import load_site
+    from tests.conftest import DEMO_SITE
+
+    site = load_site(DEMO_SITE)
+    flagged = [s for s in site.sensors if find_personal_data({"sensor_id": s}) is not None]
+    assert flagged == []
+
+
 def test_ordinary_values_are_not_personal_data() -> None:
     ordinary = {"sensor_id": "cam-boulevard-kurhaus-1", "interval_start": "2026-07-18T13:00:00+02:00",
                 "interval_seconds": 60, "counts": {"in": 12, "out": 7, "occupancy": 812, "visitors": 4300}}
