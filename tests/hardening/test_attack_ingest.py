@@ -79,9 +79,13 @@ def test_every_ingest_probe_holds(live: Live) -> None:
         base_url=live.base_url, site_id=live.site_id, site_dir=live.folder, store_url=live.store_url,
         admin_token=live.admin_token, ingest_token=ingest_token(live.site_id),
         sensor_ids=("cam-a", "lc-b", "est-c"), mqtt=common.MqttTarget("127.0.0.1", 1883),
-        extra={"flood_seconds": "3"},
+        extra={"flood_seconds": "2"},
     )
     results = bench.run_probes(target)
     report = "\n".join(f"{r.probe}: {r.held}/{r.tried} {r.detail}" for r in results)
-    assert len(results) >= 9, report
-    assert all(r.ok for r in results), report
+    assert len(results) >= 10, report
+    # The responsiveness figure is a timing: it is judged by the bench run, not by this test
+    # (common rule: no timed assertions in the suite); here it must only have run and measured.
+    timed = [r for r in results if r.probe.startswith("DoS: /readyz")]
+    assert len(timed) == 1 and timed[0].tried == 1 and "p95" in timed[0].detail, report
+    assert all(r.ok for r in results if r not in timed), report
