@@ -240,7 +240,7 @@ class MqttIngestConsumer:
             try:
                 self._ingest_batch([message])
             except Exception as exc:
-                site_runtime = self._site_of(message[0])
+                site_runtime = _site_of(self.runtime, message[0])
                 try:
                     self.totals.merge(site_runtime.ingest.refuse_whole(
                         message[2], "mqtt", Reason.STORE_REFUSED,
@@ -250,36 +250,45 @@ class MqttIngestConsumer:
                     return False
         return True
 
-    def _site_of(self, site_id: str) -> SiteRuntime:
-        return self.runtime.sites.get(site_id) or next(iter(self.runtime.sites.values()))
-
     def _ingest_batch(self, batch: list[Message]) -> None:
-        report = IngestReport()
-        by_site: dict[str, tuple[list[Any], list[str]]] = defaultdict(lambda: ([], []))
-        for site_id, sensor_id, payload, _mid, _qos in batch:
-            site_runtime = self.runtime.sites.get(site_id)
-            if site_runtime is None:
-                report.merge(self._site_of(site_id).ingest.refuse_whole(
-                    payload, "mqtt", Reason.UNKNOWN_SITE, f"topic names site {shown(site_id)}, not served here",
-                    field_name="topic",
-                ))
-                continue
-            if sensor_id not in site_runtime.site.sensors:
-                report.merge(site_runtime.ingest.refuse_whole(
-                    payload, "mqtt", Reason.UNKNOWN_SENSOR,
-                    f"topic names sensor {shown(sensor_id)}, which is not in site {site_id!r}", field_name="topic",
-                ))
-                continue
-            items = items_from_payload(payload, sensor_id)
-            if isinstance(items, PayloadRefusal):
-                report.merge(site_runtime.ingest.refuse_whole(payload, "mqtt", items.reason, items.detail))
-                continue
-            site_items, sensors = by_site[site_id]
-            site_items.extend(items)
-            sensors.extend([sensor_id] * len(items))
-        for site_id, (items, sensors) in by_site.items():
-            report.merge(self.runtime.sites[site_id].ingest.ingest_items(items, "mqtt", expected_sensors=sensors))
-        self.totals.merge(report)
+        self.totals.merge(ingest_messages(self.runtime, batch))
+
+
+def _site_of(runtime: Runtime, site_id: str) -> SiteRuntime:
+    return runtime.sites.get(site_id) or next(iter(runtime.sites.values()))
+
+
+def ingest_messages(runtime: Runtime, batch: list[Message]) -> IngestReport:
+    """Store a batch of broker messages through the one ingest path (any broker: MQTT, JetStream).
+
+    The topic must name a site served here and a sensor of that site, and each item must name the
+    topic's sensor; every refusal is a dead letter, so nothing here raises for bad input."""
+    report = IngestReport()
+    by_site: dict[str, tuple[list[Any], list[str]]] = defaultdict(lambda: ([], []))
+    for site_id, sensor_id, payload, _mid, _qos in batch:
+        site_runtime = runtime.sites.get(site_id)
+        if site_runtime is None:
+            report.merge(_site_of(runtime, site_id).ingest.refuse_whole(
+                payload, "mqtt", Reason.UNKNOWN_SITE, f"topic names site {shown(site_id)}, not served here",
+                field_name="topic",
+            ))
+            continue
+        if sensor_id not in site_runtime.site.sensors:
+            report.merge(site_runtime.ingest.refuse_whole(
+                payload, "mqtt", Reason.UNKNOWN_SENSOR,
+                f"topic names sensor {shown(sensor_id)}, which is not in site {site_id!r}", field_name="topic",
+            ))
+            continue
+        items = items_from_payload(payload, sensor_id)
+        if isinstance(items, PayloadRefusal):
+            report.merge(site_runtime.ingest.refuse_whole(payload, "mqtt", items.reason, items.detail))
+            continue
+        site_items, sensors = by_site[site_id]
+        site_items.extend(items)
+        sensors.extend([sensor_id] * len(items))
+    for site_id, (items, sensors) in by_site.items():
+        report.merge(runtime.sites[site_id].ingest.ingest_items(items, "mqtt", expected_sensors=sensors))
+    return report
 
 
 def consumer_job(url: str, shared_group: str | None = "csm") -> BackgroundJob:
