@@ -70,6 +70,9 @@ def _publisher(port: int, plan: Plan, n: int, rate: float, out: str, ready: Any,
     client.reconnect_delay_set(0.2, 2)
     client.on_publish = lambda c, u, mid, rc, props: pending.pop(mid, None)
     client.on_connect = lambda c, u, flags, rc, props: ready.set()
+    user, _, password = os.environ.get("CSM_BENCH_MQTT_PUBLISHER", "").partition(":")
+    if user:  # the private broker requires authentication (bench/_services.py)
+        client.username_pw_set(user, password)
     client.connect_async("127.0.0.1", port)
     client.loop_start()
     go.wait()
@@ -193,7 +196,8 @@ def tokens(store_url: str, site: str) -> tuple[str, str]:
     """(session token of a bench operator, ingest token for the site)."""
     os.environ["CSM_SECRET_KEY"] = SECRET
     from csm.auth.roles import Role
-    from csm.auth.tokens import issue_ingest_token, issue_session
+    from csm.auth.sessions import SessionBook
+    from csm.auth.tokens import issue_ingest_token
     from csm.auth.users import UserDirectory
     from csm.store.factory import open_store
 
@@ -201,7 +205,7 @@ def tokens(store_url: str, site: str) -> tuple[str, str]:
     try:
         directory = UserDirectory(store)
         user = directory.get("bench") or directory.add("bench", Role.MUNICIPALITY, [site], "bench-password-123")
-        return issue_session(user.principal()), issue_ingest_token("bench-feed", site, None)
+        return SessionBook(store).open(user), issue_ingest_token("bench-feed", site, None)
     finally:
         store.close()
 

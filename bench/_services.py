@@ -17,8 +17,12 @@ from pathlib import Path
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 # Ingest broker settings (docs/ingest.md): Mosquitto's defaults drop QoS 1 messages in bursts.
-MOSQUITTO_CONF = """listener {port} 127.0.0.1
-allow_anonymous true
+# Authentication as deploy/mosquitto/mosquitto.conf: no anonymous clients, per-account ACLs.
+MOSQUITTO_CONF = """per_listener_settings false
+allow_anonymous false
+password_file {data}/passwd
+acl_file {data}/acl
+listener {port} 127.0.0.1
 persistence true
 persistence_location {data}/
 max_inflight_messages 0
@@ -113,6 +117,7 @@ class PrivateProcess:
         self.args = args
         self.port = port
         self.process: subprocess.Popen[bytes] | None = None
+        self.accounts: dict[str, tuple[str, str]] = {}  # role → (user, password), for a broker
 
     def start(self) -> None:
         self.process = subprocess.Popen(self.args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -132,20 +137,47 @@ class PrivateProcess:
 
 
 @contextlib.contextmanager
-def private_mosquitto() -> Iterator[PrivateProcess]:
+def private_mosquitto(gateways: dict[str, tuple[str, list[str]]] | None = None) -> Iterator[PrivateProcess]:
+    """A private Mosquitto that requires authentication, made with the `csm mqtt` helpers.
+
+    Accounts (`broker.accounts`): "ingest" reads every site's counts, "publisher" may write any
+    sensor's counts (the load generator), and each of `gateways` (name → (site, sensors)) only
+    its own sensors. While the broker runs, CSM_MQTT_USERNAME/PASSWORD name the ingest account,
+    so ingest workers started from here authenticate; CSM_BENCH_MQTT_PUBLISHER is "user:password".
+    """
+    from csm.ingest.broker_auth import gateway_block, ingest_block, set_password, write_acl_block
+
     with tempfile.TemporaryDirectory(prefix="csm-bench-mqtt-") as tmp:
         port = free_port()
         conf = Path(tmp) / "mosquitto.conf"
         conf.write_text(MOSQUITTO_CONF.format(port=port, data=tmp))
+        passwd, acl = Path(tmp) / "passwd", Path(tmp) / "acl"
+        accounts = {"ingest": ("csm-ingest", set_password(passwd, "csm-ingest"))}
+        write_acl_block(acl, "csm-ingest", ingest_block("csm-ingest"))
+        accounts["publisher"] = ("bench-publisher", set_password(passwd, "bench-publisher"))
+        write_acl_block(acl, "bench-publisher", "user bench-publisher\ntopic write csm/+/sensors/+/counts\n")
+        for name, (site, sensors) in (gateways or {}).items():
+            accounts[name] = (name, set_password(passwd, name))
+            write_acl_block(acl, name, gateway_block(name, site, sensors))
         if os.geteuid() == 0:  # mosquitto drops root for its own user, which must write its store
             with contextlib.suppress(LookupError):
-                shutil.chown(tmp, "mosquitto")
+                for path in (Path(tmp), passwd, acl):
+                    shutil.chown(path, "mosquitto")
         broker = PrivateProcess(["mosquitto", "-c", str(conf)], port)
+        broker.accounts = accounts
+        saved = {k: os.environ.get(k) for k in ("CSM_MQTT_USERNAME", "CSM_MQTT_PASSWORD", "CSM_BENCH_MQTT_PUBLISHER")}
+        os.environ["CSM_MQTT_USERNAME"], os.environ["CSM_MQTT_PASSWORD"] = accounts["ingest"]
+        os.environ["CSM_BENCH_MQTT_PUBLISHER"] = ":".join(accounts["publisher"])
         broker.start()
         try:
             yield broker
         finally:
             broker.stop()
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
 
 
 @contextlib.contextmanager

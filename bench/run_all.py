@@ -22,6 +22,7 @@ QUICK: list[list[str]] = [
     ["scale_bench.py", "ws"],
     ["scale_bench.py", "faults"],
     ["sim_bench.py", "--max-seconds", "300"],
+    ["attack.py", "--flood-seconds", "5"],
 ]
 
 

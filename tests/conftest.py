@@ -156,13 +156,13 @@ def session_token(runtime: Runtime, role: str = "administrator", sites: tuple[st
                   zones: dict[str, list[str]] | None = None, username: str | None = None) -> str:
     """Create an account with that role (if new) and return a session bearer token for it."""
     from csm.auth.roles import Role
-    from csm.auth.tokens import issue_session
+    from csm.auth.sessions import SessionBook
     from csm.auth.users import UserDirectory
 
     directory = UserDirectory(runtime.store)
     name = username or f"test-{role}".replace("_", "-")
     user = directory.get(name) or directory.add(name, Role(role), list(sites), "correct-horse-battery", zones)
-    return issue_session(user.principal())
+    return SessionBook(runtime.store).open(user)
 
 
 def ingest_token(site: str = "tiny", sensors: list[str] | None = None) -> str:

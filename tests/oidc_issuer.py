@@ -28,7 +28,12 @@ class LocalIssuer:
     client_id: str = "csm-test"
     client_secret: str = "issuer-test-secret"
     claims: dict[str, Any] = field(default_factory=lambda: {"email": "ops@politie.example"})
+    subject: str = "user-123"
     port: int = 0
+    # The key id the issuer signs with; one the JWKS does not list plays a forged or rotated key.
+    signing_kid: str = "test-key"
+    published_kids: tuple[str, ...] = ("test-key",)
+    jwks_requests: int = 0
     _key: rsa.RSAPrivateKey = field(default_factory=lambda: rsa.generate_private_key(65537, 2048))
     _codes: dict[str, dict[str, str]] = field(default_factory=dict)
     _server: uvicorn.Server | None = None
@@ -40,7 +45,6 @@ class LocalIssuer:
     def app(self) -> FastAPI:
         app = FastAPI()
         public = jwt.algorithms.RSAAlgorithm.to_jwk(self._key.public_key(), as_dict=True)
-        public.update({"kid": "test-key", "use": "sig", "alg": "RS256"})
 
         @app.get("/.well-known/openid-configuration")
         def discovery() -> dict[str, Any]:
@@ -52,7 +56,8 @@ class LocalIssuer:
 
         @app.get("/jwks")
         def jwks() -> dict[str, Any]:
-            return {"keys": [public]}
+            self.jwks_requests += 1
+            return {"keys": [{**public, "kid": kid, "use": "sig", "alg": "RS256"} for kid in self.published_kids]}
 
         @app.get("/authorize")
         def authorize(client_id: str, redirect_uri: str, state: str, nonce: str, code_challenge: str,
@@ -78,9 +83,9 @@ class LocalIssuer:
                 raise HTTPException(400, "PKCE verification failed")
             now = int(time.time())
             id_token = jwt.encode(
-                {"iss": self.url, "aud": client_id, "sub": "user-123", "iat": now, "exp": now + 300,
+                {"iss": self.url, "aud": client_id, "sub": self.subject, "iat": now, "exp": now + 300,
                  "nonce": kept["nonce"], **self.claims},
-                self._key, algorithm="RS256", headers={"kid": "test-key"},
+                self._key, algorithm="RS256", headers={"kid": self.signing_kid},
             )
             return {"access_token": "opaque", "token_type": "Bearer", "id_token": id_token}
 

@@ -17,6 +17,7 @@ ROUTERS: list[str] = [
     "csm.api.routes_observations:router",
     "csm.api.routes_zones:router",
     "csm.api.routes_alerts:router",
+    "csm.api.routes_incidents:router",
     "csm.api.routes_sources:router",
     "csm.api.routes_scenarios:router",
     "csm.api.routes_training:router",

@@ -155,7 +155,7 @@ def test_an_alert_is_acknowledged_from_the_alerts_panel(logged_in: LiveDashboard
     page = logged_in.page
     button = page.locator("#alerts-panel li[data-status=raised] button.ack").first
     button.wait_for(timeout=20_000)  # the advice engine raises alerts for the zones above green
-    alert_id = button.locator("xpath=..").get_attribute("data-alert")
+    alert_id = button.locator("xpath=ancestor::li[1]").get_attribute("data-alert")
     button.click()
     page.wait_for_selector(f"#alerts-panel li[data-alert='{alert_id}'][data-status=acknowledged]", timeout=10_000)
     assert OPERATOR[0] in page.locator(f"#alerts-panel li[data-alert='{alert_id}']").inner_text()
@@ -178,6 +178,7 @@ def test_time_slider_goes_back_and_returns_to_live(logged_in: LiveDashboard) -> 
 
 def test_sources_panel_shows_sensors_and_configured_sources(logged_in: LiveDashboard) -> None:
     page = logged_in.page
+    page.click("#tab-sources")  # the side column is organised as tabs
     sensors = page.locator("#sources-panel li[data-source=counting-sensors]")
     assert "reporting" in sensors.inner_text() or "stale" in sensors.inner_text()
     page.wait_for_selector("#sources-panel li[data-source=weather]", timeout=35_000)  # polled every 30 s

@@ -28,6 +28,8 @@ def test_disruption_shown_in_the_sources_panel(live_dashboard: LiveDashboard, ro
             page.fill("input[name=username]", user)
             page.fill("input[name=password]", PASSWORD)
             page.click("button[type=submit]")
+            page.wait_for_selector("#tab-sources", timeout=40_000)
+            page.click("#tab-sources")  # the side column is organised as tabs (a bottom sheet on small screens)
             item = page.wait_for_selector("#sources-panel li[data-disruption=HTM-2026-0718-11]", timeout=40_000)
             assert item is not None
             text = item.inner_text()

@@ -8,7 +8,8 @@ import { forecastEnds, timeDomain, type TimeDomain } from './timeline';
 
 export const store = new Store();
 export const clock = new ServerClock();
-export const view: { map: CrowdMap | null } = { map: null };
+/** The map once made, and an element to focus after the next render (what was just opened). */
+export const view: { map: CrowdMap | null; focusAfterRender: string | null } = { map: null, focusAfterRender: null };
 
 /** How far the slider and the zone chart reach into the (48 h) forecast. */
 export const FORECAST_HOURS = 12;

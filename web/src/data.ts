@@ -2,9 +2,12 @@
  * alerts and advice, the server's clock and the site's optional map layers. */
 
 import { getJson, siteUrl } from './api';
+import { newAlerts, signal } from './attention';
 import { clock, message, store } from './context';
+import { logFilters, logQuery } from './panels/log';
 import { can, mergeHistory, setError } from './store';
 import type { AdviceAnswer, AlertsAnswer, ForecastAnswer, HistoryAnswer, SourceStatus } from './types';
+import type { ControlAlert, IncidentLog, RoleView } from './types-control';
 
 let historyLoadedAt = 0;
 
@@ -61,9 +64,33 @@ export async function pollAlerts(): Promise<void> {
       getJson<AlertsAnswer>(siteUrl(state.site.id, '/alerts?status=open')),
       getJson<AdviceAnswer>(siteUrl(state.site.id, '/advice')),
     ]);
-    store.update((s) => ({ ...s, alerts, advice }));
+    store.update((s) => setError({ ...s, alerts, advice }, 'alerts', null));
+    const zoneName = (id: string): string => store.state.zones.find((z) => z.id === id)?.properties.name ?? id;
+    signal(newAlerts(alerts.alerts as ControlAlert[]), zoneName);
   } catch (error) {
     store.update((s) => setError(s, 'alerts', `Alerts unavailable: ${message(error)}`));
+  }
+}
+
+/** The day's incident log with the panel's filters. */
+export async function loadIncidents(): Promise<void> {
+  const state = store.state;
+  if (!state.site || !can(state, 'view_alerts')) return;
+  try {
+    const incidents = await getJson<IncidentLog>(siteUrl(state.site.id, `/incidents${logQuery(logFilters)}`));
+    store.update((s) => setError({ ...s, incidents }, 'log', null));
+  } catch (error) {
+    store.update((s) => setError(s, 'log', `The incident log could not be read: ${message(error)}`));
+  }
+}
+
+/** The caller's role view (owner, owner labels, context outlines): read once at start. */
+export async function loadRoleView(siteId: string): Promise<void> {
+  try {
+    const view = await getJson<RoleView>(siteUrl(siteId, '/view'));
+    store.update((s) => ({ ...s, view }));
+  } catch (error) {
+    console.warn('role view', error);
   }
 }
 

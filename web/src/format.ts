@@ -5,9 +5,26 @@ export function formatCount(value: number | null | undefined): string {
   return Math.round(value).toLocaleString('en-GB');
 }
 
-export function formatDensity(value: number | null | undefined): string {
+/** The one rounding rule for every number shown against a threshold: round DOWN to `digits`
+ * decimals. A density of 1.996 shows as 1.99 (orange, below a red threshold of 2.00), never as a
+ * "2.00" that is not red; any value at or above a threshold shows at or above it. */
+export function floorTo(value: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.floor(value * f + 1e-9) / f;
+}
+
+export function formatDensity(value: number | null | undefined, unit = true): string {
   if (value === null || value === undefined || Number.isNaN(value)) return '–';
-  return `${value.toFixed(2)} p/m²`;
+  const shown = floorTo(value).toFixed(2);
+  return unit ? `${shown} p/m²` : shown;
+}
+
+/** "in 12 min", "35 min ago", "now": recomputed at every render, so it never goes stale. */
+export function formatRelative(ms: number, nowMs: number): string {
+  const minutes = Math.round((ms - nowMs) / 60_000);
+  if (minutes === 0) return 'now';
+  const span = formatAge(Math.abs(minutes) * 60);
+  return minutes > 0 ? `in ${span}` : `${span} ago`;
 }
 
 export function formatPercent(value: number | null | undefined): string {

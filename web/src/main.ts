@@ -3,15 +3,20 @@
 
 import './style.css';
 
-import { goLive, moveCursor, selectZone, togglePlay } from './actions';
+import { goLive, moveCursor, openTab, selectZone, stepSlider, togglePlay, toggleSheet } from './actions';
 import { getJson, postJson, siteUrl } from './api';
+import { askNotifications, notificationsAllowed, setSound, soundOn } from './attention';
 import { message, store, view } from './context';
-import { every, loadZoneHistory, pollAlerts, pollForecast, pollSources, pollTime } from './data';
-import { byId } from './dom';
+import {
+  every, loadIncidents, loadRoleView, loadZoneHistory, pollAlerts, pollForecast, pollSources, pollTime,
+} from './data';
+import { byId, h } from './dom';
+import { findZone, SLIDER_STEP_MS, wireShortcuts } from './keyboard';
 import { CrowdMap } from './map';
 import type { BasemapInfo } from './map/basemap';
 import { EMERGENCY_ROLES } from './map/emergency';
-import { renderLegend } from './panels/legend';
+import { showZoneChooser } from './panels/chooser';
+import { onAmbiguousTap } from './picking';
 import { render, scheduleRender } from './render';
 import { applyStates, applyStream, type DashboardState } from './store';
 import { openStream } from './stream';
@@ -57,8 +62,64 @@ function wireControls(): void {
   slider.addEventListener('input', () => moveCursor(Number(slider.value)));
   byId('play').addEventListener('click', togglePlay);
   byId('live').addEventListener('click', goLive);
-  document.addEventListener('keydown', (e) => {
-    if (e.key === 'Escape') selectZone(null);
+  wireControlRoom(slider);
+}
+
+/** web-control: attention toggles, zone search, keyboard shortcuts, the bottom sheet's handle. */
+function wireControlRoom(slider: HTMLInputElement): void {
+  const sound = byId<HTMLButtonElement>('toggle-sound');
+  const showSound = (): void => {
+    sound.setAttribute('aria-pressed', String(soundOn()));
+    sound.textContent = soundOn() ? 'Sound on' : 'Sound off';
+  };
+  showSound();
+  sound.addEventListener('click', () => { setSound(!soundOn()); showSound(); });
+  const notify = byId<HTMLButtonElement>('toggle-notify');
+  const showNotify = (): void => {
+    notify.hidden = !('Notification' in window) || notificationsAllowed();
+  };
+  showNotify();
+  notify.addEventListener('click', () => void askNotifications().then(showNotify));
+  const search = byId<HTMLInputElement>('zone-search');
+  const go = (): void => {
+    if (!search.value.trim()) return; // Enter and the change event both arrive: act once
+    const id = findZone(search.value, store.state.zones.map((z) => ({ id: z.id, name: z.properties.name })));
+    if (!id) {
+      search.setCustomValidity('No zone by that name');
+      search.reportValidity();
+      return;
+    }
+    search.setCustomValidity('');
+    search.value = '';
+    selectZone(id, true);
+  };
+  search.addEventListener('change', go);
+  search.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') { e.preventDefault(); go(); }
+  });
+  // Arrow keys on the slider move 15 minutes, not one.
+  slider.step = String(SLIDER_STEP_MS);
+  slider.addEventListener('keydown', (e) => {
+    const direction = e.key === 'ArrowLeft' || e.key === 'ArrowDown' ? -1 : e.key === 'ArrowRight' || e.key === 'ArrowUp' ? 1 : 0;
+    if (!direction) return;
+    e.preventDefault();
+    stepSlider(direction);
+  });
+  byId('sheet-handle').addEventListener('click', toggleSheet);
+  onAmbiguousTap((ids, at) => showZoneChooser(ids, at,
+    (id) => store.state.zones.find((z) => z.id === id)?.properties.name ?? id, (id) => selectZone(id, true)));
+  for (const link of document.querySelectorAll<HTMLAnchorElement>('.skip-links a[data-tab]')) {
+    link.addEventListener('click', (e) => {
+      e.preventDefault();
+      openTab(link.dataset.tab === 'log' ? 'log' : 'alerts', true);
+    });
+  }
+  wireShortcuts({
+    focusSearch: () => search.focus(),
+    openAlerts: () => openTab('alerts', true),
+    stepSlider,
+    goLive,
+    closeZone: () => selectZone(null, true),
   });
 }
 
@@ -111,7 +172,8 @@ async function boot(): Promise<void> {
   document.title = `${site.name} · Crowd Safety Manager`;
   byId('site-name').textContent = site.name;
   byId('user').textContent = `${me.username}${me.role ? ` (${me.role.replace(/_/g, ' ')})` : ''}`;
-  renderLegend(byId('legend'), site.levels);
+  byId('zone-names').replaceChildren(...zones.features.map((z) => h('option', { value: z.properties.name })));
+  await loadRoleView(site.id);
   store.update((s) => applyStates({ ...s, site, me, zones: zones.features }, states.as_of, states.zones));
   view.map = createMap(site, zones, basemap, me);
   // Map: access routes follow the advice, the levels and the selection.
@@ -125,6 +187,7 @@ async function boot(): Promise<void> {
   every(30_000, pollTime);
   every(30_000, pollSources);
   every(15_000, pollAlerts);
+  every(30_000, async () => { if (store.state.tab === 'log') await loadIncidents(); });
   every(300_000, pollForecast);
   window.setInterval(() => {
     if (store.state.selected) void loadZoneHistory(store.state.selected);

@@ -18,6 +18,7 @@ import {
 import { LabelLayer, lineLabelPoint, type LabelSpec } from './map/labels';
 import { initialTheme, rememberTheme, THEMES, type ThemeName } from './map/theme';
 import { heightScaleFor, type ZoneRenderFeature } from './mapdata';
+import { isTouch, pickZone } from './picking';
 import type { Advice, Level, SiteSummary, ZoneFeature } from './types';
 
 maplibregl.setWorkerUrl(workerUrl);
@@ -162,10 +163,10 @@ export class CrowdMap {
       id: 'zones-selected', type: 'line', source: 'zones', filter: ['get', 'selected'],
       paint: { 'line-color': '#ffffff', 'line-width': 3.5 },
     });
+    // web-control: the zone on the ground under the pointer (see picking.ts), not the block in front.
     map.on('click', (e) => {
-      const hit = map.queryRenderedFeatures(e.point, { layers: ZONE_LAYERS })[0];
-      const id = hit?.properties.id;
-      this.options.onSelect(typeof id === 'string' ? id : null);
+      const picked = pickZone(map, e.point, this.anchors, isTouch(e.originalEvent));
+      if (picked !== undefined) this.options.onSelect(picked);
     });
     map.on('mousemove', (e) => {
       const hit = map.queryRenderedFeatures(e.point, { layers: ZONE_LAYERS })[0];

@@ -5,6 +5,10 @@ import type {
   AdviceAnswer, AlertsAnswer, ForecastAnswer, HistoryPoint, Me, SiteSummary, SourceStatus, StreamMessage,
   ZoneFeature, ZoneState,
 } from './types';
+import type { IncidentLog, RoleView } from './types-control';
+
+/** The side column's tabs (drawers on a phone). */
+export type SideTab = 'alerts' | 'advice' | 'sources' | 'log';
 
 export type Connection = 'connecting' | 'live' | 'reconnecting' | 'offline';
 
@@ -27,13 +31,20 @@ export interface DashboardState {
   alerts: AlertsAnswer | null;
   advice: AdviceAnswer | null;
   /** The last failed read of each panel, shown in the panel until a read succeeds. */
-  errors: { sources: string | null; alerts: string | null };
+  errors: { sources: string | null; alerts: string | null; log: string | null };
+  /** The caller's role view (owner it acts for, context outlines); null until read. */
+  view: RoleView | null;
+  incidents: IncidentLog | null;
+  tab: SideTab;
+  /** Phone and tablet: whether the bottom sheet is pulled up. */
+  sheetOpen: boolean;
 }
 
 export const initialState: DashboardState = {
   site: null, me: null, zones: [], live: {}, asOf: null, connection: 'connecting', history: {}, historyHours: 6,
   forecast: null, cursor: null, playing: false, selected: null, sources: null, alerts: null, advice: null,
-  errors: { sources: null, alerts: null },
+  errors: { sources: null, alerts: null, log: null },
+  view: null, incidents: null, tab: 'alerts', sheetOpen: false,
 };
 
 /** A snapshot replaces the live picture (after a reconnect zones may have gone). */
@@ -79,8 +90,9 @@ export function can(state: DashboardState, permission: string): boolean {
   return state.me?.permissions.includes(permission) ?? false;
 }
 
-/** Counts for the header: how many zones are at each level, and how many are stale. */
-export function levelCounts(live: Record<string, ZoneState>): Record<string, number> {
+/** Counts for the header: how many zones are at each level, and how many are stale; given the
+ * frames at the slider's moment, the header follows the slider. */
+export function levelCounts(live: Record<string, { level: string; stale: boolean }>): Record<string, number> {
   const counts: Record<string, number> = { green: 0, yellow: 0, orange: 0, red: 0, unknown: 0, stale: 0 };
   for (const zone of Object.values(live)) {
     counts[zone.level] = (counts[zone.level] ?? 0) + 1;
@@ -117,7 +129,7 @@ export class Store {
   }
 }
 
-export function setError(state: DashboardState, panel: 'sources' | 'alerts', error: string | null): DashboardState {
+export function setError(state: DashboardState, panel: 'sources' | 'alerts' | 'log', error: string | null): DashboardState {
   if (state.errors[panel] === error) return state;
   return { ...state, errors: { ...state.errors, [panel]: error } };
 }

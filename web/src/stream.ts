@@ -1,5 +1,8 @@
-/** The live stream (WebSocket, authenticated by the session cookie): reconnects with backoff and
- * starts every connection with a full snapshot, so nothing is missed across a drop. */
+/** The live stream (WebSocket): reconnects with backoff and starts every connection with a full
+ * snapshot, so nothing is missed across a drop. It authenticates by the HttpOnly session cookie,
+ * which the browser sends on this same-origin connection; no token ever goes into the URL (the
+ * server refuses `?token=` and foreign origins). Clients without the cookie use a single-use
+ * ticket instead: `POST /api/v1/auth/stream-ticket`, then `?ticket=...` (docs/security.md). */
 
 import type { StreamMessage } from './types';
 

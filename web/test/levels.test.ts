@@ -47,7 +47,8 @@ describe('extrusionHeight', () => {
 
 describe('alerts panel order', () => {
   it('puts the most severe open alerts first and keeps the newest first within a level', async () => {
-    const { openBySeverity } = await import('../src/panels/alerts');
+    const { alertsInOrder } = await import('../src/roleview');
+    const openBySeverity = (alerts: import('../src/types').Alert[]) => alertsInOrder(alerts, null);
     const alert = (id: string, level: 'yellow' | 'orange' | 'red', status = 'raised') => ({
       id, zone_id: 'z', level, kind: 'level_change', status, raised_at: '', message: '', expected_at: null,
       probability: null, acknowledged_by: null, acknowledged_at: null,

@@ -79,7 +79,7 @@ describe('selection, cursor, history', () => {
 
   it('keeps the last failed read per panel until one succeeds', () => {
     const failed = setError(base, 'alerts', 'Alerts unavailable: 503');
-    expect(failed.errors).toEqual({ sources: null, alerts: 'Alerts unavailable: 503' });
+    expect(failed.errors).toEqual({ sources: null, alerts: 'Alerts unavailable: 503', log: null });
     expect(setError(failed, 'alerts', 'Alerts unavailable: 503')).toBe(failed);
     expect(setError(failed, 'alerts', null).errors.alerts).toBeNull();
   });

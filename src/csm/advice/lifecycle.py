@@ -89,6 +89,8 @@ def apply_event(ledger: Ledger, event: StoredEvent) -> None:
                 alert[key] = p[key]
         return
     step = {"status": kind, "at": p["at"], "by": p.get("by"), "note": p.get("note")}
+    if kind == MEASURE_TAKEN:
+        step["measure"] = p.get("measure")
     alert["history"].append(step)
     alert["status"] = kind
     if kind == ACKNOWLEDGED:
@@ -105,6 +107,23 @@ def fold(events: Iterable[StoredEvent]) -> Ledger:
     for event in events:
         apply_event(ledger, event)
     return ledger
+
+
+def incident_steps(alerts: Iterable[dict[str, Any]], since: datetime, until: datetime) -> list[dict[str, Any]]:
+    """Every lifecycle step of these alerts within [since, until), oldest first: the incident log
+    the control room keeps as its record of the day (who did what, when, for which alert)."""
+    steps: list[dict[str, Any]] = []
+    for alert in alerts:
+        for step in alert.get("history", []):
+            at = datetime.fromisoformat(step["at"])
+            if since <= at < until:
+                steps.append({
+                    "at": step["at"], "alert_id": alert["id"], "zone_id": alert["zone_id"], "level": alert["level"],
+                    "kind": alert["kind"], "step": step["status"], "actor": step.get("by") or "csm",
+                    "measure": step.get("measure"), "note": step.get("note"), "message": alert["message"],
+                })
+    steps.sort(key=lambda s: (datetime.fromisoformat(s["at"]), s["alert_id"]))
+    return steps
 
 
 class AlertBook:

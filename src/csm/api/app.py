@@ -13,8 +13,10 @@ from fastapi.staticfiles import StaticFiles
 from starlette.requests import HTTPConnection
 
 from csm import __version__
+from csm.api import log_redaction
 from csm.api.middleware import (
     BodyLimitMiddleware,
+    CanonicalPathMiddleware,
     DashboardLoginMiddleware,
     SecurityHeadersMiddleware,
     origin_of,
@@ -51,6 +53,7 @@ def create_app(runtime: Runtime, web_dist: Path | None = WEB_DIST, close_runtime
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        log_redaction.install()  # again here: uvicorn configures its loggers after create_app
         await runtime.start()
         try:
             yield
@@ -66,6 +69,7 @@ def create_app(runtime: Runtime, web_dist: Path | None = WEB_DIST, close_runtime
         " log in at /api/v1/auth/login and send the token as `Authorization: Bearer ...`.",
         lifespan=lifespan,
     )
+    log_redaction.install()
     app.state.runtime = runtime
     app.state.auth = AuthService(runtime.store)
     for entry in ["csm.api.routes_auth:router", *ROUTERS]:
@@ -80,5 +84,6 @@ def create_app(runtime: Runtime, web_dist: Path | None = WEB_DIST, close_runtime
 
     app.add_middleware(DashboardLoginMiddleware)
     app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(CanonicalPathMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, map_origins=map_origins(runtime))
     return app

@@ -25,8 +25,10 @@ def serve_in_thread(app: FastAPI, host: str = "127.0.0.1", startup_timeout: floa
     """Yields the base URL once the server accepts requests (lifespan started); stops it after."""
     if host not in ("127.0.0.1", "::1", "localhost"):
         raise ValueError("serve_in_thread is for loopback addresses only")
+    from csm.api.http_limits import uvicorn_options
+
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=free_port(host), log_level="warning",
-                                           lifespan="on"))
+                                           lifespan="on", **uvicorn_options()))
     thread = threading.Thread(target=server.run, name="csm-live-server", daemon=True)
     thread.start()
     deadline = time.monotonic() + startup_timeout

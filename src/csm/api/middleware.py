@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
@@ -9,8 +10,8 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse, RedirectResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from csm.auth.service import SESSION_COOKIE
-from csm.auth.tokens import TokenError, read_session
+from csm.auth.service import SESSION_COOKIE, AuthService
+from csm.auth.tokens import TokenError
 
 
 # MapLibre needs blob: workers and inline style attributes; nothing loads from elsewhere unless a
@@ -117,23 +118,65 @@ def _too_large(limit: int) -> JSONResponse:
     return JSONResponse({"detail": f"request body over {limit} bytes"}, status_code=413)
 
 
-class DashboardLoginMiddleware:
-    """The dashboard page is for logged-in staff: without a session, go to the login page."""
+def canonical_path(path: str) -> str:
+    """`path` with `//`, `/./`, `/../` and a trailing slash resolved, so every check sees one spelling."""
+    if not path.startswith("/"):
+        path = "/" + path
+    normal = posixpath.normpath(path)
+    if normal.startswith("//"):  # normpath keeps a leading double slash (POSIX); collapse it
+        normal = "/" + normal.lstrip("/")
+    return normal
+
+
+class CanonicalPathMiddleware:
+    """Answer a non-canonical path with a redirect to its canonical form, before any other check.
+
+    The login check, the access policy and the static files must agree on what a path names;
+    `/./`, `//` or `/index.html/` once reached the dashboard page without a login.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] in DASHBOARD_PAGES and scope["method"] in ("GET", "HEAD"):
+        if scope["type"] in ("http", "websocket"):
+            path: str = scope["path"]
+            normal = canonical_path(path)
+            if normal != path:
+                if scope["type"] == "websocket":
+                    await send({"type": "websocket.close", "code": 1008, "reason": "non-canonical path"})
+                    return
+                query = scope.get("query_string", b"").decode("latin-1")
+                await RedirectResponse(normal + (f"?{query}" if query else ""), status_code=308)(
+                    scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+class DashboardLoginMiddleware:
+    """The dashboard page is for logged-in staff: without an open session, go to the login page."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and _is_dashboard_page(scope["path"]) and scope["method"] in ("GET", "HEAD"):
             cookie = _cookie(scope, SESSION_COOKIE)
+            auth: AuthService = scope["app"].state.auth
             try:
                 if cookie is None:
                     raise TokenError("no session")
-                read_session(cookie)
+                auth.sessions.resolve(cookie)
             except TokenError:
                 await RedirectResponse("/login", status_code=303)(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+
+def _is_dashboard_page(path: str) -> bool:
+    """The page itself (any HTML the static files would serve), whatever the spelling."""
+    normal = canonical_path(path)
+    return normal in DASHBOARD_PAGES or (normal.endswith(".html") and not normal.startswith("/api/"))
 
 
 def _cookie(scope: Scope, name: str) -> str | None:

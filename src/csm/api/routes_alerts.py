@@ -16,9 +16,12 @@ from csm.advice.lifecycle import (
     AlertTransitionError,
     alert_book,
 )
+from csm.advice.owners import owner_label
 from csm.advice.service import advice_payload, routes_to, site_network, stable_levels
+from csm.api.alert_views import actions_for, advised_measures, may_take, stale_zones
 from csm.api.deps import get_runtime, get_site_runtime
 from csm.api.visibility import principal_of, visible_zone_ids
+from csm.auth.roles import Permission
 from csm.runtime import Runtime, SiteRuntime
 
 router = APIRouter(prefix="/api/v1", tags=["alerts and advice"])
@@ -26,12 +29,17 @@ Status = Literal["raised", "acknowledged", "measure_taken", "resolved", "open"]
 
 
 class StepBody(BaseModel):
-    by: str | None = Field(None, max_length=120, description="who acts; defaults to the logged-in user")
+    """The actor is always the logged-in account: a `by` field, if sent, is ignored."""
+
     note: str | None = Field(None, max_length=2000)
 
 
 class MeasureBody(StepBody):
     measure: str = Field(min_length=1, max_length=200, description="playbook measure id or a description")
+
+
+class ResolveBody(StepBody):
+    reason: str | None = Field(None, max_length=2000, description="why it is resolved (kept as the step's note)")
 
 
 def _book(runtime: Runtime, sr: SiteRuntime) -> AlertBook:
@@ -46,9 +54,15 @@ def list_alerts(
     status: Status | None = Query(None, description="only this status; 'open' = not resolved"),
     limit: int = Query(200, ge=1, le=1000),
 ) -> dict[str, Any]:
-    visible = visible_zone_ids(principal_of(request), sr.site)
+    principal = principal_of(request)
+    visible = visible_zone_ids(principal, sr.site)
     alerts = _book(runtime, sr).alerts(None if status == "open" else status, limit=10_000)
     alerts = [a for a in alerts if a["zone_id"] in visible and (status != "open" or a["status"] != RESOLVED)]
+    stale = stale_zones(sr)
+    for alert in alerts[:limit]:
+        alert["measures"] = advised_measures(sr.site, alert)
+        alert["actions"] = actions_for(principal, alert, sr.site)
+        alert["zone_stale"] = alert["zone_id"] in stale
     return {"site": sr.site.id, "as_of": runtime.clock.now().isoformat(), "alerts": alerts[:limit]}
 
 
@@ -59,6 +73,10 @@ def get_advice(
     payload = advice_payload(sr, _book(runtime, sr), runtime.clock.now())
     visible = visible_zone_ids(principal_of(request), sr.site)
     payload["advice"] = [a for a in payload["advice"] if a["zone_id"] in visible]
+    stale = stale_zones(sr)
+    for item in payload["advice"]:
+        item["owner_label"] = owner_label(item["owner"])
+        item["stale_zones"] = sorted(z for z in item.get("zones", [item["zone_id"]]) if z in stale)
     payload["crossings"] = [c for c in payload["crossings"] if c["zone_id"] in visible]
     payload["alternatives"] = [a for a in payload["alternatives"] if a["zone_id"] in visible]
     payload["levels"] = {z: lvl for z, lvl in payload["levels"].items() if z in visible}
@@ -99,12 +117,17 @@ def get_posts(sr: SiteRuntime = Depends(get_site_runtime)) -> dict[str, Any]:
 def _step(request: Request, sr: SiteRuntime, runtime: Runtime, alert_id: str, status: str, body: StepBody,
           **extra: Any) -> dict[str, Any]:
     book = _book(runtime, sr)
+    principal = principal_of(request)
+    if status == RESOLVED and not principal.can(Permission.HANDLE_ALERTS):
+        raise HTTPException(403, detail="your role may not resolve alerts: the control room does")
     try:
         alert = book.get(alert_id)
-        if alert["zone_id"] not in visible_zone_ids(principal_of(request), sr.site):
+        if alert["zone_id"] not in visible_zone_ids(principal, sr.site):
             raise AlertNotFound(alert_id)
-        by = body.by or principal_of(request).name
-        return book.transition(alert_id, status, by, runtime.clock.now(), body.note, **extra)
+        limited = not principal.can(Permission.HANDLE_ALERTS)
+        if limited and not may_take(principal, sr.site, alert, extra.get("measure")):
+            raise HTTPException(403, detail="your role handles only the measures it owns for this alert")
+        return book.transition(alert_id, status, principal.name, runtime.clock.now(), body.note, **extra)
     except AlertNotFound:
         raise HTTPException(404, detail=f"unknown alert {alert_id!r}") from None
     except AlertTransitionError as exc:
@@ -129,7 +152,8 @@ def measure_taken(
 
 @router.post("/sites/{site_id}/alerts/{alert_id}/resolve", summary="Resolve an alert")
 def resolve(
-    alert_id: str, body: StepBody, request: Request,
+    alert_id: str, body: ResolveBody, request: Request,
     sr: SiteRuntime = Depends(get_site_runtime), runtime: Runtime = Depends(get_runtime),
 ) -> dict[str, Any]:
-    return _step(request, sr, runtime, alert_id, RESOLVED, body)
+    note = StepBody(note=body.reason or body.note)
+    return _step(request, sr, runtime, alert_id, RESOLVED, note)

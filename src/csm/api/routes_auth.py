@@ -13,13 +13,15 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from pydantic import BaseModel, Field
 
 from csm.api.deps import get_runtime
-from csm.auth.oidc import OidcClient, OidcConfig, OidcError
+from csm.auth.grants import GrantRefused, check_grant, check_manage, covers, visible_sites
+from csm.auth.oidc import OidcClient, OidcConfig, OidcError, client_for
 from csm.auth.principal import Principal
-from csm.auth.roles import Role
+from csm.auth.roles import Permission, Role
 from csm.auth.secrets import signing_key
 from csm.auth.service import AUDIT_STREAM, CSRF_COOKIE, SESSION_COOKIE, AuthService, client_address
-from csm.auth.tokens import SESSION_TTL, issue_ingest_token, issue_session
-from csm.auth.users import GLOBAL_SITE, UserError
+from csm.auth.sessions import SESSION_TTL, TICKET_TTL, OpenSession
+from csm.auth.tokens import issue_ingest_token
+from csm.auth.users import GLOBAL_SITE, User, UserError
 from csm.runtime import Runtime
 
 router = APIRouter(tags=["auth"])
@@ -43,12 +45,19 @@ class LoginBody(BaseModel):
     password: str = Field(min_length=1, max_length=1024)
 
 
-def _set_session(response: Response, request: Request, principal: Principal, csrf: str | None = None) -> None:
+def current_session(request: Request) -> OpenSession:
+    opened: OpenSession | None = getattr(request.state, "session", None)
+    if opened is None:
+        raise HTTPException(401, "this needs a user session")
+    return opened
+
+
+def _set_session(response: Response, request: Request, token: str, csrf: str | None = None) -> None:
     """The session in an HttpOnly cookie; the CSRF token in a readable one (double submit)."""
     secure = request.url.scheme == "https"
     max_age = int(SESSION_TTL.total_seconds())
     response.set_cookie(
-        SESSION_COOKIE, issue_session(principal), max_age=max_age, httponly=True, samesite="lax", secure=secure
+        SESSION_COOKIE, token, max_age=max_age, httponly=True, samesite="lax", secure=secure
     )
     response.set_cookie(
         CSRF_COOKIE, csrf or secrets.token_urlsafe(24), max_age=max_age, httponly=False, samesite="lax",
@@ -87,23 +96,27 @@ async def login(request: Request, auth: AuthService = Depends(get_auth)) -> Resp
         raise HTTPException(401, "wrong username or password")
     auth.login_failures.reset(key)
     auth.record(GLOBAL_SITE, user.username, user.role.value, "login", address)
-    principal = user.principal()
+    token = auth.sessions.open(user, "password")
     if is_form:
         response: Response = RedirectResponse("/", status_code=303)
-        _set_session(response, request, principal)
+        _set_session(response, request, token)
         return response
     csrf = secrets.token_urlsafe(24)
     response = JSONResponse(
-        {"user": user.public(), "token": issue_session(principal), "csrf_token": csrf,
+        {"user": user.public(), "token": token, "csrf_token": csrf,
          "expires_in": int(SESSION_TTL.total_seconds())}
     )
-    _set_session(response, request, principal, csrf)
+    _set_session(response, request, token, csrf)
     return response
 
 
-@router.post("/api/v1/auth/logout", summary="End the browser session")
+@router.post("/api/v1/auth/logout", summary="End this session (bearer token and cookie alike)")
 def logout(request: Request, auth: AuthService = Depends(get_auth)) -> Response:
+    """The session ends on the server: its token and cookie are refused from now on, by every worker."""
     principal = current_principal(request)
+    opened = getattr(request.state, "session", None)
+    if opened is not None:
+        auth.sessions.close(opened.sid_hash, by=principal.name)
     auth.record(GLOBAL_SITE, principal.name, principal.role.value if principal.role else "-", "logout",
                 client_address(request))
     response = JSONResponse({"status": "logged out"})
@@ -125,12 +138,27 @@ def me(request: Request) -> dict[str, Any]:
     }
 
 
+class StreamTicketBody(BaseModel):
+    site: str = Field(min_length=1, max_length=64, description="the site whose live stream to open")
+
+
+@router.post("/api/v1/auth/stream-ticket", summary="A single-use ticket to open a live stream")
+def stream_ticket(body: StreamTicketBody, request: Request, auth: AuthService = Depends(get_auth)) -> dict[str, Any]:
+    """For WebSocket clients that cannot send the cookie or an Authorization header: connect to
+    `/api/v1/sites/{site}/zones/stream?ticket=...` within 30 seconds. The ticket works once."""
+    opened = current_session(request)
+    if not opened.principal.can(Permission.VIEW_PICTURE) or not opened.principal.may_see_site(body.site):
+        raise HTTPException(403, f"no access to the stream of site {body.site!r}")
+    return {"ticket": auth.sessions.issue_ticket(opened, body.site),
+            "expires_in": int(TICKET_TTL.total_seconds())}
+
+
 # -- OpenID Connect --------------------------------------------------------------------------
 def _oidc() -> OidcClient:
     config = OidcConfig.from_env()
     if config is None:
         raise HTTPException(404, "OpenID Connect is not configured (CSM_OIDC_ISSUER, CSM_OIDC_CLIENT_ID)")
-    return OidcClient(config)
+    return client_for(config)
 
 
 @router.get("/api/v1/auth/oidc/login", summary="Log in with the organisation's identity provider")
@@ -158,17 +186,17 @@ def oidc_callback(
         raise HTTPException(400, "state does not match this login")
     try:
         claims = client.finish(code, kept)
-        name = str(claims.get(client.config.username_claim) or claims["sub"])
-        local = auth.users.get(name)
+        # Bound by (issuer, subject) only: a claim such as email never selects a local account.
+        local = auth.users.by_external(client.config.issuer, str(claims["sub"]))
         principal = client.principal(claims, local.principal("oidc") if local else None)
     except OidcError as exc:
-        auth.record(GLOBAL_SITE, str(kept.get("state"))[:8], "-", f"oidc login refused: {exc}",
-                    client_address(request))
-        raise HTTPException(403, str(exc)) from exc
+        auth.record(GLOBAL_SITE, "-", "-", f"oidc login refused: {exc}", client_address(request))
+        raise HTTPException(exc.status, str(exc)) from exc
     auth.record(GLOBAL_SITE, principal.name, principal.role.value if principal.role else "-", "login (oidc)",
                 client_address(request))
     response = RedirectResponse("/", status_code=303)
-    _set_session(response, request, principal)
+    token = auth.sessions.open(local, "oidc") if local else auth.sessions.open(None, "oidc-claims", granted=principal)
+    _set_session(response, request, token)
     response.delete_cookie(OIDC_STATE_COOKIE)
     return response
 
@@ -205,33 +233,86 @@ def login_css() -> Response:
     return Response(_LOGIN_CSS, media_type="text/css")
 
 
-# -- administration ---------------------------------------------------------------------------
+# -- administration: nobody grants rights beyond their own (csm.auth.grants) ----------------
 class NewUser(BaseModel):
     username: str
     role: Role
     sites: list[str] = Field(min_length=1)
     password: str | None = Field(None, description="omit for accounts that log in through OIDC only")
     zones: dict[str, list[str]] | None = None
+    oidc_issuer: str | None = Field(None, description="with oidc_subject: the external identity of this account")
+    oidc_subject: str | None = None
 
 
-@router.get("/api/v1/users", summary="Accounts (administrators)")
-def list_users(auth: AuthService = Depends(get_auth)) -> list[dict[str, Any]]:
-    return [u.public() for u in auth.users.all()]
+class UserChange(BaseModel):
+    role: Role | None = None
+    sites: list[str] | None = Field(None, min_length=1)
+    zones: dict[str, list[str]] | None = None
 
 
-@router.post("/api/v1/users", summary="Add an account (administrators)", status_code=201)
-def add_user(body: NewUser, request: Request, auth: AuthService = Depends(get_auth)) -> dict[str, Any]:
-    by = current_principal(request).name
+def _refused(exc: GrantRefused) -> HTTPException:
+    return HTTPException(403, str(exc))
+
+
+def _managed_user(auth: AuthService, actor: Principal, username: str) -> User:
+    """The account, if the actor may manage it; an account outside the actor's scope is 404."""
+    user = auth.users.get(username)
+    if user is None or not covers(actor, user.sites):
+        raise HTTPException(404, f"no user {username!r}")
     try:
-        return auth.users.add(body.username, body.role, body.sites, body.password, body.zones, by=by).public()
+        check_manage(actor, user)
+    except GrantRefused as exc:
+        raise _refused(exc) from exc
+    return user
+
+
+@router.get("/api/v1/users", summary="Accounts within your sites (administrators)")
+def list_users(request: Request, auth: AuthService = Depends(get_auth)) -> list[dict[str, Any]]:
+    actor = current_principal(request)
+    return [u.public() for u in auth.users.all() if covers(actor, u.sites)]
+
+
+@router.post("/api/v1/users", summary="Add an account within your sites and rights (administrators)",
+             status_code=201)
+def add_user(body: NewUser, request: Request, auth: AuthService = Depends(get_auth)) -> dict[str, Any]:
+    actor = current_principal(request)
+    try:
+        check_grant(actor, body.role, body.sites)
+    except GrantRefused as exc:
+        raise _refused(exc) from exc
+    if (body.oidc_issuer is None) != (body.oidc_subject is None):
+        raise HTTPException(422, "give both oidc_issuer and oidc_subject, or neither")
+    external = (body.oidc_issuer, body.oidc_subject) if body.oidc_issuer and body.oidc_subject else None
+    try:
+        user = auth.users.add(body.username, body.role, body.sites, body.password, body.zones, by=actor.name,
+                              external=external)
     except UserError as exc:
         raise HTTPException(422, str(exc)) from exc
+    return user.public()
 
 
-@router.delete("/api/v1/users/{username}", summary="Remove an account (administrators)")
-def remove_user(username: str, request: Request, auth: AuthService = Depends(get_auth)) -> dict[str, str]:
+@router.patch("/api/v1/users/{username}", summary="Change an account's role or sites (administrators)")
+def change_user(username: str, body: UserChange, request: Request,
+                auth: AuthService = Depends(get_auth)) -> dict[str, Any]:
+    """Takes effect at the account's next request, on every worker: rights are never kept in tokens."""
+    actor = current_principal(request)
+    user = _managed_user(auth, actor, username)
     try:
-        auth.users.remove(username, by=current_principal(request).name)
+        check_grant(actor, body.role or user.role, body.sites if body.sites is not None else user.sites)
+        changed = auth.users.update(username, body.role, body.sites, body.zones, by=actor.name)
+    except GrantRefused as exc:
+        raise _refused(exc) from exc
+    except UserError as exc:
+        raise HTTPException(422, str(exc)) from exc
+    return changed.public()
+
+
+@router.delete("/api/v1/users/{username}", summary="Remove an account within your sites (administrators)")
+def remove_user(username: str, request: Request, auth: AuthService = Depends(get_auth)) -> dict[str, str]:
+    actor = current_principal(request)
+    _managed_user(auth, actor, username)
+    try:
+        auth.users.remove(username, by=actor.name)
     except UserError as exc:
         raise HTTPException(404, str(exc)) from exc
     return {"status": "removed", "username": username}
@@ -244,8 +325,11 @@ class NewIngestToken(BaseModel):
     days: int = Field(365, ge=1, le=3650)
 
 
-@router.post("/api/v1/tokens/ingest", summary="Issue a signed ingest token (administrators)")
-def new_ingest_token(body: NewIngestToken, runtime: Runtime = Depends(get_runtime)) -> dict[str, str]:
+@router.post("/api/v1/tokens/ingest", summary="Issue a signed ingest token for one of your sites (administrators)")
+def new_ingest_token(body: NewIngestToken, request: Request,
+                     runtime: Runtime = Depends(get_runtime)) -> dict[str, str]:
+    if not current_principal(request).may_see_site(body.site):
+        raise HTTPException(403, f"no access to site {body.site!r}")
     site_runtime = runtime.sites.get(body.site)
     if site_runtime is None:
         raise HTTPException(404, f"unknown site {body.site!r}")
@@ -255,12 +339,22 @@ def new_ingest_token(body: NewIngestToken, runtime: Runtime = Depends(get_runtim
     return {"token": issue_ingest_token(body.name, body.site, body.sensors, timedelta(days=body.days))}
 
 
-@router.get("/api/v1/audit", summary="Who viewed or changed what, and when (administrators)")
+@router.get("/api/v1/audit", summary="Who viewed or changed what, and when (administrators, own sites)")
 def audit_log(
+    request: Request,
     runtime: Runtime = Depends(get_runtime),
     site: str | None = Query(None, description="a site id, or * for logins and administration"),
     after_id: int = Query(0, ge=0),
     limit: int = Query(200, ge=1, le=5000),
 ) -> list[dict[str, Any]]:
-    events = runtime.store.read_events(site, AUDIT_STREAM, after_id, limit)
+    """Global administrators read every entry; a site administrator the entries of their sites."""
+    try:
+        sites = visible_sites(current_principal(request), site)
+    except GrantRefused as exc:
+        raise _refused(exc) from exc
+    if sites is None:
+        events = runtime.store.read_events(site, AUDIT_STREAM, after_id, limit)
+    else:
+        events = sorted((e for s in sites for e in runtime.store.read_events(s, AUDIT_STREAM, after_id, limit)),
+                        key=lambda e: e.id)[:limit]
     return [{"id": e.id, "site": e.site_id, "ts": e.ts.isoformat(), **e.payload} for e in events]

@@ -1,7 +1,8 @@
 """OpenID Connect login (authorization code flow with PKCE) for deployments with an identity
-provider. The provider says who someone is; CSM decides what they may do: a local account with
-the same name (added with `csm users add NAME --external`) gives role and scope, or else the
-role and sites claims named in the configuration do.
+provider. The provider says who someone is; CSM decides what they may do: a local account bound
+to that identity by (issuer, subject) (`csm users add NAME --oidc-subject SUB`) gives role and
+scope, or else the role and sites claims named in the configuration do. A claim such as `email`
+never selects a local account: the provider may let anyone set it, verified or not.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import hashlib
 import json
 import os
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -23,9 +26,52 @@ from csm.auth.principal import Principal
 from csm.auth.roles import Role
 from csm.auth.secrets import read_secret
 
+# An unknown key id refreshes the key set at most this often: a flood of made-up key ids must
+# not turn CSM into a load generator against the identity provider.
+JWKS_REFRESH_COOLDOWN = 10.0
+
 
 class OidcError(ValueError):
-    """The identity provider's answer could not be trusted or does not grant access."""
+    """The identity provider's answer could not be trusted (401) or does not grant access (403)."""
+
+    def __init__(self, message: str, status: int = 403) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class KeySet:
+    """The provider's signing keys by key id; an unknown id refreshes the set once, then fails."""
+
+    def __init__(self, uri: str) -> None:
+        self.uri = uri
+        self._keys: dict[str, jwt.PyJWK] = {}
+        self._fetched = False
+        self._last_refresh = -1e9
+        self._lock = threading.Lock()
+        self.fetches = 0
+
+    def _fetch(self) -> None:
+        response = httpx.get(self.uri, timeout=10)
+        response.raise_for_status()
+        self.fetches += 1
+        keys: dict[str, jwt.PyJWK] = {}
+        for entry in jwt.PyJWKSet.from_dict(response.json()).keys:
+            if entry.key_id:
+                keys[entry.key_id] = entry
+        self._keys = keys
+
+    def key(self, kid: str) -> jwt.PyJWK:
+        with self._lock:
+            if not self._fetched:
+                self._fetch()
+                self._fetched = True
+            if kid not in self._keys and time.monotonic() - self._last_refresh > JWKS_REFRESH_COOLDOWN:
+                self._last_refresh = time.monotonic()
+                self._fetch()
+            found = self._keys.get(kid)
+        if found is None:
+            raise OidcError("ID token signed with an unknown key", status=401)
+        return found
 
 
 @dataclass(frozen=True)
@@ -70,8 +116,8 @@ class OidcClient:
         return metadata
 
     @cached_property
-    def _jwks(self) -> jwt.PyJWKClient:
-        return jwt.PyJWKClient(self.metadata["jwks_uri"])
+    def keys(self) -> KeySet:
+        return KeySet(self.metadata["jwks_uri"])
 
     def start(self, redirect_uri: str) -> tuple[str, dict[str, str]]:
         """The provider URL to send the browser to, and the state to keep in a signed cookie."""
@@ -101,22 +147,26 @@ class OidcClient:
         if not id_token:
             raise OidcError("no id_token in the token response")
         try:
-            key = self._jwks.get_signing_key_from_jwt(id_token)
+            kid = jwt.get_unverified_header(id_token).get("kid")
+            key = self.keys.key(str(kid))
             claims: dict[str, Any] = jwt.decode(
                 id_token, key.key, algorithms=["RS256", "ES256"], audience=self.config.client_id,
                 issuer=self.metadata["issuer"], options={"require": ["exp", "iat", "sub"]},
             )
-        except jwt.InvalidTokenError as exc:
-            raise OidcError(f"ID token rejected: {exc}") from exc
+        except jwt.PyJWTError as exc:
+            raise OidcError(f"ID token rejected: {exc}", status=401) from exc
+        except httpx.HTTPError as exc:
+            raise OidcError(f"the identity provider's keys could not be read: {exc}", status=502) from exc
         if claims.get("nonce") != kept["nonce"]:
-            raise OidcError("ID token nonce does not match this login")
+            raise OidcError("ID token nonce does not match this login", status=401)
         return claims
 
     def principal(self, claims: dict[str, Any], local: Principal | None) -> Principal:
-        """Role and scope from the local account of that name, else from the configured claims."""
+        """Role and scope from the bound local account, else from the configured claims (under a
+        name marked `oidc:` so it never reads as a local account in the audit)."""
         if local is not None:
             return Principal(local.name, local.role, local.sites, local.zones, auth_method="oidc")
-        name = str(claims.get(self.config.username_claim) or claims["sub"])
+        name = "oidc:" + str(claims.get(self.config.username_claim) or claims["sub"])[:100]
         try:
             role = Role(str(claims.get(self.config.role_claim)))
         except ValueError as exc:
@@ -129,3 +179,16 @@ class OidcClient:
         if role is Role.EVENT_ORGANISER:
             raise OidcError("event organisers need a local account that scopes their zones")
         return Principal(name, role, frozenset(sites), auth_method="oidc-claims")
+
+
+_CLIENTS: dict[OidcConfig, OidcClient] = {}
+_CLIENTS_LOCK = threading.Lock()
+
+
+def client_for(config: OidcConfig) -> OidcClient:
+    """One client per configuration, so discovery and keys are fetched once, not per login."""
+    with _CLIENTS_LOCK:
+        client = _CLIENTS.get(config)
+        if client is None:
+            client = _CLIENTS[config] = OidcClient(config)
+        return client

@@ -23,6 +23,8 @@ class Permission(StrEnum):
     VIEW_SMALL_COUNTS = "view_small_counts"
     VIEW_ALERTS = "view_alerts"
     HANDLE_ALERTS = "handle_alerts"  # acknowledge, measure taken, resolve
+    # Acknowledge alerts and record the measures one's own organisation owns (organisers), in scope.
+    HANDLE_OWN_MEASURES = "handle_own_measures"
     RUN_SCENARIOS = "run_scenarios"
     TRAINING = "training"
     EXPORT = "export"
@@ -34,7 +36,7 @@ class Permission(StrEnum):
 
 
 _OPERATIONS = {
-    Permission.VIEW_PICTURE, Permission.VIEW_ALERTS, Permission.HANDLE_ALERTS,
+    Permission.VIEW_PICTURE, Permission.VIEW_ALERTS, Permission.HANDLE_ALERTS, Permission.HANDLE_OWN_MEASURES,
     Permission.RUN_SCENARIOS, Permission.TRAINING, Permission.EXPORT,
 }
 
@@ -43,9 +45,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.MUNICIPALITY: frozenset(_OPERATIONS | {Permission.VIEW_SMALL_COUNTS}),
     Role.POLICE: frozenset(_OPERATIONS | {Permission.VIEW_SMALL_COUNTS}),
     Role.EMERGENCY_SERVICES: frozenset(
-        {Permission.VIEW_PICTURE, Permission.VIEW_ALERTS, Permission.HANDLE_ALERTS, Permission.TRAINING}
+        {Permission.VIEW_PICTURE, Permission.VIEW_ALERTS, Permission.HANDLE_ALERTS, Permission.HANDLE_OWN_MEASURES,
+         Permission.TRAINING}
     ),
-    Role.EVENT_ORGANISER: frozenset({Permission.VIEW_PICTURE, Permission.VIEW_ALERTS}),
+    Role.EVENT_ORGANISER: frozenset({Permission.VIEW_PICTURE, Permission.VIEW_ALERTS, Permission.HANDLE_OWN_MEASURES}),
     Role.VIEWER: frozenset({Permission.VIEW_PICTURE}),
 }
 

@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 import hmac
+import os
+import re
 import threading
 import time
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import HTTPException, WebSocketException
 from starlette.requests import HTTPConnection
 
 from csm.auth.policy import Rule, rule_for
 from csm.auth.principal import Principal
+from csm.auth.proxies import client_address
 from csm.auth.ratelimit import SlidingWindow
 from csm.auth.secrets import read_secret
-from csm.auth.tokens import TokenError, read_ingest_token, read_session
+from csm.auth.sessions import SessionBook
+from csm.auth.tokens import TokenError, read_ingest_token
 from csm.auth.users import GLOBAL_SITE, UserDirectory
 from csm.store.base import Store
+
+__all__ = ["AUDIT_STREAM", "CSRF_COOKIE", "SESSION_COOKIE", "AuthService", "client_address", "redact_secrets"]
 
 SESSION_COOKIE = "csm_session"
 CSRF_COOKIE = "csm_csrf"
@@ -26,12 +33,21 @@ AUDIT_STREAM = "audit"
 # The same person re-reading the same view within this many seconds is one audit entry.
 AUDIT_COALESCE_SECONDS = 60.0
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Query parameters whose values are credentials: never written to a log or the audit.
+_SECRET_PARAMS = re.compile(r"(?i)((?:^|[?&;])(?:token|ticket|access_token|id_token|code|state|password)=)[^&;#\s]*")
+_BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+")
+
+
+def redact_secrets(text: str) -> str:
+    """`text` with the values of credential-bearing query parameters and bearer tokens hidden."""
+    return _BEARER.sub(r"\1[redacted]", _SECRET_PARAMS.sub(r"\1[redacted]", text))
 
 
 class AuthService:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.users = UserDirectory(store)
+        self.sessions = SessionBook(store)
         self.login_failures = SlidingWindow(limit=5, window=300)  # per user name + address
         self.login_attempts_per_address = SlidingWindow(limit=30, window=300)
         self.ingest_requests = SlidingWindow(limit=50, window=1)  # per ingest client
@@ -40,41 +56,43 @@ class AuthService:
 
     # -- identification -----------------------------------------------------------------------
     def identify(self, conn: HTTPConnection) -> Principal | None:
-        """The principal behind a bearer token, a session cookie or (WebSocket) a token query."""
+        """The principal behind a bearer token, a session cookie or (WebSocket) a stream ticket."""
         header = conn.headers.get("authorization", "")
         token = header[7:].strip() if header.lower().startswith("bearer ") else None
-        if token is None and conn.scope["type"] == "websocket":
-            token = conn.query_params.get("token")
         if token:
-            metrics_token = read_secret("CSM_METRICS_TOKEN")
-            if metrics_token and hmac.compare_digest(token, metrics_token):
-                return Principal("metrics-scraper", None, frozenset({"*"}), kind="metrics",
-                                 auth_method="metrics-token")
-            for reader in (read_session, read_ingest_token):
-                try:
-                    principal = reader(token)
-                except TokenError:
-                    continue
-                return self._still_valid(principal)
-            raise HTTPException(401, "invalid or expired token", headers={"WWW-Authenticate": "Bearer"})
+            return self._bearer(conn, token)
+        if conn.scope["type"] == "websocket" and "ticket" in conn.query_params:
+            try:
+                return self.sessions.redeem_ticket(conn.query_params["ticket"], conn.path_params.get("site_id", ""))
+            except TokenError as exc:
+                raise HTTPException(401, str(exc)) from exc
         cookie = conn.cookies.get(SESSION_COOKIE)
         if cookie:
+            if conn.scope["type"] == "websocket" and not same_origin(conn):
+                raise HTTPException(403, "the stream refuses pages of another origin")
             try:
-                return self._still_valid(read_session(cookie), method="cookie")
+                opened = self.sessions.resolve(cookie, method="cookie")
             except TokenError:
                 return None
+            conn.state.session = opened
+            return opened.principal
         return None
 
-    def _still_valid(self, principal: Principal, method: str | None = None) -> Principal:
-        """A session of a user that has since been removed ends with the removal."""
-        if principal.kind == "user" and principal.auth_method != "oidc-claims" and (
-            self.users.get(principal.name) is None
-        ):
-            raise HTTPException(401, "this account no longer exists")
-        if method:
-            return Principal(principal.name, principal.role, principal.sites, principal.zones,
-                             principal.sensors, principal.kind, method)
-        return principal
+    def _bearer(self, conn: HTTPConnection, token: str) -> Principal:
+        metrics_token = read_secret("CSM_METRICS_TOKEN")
+        if metrics_token and hmac.compare_digest(token, metrics_token):
+            return Principal("metrics-scraper", None, frozenset({"*"}), kind="metrics", auth_method="metrics-token")
+        try:
+            opened = self.sessions.resolve(token)
+        except TokenError as session_error:
+            try:
+                return read_ingest_token(token)
+            except TokenError:
+                raise HTTPException(401, str(session_error) if "ended" in str(session_error)
+                                    else "invalid or expired token",
+                                    headers={"WWW-Authenticate": "Bearer"}) from None
+        conn.state.session = opened
+        return opened.principal
 
     # -- the guard ----------------------------------------------------------------------------
     def authorize(self, conn: HTTPConnection) -> Principal | None:
@@ -129,13 +147,13 @@ class AuthService:
                     return
                 self._audit_seen[key] = now
         self.record(site_id, principal.name, principal.role.value if principal.role else principal.kind,
-                    f"{method} {conn.url.path}", _client(conn), conn.url.query or None)
+                    f"{method} {conn.url.path}", client_address(conn), conn.url.query or None)
 
     def record(self, site_id: str, who: str, role: str, action: str, client: str | None,
                detail: str | None = None) -> None:
-        payload: dict[str, Any] = {"user": who, "role": role, "action": action, "client": client}
+        payload: dict[str, Any] = {"user": who, "role": role, "action": redact_secrets(action), "client": client}
         if detail:
-            payload["detail"] = detail[:500]
+            payload["detail"] = redact_secrets(detail)[:500]
         self.store.append_event(site_id, AUDIT_STREAM, datetime.now(UTC), payload)
 
 
@@ -145,9 +163,21 @@ def _csrf_ok(conn: HTTPConnection) -> bool:
     return bool(cookie and header and hmac.compare_digest(cookie, header))
 
 
-def _client(conn: HTTPConnection) -> str | None:
-    return conn.client.host if conn.client else None
+def allowed_origins() -> set[str]:
+    """Extra origins (CSM_ALLOWED_ORIGINS, space-separated) whose pages may open the stream."""
+    return {o.rstrip("/") for o in os.environ.get("CSM_ALLOWED_ORIGINS", "").split() if o}
 
 
-def client_address(conn: HTTPConnection) -> str:
-    return _client(conn) or "unknown"
+def same_origin(conn: HTTPConnection) -> bool:
+    """A browser always sends Origin on a WebSocket: it must be this server (by Host) or allowed.
+
+    Cookies ride along with any page's WebSocket, so without this check a foreign page could read
+    the live picture with a logged-in user's cookie (cross-site WebSocket hijacking).
+    """
+    origin = conn.headers.get("origin")
+    if origin is None:
+        return True  # not a browser: it has no ambient cookie a foreign page could borrow
+    if origin.rstrip("/") in allowed_origins():
+        return True
+    parts = urlsplit(origin)
+    return parts.scheme in ("http", "https") and parts.netloc.lower() == conn.headers.get("host", "").lower()

@@ -1,4 +1,4 @@
-"""Signed tokens (JWT, HS256): user sessions with expiry, and ingest tokens per sensor/source."""
+"""Signed ingest tokens (JWT, HS256) per sensor or source. User sessions are server-side: see sessions.py."""
 
 from __future__ import annotations
 
@@ -9,11 +9,9 @@ from typing import Any
 import jwt
 
 from csm.auth.principal import Principal
-from csm.auth.roles import Role
 from csm.auth.secrets import signing_key
 
 ISSUER = "csm"
-SESSION_TTL = timedelta(hours=12)
 
 
 class TokenError(ValueError):
@@ -35,34 +33,6 @@ def _decode(token: str, audience: str) -> dict[str, Any]:
     except jwt.InvalidTokenError as exc:
         raise TokenError(f"invalid token: {exc}") from exc
     return claims
-
-
-def issue_session(principal: Principal, now: datetime | None = None, ttl: timedelta = SESSION_TTL) -> str:
-    now = now or datetime.now(UTC)
-    return _encode(
-        {
-            "iss": ISSUER, "aud": "session", "sub": principal.name, "iat": now, "exp": now + ttl,
-            "role": principal.role.value if principal.role else None,
-            "sites": sorted(principal.sites),
-            "zones": {site: sorted(zones) for site, zones in principal.zones.items()},
-            "amr": principal.auth_method,
-        }
-    )
-
-
-def read_session(token: str) -> Principal:
-    claims = _decode(token, "session")
-    try:
-        role = Role(claims["role"])
-    except (KeyError, ValueError) as exc:
-        raise TokenError("token names no valid role") from exc
-    return Principal(
-        name=str(claims["sub"]),
-        role=role,
-        sites=frozenset(claims.get("sites", [])),
-        zones={site: frozenset(zones) for site, zones in (claims.get("zones") or {}).items()},
-        auth_method=str(claims.get("amr", "session")),
-    )
 
 
 def issue_ingest_token(

@@ -37,10 +37,11 @@ BUS_HELP = "live-update bus: local (one process) or redis://HOST:PORT/DB[?namesp
 
 def _serve(runtime: Runtime, host: str, port: int) -> None:
     from csm.api.app import create_app
+    from csm.api.http_limits import uvicorn_options
 
     app = create_app(runtime)
     try:
-        uvicorn.run(app, host=host, port=port, log_level="info")
+        uvicorn.run(app, host=host, port=port, log_level="info", **uvicorn_options())
     finally:
         runtime.close()
 
@@ -59,8 +60,10 @@ def _serve_workers(
         typer.echo("note: without --bus redis://... live updates reach other workers only on their next tick", err=True)
     os.environ.update(worker_environment(sites, store, bus, mqtt))
     typer.echo(f"Crowd Safety Manager: http://{host}:{port}/  ({workers} workers; API docs: /docs)")
+    from csm.api.http_limits import uvicorn_options
+
     uvicorn.run("csm.api.factory:app_from_env", factory=True, host=host, port=port, workers=workers,
-                log_level="info")
+                log_level="info", **uvicorn_options())
 
 
 def register(app: typer.Typer) -> None:

@@ -1,4 +1,8 @@
-"""`csm users add/remove/list` and `csm tokens ingest`: accounts and signed ingest tokens."""
+"""`csm users add/set/remove/logout/list` and `csm tokens ingest`: accounts and ingest tokens.
+
+The CLI acts as the operator of the deployment (it holds the store and the signing key), so it is
+not limited by an account's scope; the API applies csm.auth.grants to every administrator.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from pathlib import Path
 import typer
 
 from csm.auth.roles import Role
+from csm.auth.sessions import SessionBook
 from csm.auth.tokens import issue_ingest_token
 from csm.auth.users import UserDirectory, UserError
 from csm.site.loader import load_site
@@ -43,10 +48,16 @@ def register(app: typer.Typer) -> None:
         zone: list[str] = typer.Option([], "--zone", help="event organisers: SITE:ZONE of their event"),
         store: str = typer.Option("duckdb:var/csm.duckdb", help=STORE_HELP),
         external: bool = typer.Option(False, help="logs in through OpenID Connect only: no password"),
+        oidc_issuer: str | None = typer.Option(None, help="the identity provider (issuer URL) of this account"),
+        oidc_subject: str | None = typer.Option(
+            None, help="the provider's subject (sub) of this person: binds the account to that identity"),
         password_env: str | None = typer.Option(None, help="read the password from this environment variable"),
     ) -> None:
         """Add an account. The password is asked for (twice) unless --external or --password-env."""
         password: str | None = None
+        if (oidc_issuer is None) != (oidc_subject is None):
+            raise typer.BadParameter("give --oidc-issuer and --oidc-subject together")
+        bound = (oidc_issuer, oidc_subject) if oidc_issuer and oidc_subject else None
         if not external:
             if password_env:
                 password = os.environ.get(password_env)
@@ -59,11 +70,37 @@ def register(app: typer.Typer) -> None:
                     raise typer.Exit(2)
         directory = UserDirectory(open_store(store))
         try:
-            user = directory.add(username, role, list(site), password, _parse_zones(zone))
+            user = directory.add(username, role, list(site), password, _parse_zones(zone), external=bound)
         except UserError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from exc
         typer.echo(f"added {user.username} ({user.role.value}) for {', '.join(sorted(user.sites))}")
+
+    @users.command("set")
+    def set_scope(
+        username: str,
+        role: Role | None = typer.Option(None, help="the new role"),
+        site: list[str] = typer.Option([], "--site", help="the new site ids (repeat; replaces the old)"),
+        zone: list[str] = typer.Option([], "--zone", help="event organisers: SITE:ZONE (replaces the old)"),
+        store: str = typer.Option("duckdb:var/csm.duckdb", help=STORE_HELP),
+    ) -> None:
+        """Change an account's role or scope; its open sessions get the new rights at once."""
+        try:
+            user = UserDirectory(open_store(store)).update(username, role, list(site) or None, _parse_zones(zone))
+        except UserError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from exc
+        typer.echo(f"{user.username} is now {user.role.value} for {', '.join(sorted(user.sites))}")
+
+    @users.command("logout")
+    def logout_everywhere(username: str, store: str = typer.Option("duckdb:var/csm.duckdb", help=STORE_HELP)) -> None:
+        """End every open session of an account (e.g. a lost laptop)."""
+        opened = open_store(store)
+        if UserDirectory(opened).get(username) is None:
+            typer.echo(f"error: no user {username!r}", err=True)
+            raise typer.Exit(2)
+        SessionBook(opened).close_all(username, by="cli")
+        typer.echo(f"ended every session of {username}")
 
     @users.command("remove")
     def remove(username: str, store: str = typer.Option("duckdb:var/csm.duckdb", help=STORE_HELP)) -> None:

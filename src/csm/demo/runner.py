@@ -151,6 +151,7 @@ def _mqtt_publisher(url: str):  # type: ignore[no-untyped-def]
 
     address = BrokerAddress.parse(url)
     client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="csm-demo-feed")
+    address.authenticate(client)
     client.connect(address.host, address.port)
     client.loop_start()
     return client

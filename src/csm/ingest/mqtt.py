@@ -18,14 +18,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import queue
 import socket
 import threading
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
@@ -48,15 +50,38 @@ POISON_ATTEMPTS = 3
 
 @dataclass(frozen=True, slots=True)
 class BrokerAddress:
+    """Where the broker is and, for a broker that requires authentication, who we are.
+
+    Credentials come from the URL (mqtt://user:pass@host:port) or else from CSM_MQTT_USERNAME and
+    CSM_MQTT_PASSWORD (or CSM_MQTT_PASSWORD_FILE): the environment keeps them out of process lists.
+    """
+
     host: str
     port: int
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
 
     @classmethod
     def parse(cls, url: str) -> BrokerAddress:
         parsed = urlparse(url if "://" in url else f"mqtt://{url}")
         if parsed.scheme not in ("mqtt", "tcp"):
-            raise ValueError(f"unsupported MQTT URL {url!r}: use mqtt://HOST:PORT")
-        return cls(parsed.hostname or "127.0.0.1", parsed.port or 1883)
+            raise ValueError(f"unsupported MQTT URL {url!r}: use mqtt://[USER:PASSWORD@]HOST:PORT")
+        username = unquote(parsed.username) if parsed.username else os.environ.get("CSM_MQTT_USERNAME") or None
+        password = unquote(parsed.password) if parsed.password else _env_password()
+        return cls(parsed.hostname or "127.0.0.1", parsed.port or 1883, username, password if username else None)
+
+    def authenticate(self, client: mqtt.Client) -> None:
+        """Give the client our credentials, if we have any."""
+        if self.username:
+            client.username_pw_set(self.username, self.password)
+
+
+def _env_password() -> str | None:
+    value = os.environ.get("CSM_MQTT_PASSWORD")
+    if value:
+        return value
+    path = os.environ.get("CSM_MQTT_PASSWORD_FILE")
+    return Path(path).read_text(encoding="utf-8").strip() if path else None
 
 
 def subscription_topics(site_ids: list[str] | None, shared_group: str | None) -> list[str]:
@@ -128,6 +153,7 @@ class MqttIngestConsumer:
             protocol=mqtt.MQTTv5,
             manual_ack=True,
         )
+        self.address.authenticate(self._client)
         self._client.on_connect = self._on_connect
         self._client.on_subscribe = self._on_subscribe
         self._client.on_disconnect = self._on_disconnect

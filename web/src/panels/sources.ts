@@ -1,8 +1,10 @@
 /** The sources panel: counting sensors (from the live picture) and every configured data source
  * (transit, parking, traffic, weather, visitors, events) with freshness and its last error. */
 
-import { h, fill } from '../dom';
+import { h } from '../dom';
+import { refill } from './keep';
 import { formatAge } from '../format';
+import { plainError } from '../health';
 import { disruptionsSection } from './disruptions';
 import type { SourceStatus, ZoneState } from '../types';
 
@@ -24,9 +26,9 @@ export function renderSourcesPanel(
   element: HTMLElement, statuses: SourceStatus[] | null, live: Record<string, ZoneState>, error: string | null,
 ): void {
   const sensors = sensorSummary(live);
-  fill(
+  refill(
     element,
-    h('h2', {}, 'Sources'),
+    h('h2', { tabindex: -1, 'data-key': 'sources-heading' }, 'Sources'),
     h('ul', { class: 'source-list' },
       h('li', { class: sensors.stale ? 'status-stale' : 'status-ok', 'data-source': 'counting-sensors' },
         h('span', { class: 'dot' }), h('strong', {}, 'Counting sensors'),
@@ -35,8 +37,11 @@ export function renderSourcesPanel(
       ...(statuses ?? []).map((src) => h('li', { class: `status-${src.status}`, 'data-source': src.name },
         h('span', { class: 'dot' }), h('strong', {}, src.name),
         h('span', { class: 'status' }, `${src.status} · ${formatAge(src.age_seconds)}`),
-        h('div', { class: 'summary' }, `${src.kind.replace(/_/g, ' ')}: ${src.summary}`),
-        src.last_error ? h('div', { class: 'error' }, src.last_error) : null)),
+        // The error once, in plain words; the raw message for the technician as a tooltip.
+        h('div', { class: 'summary' }, `${src.kind.replace(/_/g, ' ')}: ${
+          src.last_error && src.summary.includes(src.last_error) ? src.summary.replace(src.last_error, '').replace(/[:;,\s]+$/, '') : src.summary}`),
+        src.last_error ? h('div', { class: 'error', title: src.last_error, 'data-field': 'plain-error' },
+          plainError(src.last_error)) : null)),
     ),
     error ? h('p', { class: 'error' }, error) : null,
     disruptionsSection(),

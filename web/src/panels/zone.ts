@@ -1,9 +1,10 @@
 /** The zone panel: what one zone looks like now (or at the slider's moment), the sources feeding it
  * with their freshness, and a chart of the last hours and the forecast band. */
 
-import { chartModel } from '../chart';
+import { chartModel, trendOver } from '../chart';
 import { h, s, fill } from '../dom';
-import { ageSeconds, formatAge, formatClock, formatCount, formatDensity, formatPercent } from '../format';
+import { refill } from './keep';
+import { ageSeconds, floorTo, formatAge, formatClock, formatCount, formatDensity, formatPercent } from '../format';
 import { LEVEL_COLOURS, LEVEL_LABELS, LEVEL_TEXT_COLOURS, legendFor } from '../levels';
 import type { ZoneFrame, ZonePoint } from '../timeline';
 import type { ZoneFeature, ZoneState } from '../types';
@@ -27,8 +28,12 @@ function chart(ctx: ZonePanelContext): SVGElement | HTMLElement {
   if (ctx.nowMs === null || ctx.points.length < 2) return h('p', { class: 'note' }, 'No history yet for a chart.');
   const m = chartModel(ctx.points, ctx.zone.properties, ctx.nowMs, ctx.cursor);
   const label = (t: number): string => formatClock(t, ctx.timeZone);
-  return s('svg', { class: 'chart', viewBox: `0 0 ${m.width} ${m.height + 14}`, role: 'img',
-    'aria-label': `Density of ${ctx.zone.properties.name}: last hours and forecast` },
+  return s('svg', { class: 'chart', viewBox: `0 0 ${m.width} ${m.height + 16}`, role: 'img',
+    'aria-label': `Density of ${ctx.zone.properties.name} in persons per m²: last hours and forecast` },
+  ...m.ticks.flatMap((t) => [
+    s('line', { x1: 30, x2: m.width, y1: t.y, y2: t.y, class: 'grid' }),
+    s('text', { x: 28, y: t.y + 4, class: 'axis', 'text-anchor': 'end' }, String(Number(t.value.toFixed(2)))),
+  ]),
   ...m.thresholds.map((t) => s('line', { x1: 0, x2: m.width, y1: t.y, y2: t.y, class: `threshold ${t.level}`,
     stroke: LEVEL_COLOURS[t.level] })),
   m.band ? s('path', { d: m.band, class: 'band' }) : null,
@@ -36,10 +41,18 @@ function chart(ctx: ZonePanelContext): SVGElement | HTMLElement {
   m.p50 ? s('path', { d: m.p50, class: 'p50' }) : null,
   m.nowX !== null ? s('line', { x1: m.nowX, x2: m.nowX, y1: 0, y2: m.height, class: 'now' }) : null,
   m.cursorX !== null ? s('line', { x1: m.cursorX, x2: m.cursorX, y1: 0, y2: m.height, class: 'cursor' }) : null,
-  s('text', { x: 2, y: m.height + 12, class: 'axis' }, label(m.start)),
-  m.nowX !== null ? s('text', { x: m.nowX, y: m.height + 12, class: 'axis', 'text-anchor': 'middle' }, 'now') : null,
-  s('text', { x: m.width - 2, y: m.height + 12, class: 'axis', 'text-anchor': 'end' }, label(m.end)),
-  s('text', { x: 4, y: 12, class: 'axis' }, `max ${m.yMax.toFixed(1)} p/m²`));
+  s('text', { x: 34, y: m.height + 14, class: 'axis' }, label(m.start)),
+  m.nowX !== null ? s('text', { x: m.nowX, y: m.height + 14, class: 'axis', 'text-anchor': 'middle' }, 'now') : null,
+  s('text', { x: m.width - 2, y: m.height + 14, class: 'axis', 'text-anchor': 'end' }, label(m.end)));
+}
+
+function trendText(ctx: ZonePanelContext): string {
+  if (ctx.nowMs === null || ctx.frame.suppressed) return '–';
+  const trend = trendOver(ctx.points, ctx.nowMs);
+  if (!trend) return 'not enough history';
+  const arrow = { rising: '↑ rising', falling: '↓ falling', steady: '→ steady' }[trend.direction];
+  const sign = trend.delta >= 0 ? '+' : '−';
+  return `${arrow} (${sign}${formatDensity(Math.abs(trend.delta))} in ${trend.minutes} min)`;
 }
 
 function sources(ctx: ZonePanelContext): HTMLElement {
@@ -73,11 +86,12 @@ export function renderZonePanel(element: HTMLElement, ctx: ZonePanelContext | nu
   const occupancy = frame.kind === 'forecast' && frame.p10 !== null && frame.p90 !== null
     ? `${formatCount(frame.occupancy)} (p10–p90 ${formatCount(frame.p10)}–${formatCount(frame.p90)})`
     : frame.suppressed ? 'fewer than k (suppressed)' : formatCount(frame.occupancy);
-  fill(
+  refill(
     element,
     h('header', {},
-      h('h2', { 'data-field': 'name' }, p.name),
-      h('button', { class: 'close', type: 'button', 'aria-label': 'Close zone panel', onclick: () => ctx.onClose() }, '×')),
+      h('h2', { 'data-field': 'name', tabindex: -1, id: 'zone-heading', 'data-key': 'zone-heading' }, p.name),
+      h('button', { class: 'close', type: 'button', 'aria-label': 'Close zone panel', 'data-key': 'zone-close',
+        onclick: () => ctx.onClose() }, '×')),
     h('div', { class: 'level-badge', style: `background:${LEVEL_COLOURS[frame.level]};color:${LEVEL_TEXT_COLOURS[frame.level]}` },
       h('span', { 'data-field': 'level' }, LEVEL_LABELS[frame.level]),
       frame.stale ? h('span', { class: 'stale-tag' }, 'stale') : null,
@@ -88,8 +102,9 @@ export function renderZonePanel(element: HTMLElement, ctx: ZonePanelContext | nu
       row('Capacity', formatCount(p.capacity), 'capacity'),
       row('Utilisation', formatPercent(frame.occupancy === null ? null : frame.occupancy / p.capacity), 'utilisation'),
       row('Walkable area', `${formatCount(p.walkable_area_m2)} m²`, 'area'),
-      row('Thresholds', legendFor(p.thresholds).slice(1).map((r) => `${r.level[0]?.toUpperCase()} ${r.density_from}`)
-        .join(' · '), 'thresholds'),
+      row('Trend (15 min)', trendText(ctx), 'trend'),
+      row('Thresholds', legendFor(p.thresholds).slice(1)
+        .map((r) => `${r.level[0]?.toUpperCase()} ${floorTo(r.density_from).toFixed(2)}`).join(' · '), 'thresholds'),
       ctx.live?.last_data_at && ctx.nowMs !== null
         ? row('Last data', formatAge(ageSeconds(ctx.live.last_data_at, ctx.nowMs)), 'last-data') : null),
     h('h3', {}, 'Last hours and forecast'),
