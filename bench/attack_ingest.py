@@ -23,7 +23,6 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import count
 from pathlib import Path
@@ -49,14 +48,17 @@ PERSONAL_DATA = [
 DEEP = 100_000
 
 
-@dataclass
 class Feed:
-    """What a legitimate sensor of the target writes, with a fresh interval for every item."""
+    """What a legitimate sensor of the target writes, with a fresh interval for every item.
 
-    sensor_id: str
-    metric: str
-    seconds: int
-    _offsets: Iterator[int]
+    A plain class: bench/attack.py loads this file without registering it as a module, which
+    dataclasses cannot cope with."""
+
+    def __init__(self, sensor_id: str, metric: str, seconds: int, offsets: Iterator[int]) -> None:
+        self.sensor_id = sensor_id
+        self.metric = metric
+        self.seconds = seconds
+        self._offsets = offsets
 
     def item(self, value: float = 1) -> dict[str, Any]:
         now = datetime.now(UTC)
