@@ -31,11 +31,11 @@ def test_csv_rows_are_stored_and_bad_rows_named_by_line(tiny_site_dir: Path, tmp
     args = ["ingest", str(csv_file), "--site", str(tiny_site_dir), "--store", f"duckdb:{store}"]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert "3 stored, 0 duplicates, 2 refused of 5 rows" in result.output
+    assert "stored 3, duplicates 0, refused 2 of 5 rows (not_a_number 1, unknown_sensor 1)" in result.output
     assert f"{csv_file}:5: not_a_number (value)" in result.output
     assert f"{csv_file}:6: unknown_sensor (sensor_id)" in result.output
     again = CliRunner().invoke(app, args)
-    assert "0 stored, 3 duplicates, 2 refused of 5 rows" in again.output
+    assert "stored 0, duplicates 3, refused 2 of 5 rows" in again.output
     opened = DuckDBStore(store)
     assert opened.count_observations("tiny") == 3
     assert len(opened.list_dead_letters("tiny")) == 4

@@ -56,14 +56,14 @@ def test_identifiers_are_refused_with_a_clear_reason_and_never_stored(
     (letter,) = tiny_runtime.store.list_dead_letters("tiny")
     for secret in ("a4:5e:60:e8:12:01", "12-ABC-3", "/9j/4AAQ", "204081234567890", "AB-123-C"):
         assert secret not in letter.payload
-    assert "[redacted]" in letter.payload
+    assert "<redacted:" in letter.payload
 
 
 def test_find_and_redact_personal_data() -> None:
     assert find_personal_data({"counts": {"in": 3}, "sensor_id": "cam-1"}) is None
     found = find_personal_data({"x": ["ok", {"Email": "a@b.nl"}]})
-    assert found == ("x[1].Email", "field 'Email' carries personal identifiers")
-    assert redact({"note": "mail a.b@c.nl now", "n": 3}) == {"note": "mail [redacted] now", "n": 3}
+    assert found == ("x[1].Email", "the field name is, or announces, personal identifiers (email)")
+    assert redact({"note": "mail a.b@c.nl now", "n": 3}) == {"note": "<redacted:email>", "n": 3}
 
 
 def test_ingest_token_may_write_only_its_own_sensors(client: TestClient, tiny_runtime: Runtime) -> None:

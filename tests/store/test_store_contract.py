@@ -42,6 +42,19 @@ def test_first_write_wins(store: Store) -> None:
     assert frame["value"].tolist() == [10.0]
 
 
+def test_first_of_a_key_within_one_batch_wins(store: Store) -> None:
+    result = store.write_observations([obs("cam", 1, value=10), obs("cam", 1, value=99)], T0)
+    assert (result.inserted, result.duplicates) == (1, 1)
+    frame = store.observations_frame("s1", T0, T0 + timedelta(hours=1))
+    assert frame["value"].tolist() == [10.0]
+
+
+def test_dead_letters_are_written_in_bulk_and_do_not_wait_for_reads(store: Store) -> None:
+    letters = [DeadLetter("s1", "http", T0, "not_an_object", None, "x", f'"{i}"') for i in range(500)]
+    store.write_dead_letters(letters)
+    assert len(store.list_dead_letters("s1", limit=1000)) == 500
+
+
 def test_sites_are_separate_scopes(store: Store) -> None:
     store.write_observations([obs("cam", 1, site="a"), obs("cam", 1, site="b")], T0)
     assert store.count_observations("a") == 1

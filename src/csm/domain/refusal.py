@@ -28,6 +28,15 @@ class Reason:
     PERSONAL_DATA = "personal_data"
     SENSOR_NOT_AUTHORISED = "sensor_not_authorised"
     TOO_LARGE = "payload_too_large"
+    BAD_CSV = "bad_csv"
+    TOO_DEEP = "too_deep"
+    TOO_MANY_ITEMS = "too_many_items"
+    NOT_A_BATCH = "not_a_batch"
+    SENSOR_MISMATCH = "sensor_mismatch"
+    MALFORMED = "malformed_item"  # anything else that made an item unreadable
+    UNEXPECTED_COLUMN = "unexpected_column"
+    SUMMARISED = "refusals_summarised"  # one letter counting a batch's refusals past the kept ones
+    STORE_REFUSED = "store_refused"  # the store itself would not take this message
     # a whole feed (sources)
     BAD_FORMAT = "bad_format"  # not JSON / XML / protobuf / CSV / ICS at all
     BAD_VALUE = "bad_value"  # wrong type, unparseable number or time

@@ -9,16 +9,22 @@ from zoneinfo import ZoneInfo
 
 from csm.domain.refusal import Reason, Refusal
 
+# Counting data from before computers counted people, or centuries ahead, is a unit or typing error;
+# the bounds also keep every later conversion (UTC, pandas nanoseconds) from overflowing.
+EARLIEST_YEAR, LATEST_YEAR = 1970, 2200
+
 
 def parse_timestamp(raw: object, tz: ZoneInfo, field: str, bad: str = Reason.BAD_TIMESTAMP) -> datetime:
     """ISO 8601 text to aware UTC; naive = local time in `tz`. Refusals carry `bad` (unreadable)
     or AMBIGUOUS_LOCAL_TIME (a naive time in a DST fold or gap)."""
-    if not isinstance(raw, str):
-        raise Refusal(bad, field, f"{field}: expected an ISO 8601 string, got {raw!r}")
+    if not isinstance(raw, str):  # the detail never repeats the input: it may be personal data
+        raise Refusal(bad, field, f"{field}: expected an ISO 8601 string, got {type(raw).__name__}")
     try:
         moment = datetime.fromisoformat(raw.strip())
     except ValueError:
-        raise Refusal(bad, field, f"{field}: not an ISO 8601 timestamp: {raw[:64]!r}") from None
+        raise Refusal(bad, field, f"{field}: not an ISO 8601 timestamp ({len(raw)} characters)") from None
+    if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+        raise Refusal(bad, field, f"{field}: year {moment.year} is outside {EARLIEST_YEAR}..{LATEST_YEAR}")
     if moment.tzinfo is None:
         moment = localize(moment, tz, raw, field)
     return moment.astimezone(UTC)

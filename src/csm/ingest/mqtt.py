@@ -4,6 +4,11 @@ Messages are batched into the one ingest path and acknowledged only after their 
 (manual PUBACK), so with a persistent session the broker redelivers whatever was in flight when a
 consumer died; idempotent writes make the redelivery harmless (exactly-once effect).
 
+A message that cannot be stored is never retried forever: its items are refused one by one into
+dead letters (issue 12), and a batch that keeps failing is split so that the one message the store
+refuses is dead-lettered and acknowledged while the others are stored. Only when not even a dead
+letter can be written (the store is away) does the batch wait, unacknowledged, for the store.
+
 MQTT 5 is used for two reasons: "Receive Maximum" bounds how many unacknowledged messages the
 broker sends us (back-pressure at the protocol level, memory stays bounded), and a session expiry
 keeps our subscription and undelivered messages at the broker while we restart.
@@ -12,7 +17,6 @@ keeps our subscription and undelivered messages at the broker while we restart.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 import queue
@@ -29,8 +33,11 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from csm.ingest.limits import MAX_MESSAGE_BYTES
+from csm.ingest.payload import PayloadRefusal, split_items
 from csm.ingest.pipeline import IngestReport
-from csm.ingest.ports import IngestTargets
+from csm.ingest.ports import IngestSite, IngestTargets
+from csm.ingest.privacy import shown
 from csm.ingest.validate import Reason
 from csm.jobs import Job
 
@@ -38,6 +45,8 @@ log = logging.getLogger(__name__)
 TOPIC_FILTER = "csm/+/sensors/+/counts"
 DEFAULT_MAX_INFLIGHT = 2000
 DEFAULT_SESSION_EXPIRY = 24 * 3600
+# Failed attempts at a batch before its messages are tried one by one to find a poison message.
+POISON_ATTEMPTS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,11 +103,14 @@ def parse_topic(topic: str) -> tuple[str, str] | None:
     return None
 
 
-def items_from_payload(payload: bytes, sensor_id: str) -> list[Any]:
+def items_from_payload(payload: bytes, sensor_id: str) -> list[Any] | PayloadRefusal:
     """One object or a list of objects; the topic names the sensor (a differing sensor_id is kept
-    so that validation refuses it as unknown or mismatched rather than silently rewriting it)."""
-    document = json.loads(payload)
-    items = document if isinstance(document, list) else [document]
+    so that validation refuses it as mismatched rather than silently rewriting it)."""
+    if len(payload) > MAX_MESSAGE_BYTES:
+        return PayloadRefusal(Reason.TOO_LARGE, f"message over {MAX_MESSAGE_BYTES} bytes")
+    items = split_items(payload)
+    if isinstance(items, PayloadRefusal):
+        return items
     for item in items:
         if isinstance(item, dict):
             item.setdefault("sensor_id", sensor_id)
@@ -155,6 +167,7 @@ class MqttIngestConsumer:
         self.totals = IngestReport()
         self.batches = 0
         self.taken = 0  # messages taken into a batch (stored and acked once `batches` moves on)
+        self.store_retries = 0  # batches the store would not take at the first try (0 when input is only bad)
 
     def start(self) -> None:
         properties = Properties(PacketTypes.CONNECT)
@@ -227,12 +240,19 @@ class MqttIngestConsumer:
 
     def _store_with_retry(self, batch: list[Message]) -> None:
         delay = 0.5
+        failures = 0
         while True:
             try:
                 self._ingest_batch(batch)
                 break
-            except Exception:  # the store is away longer than its own retries: keep the batch
-                log.exception("storing an MQTT batch of %d failed; retrying in %.1fs", len(batch), delay)
+            except Exception as exc:  # the store is away, or one message it cannot take
+                failures += 1
+                self.store_retries += 1
+                # The type only: an error message may quote the input.
+                log.warning("storing an MQTT batch of %d failed (%s); retrying in %.1fs",
+                            len(batch), type(exc).__name__, delay)
+                if failures >= POISON_ATTEMPTS and self._isolate_poison(batch):
+                    break
                 time.sleep(delay)
                 delay = min(delay * 2, 10.0)
         for _site, _sensor, _payload, mid, qos in batch:
@@ -240,31 +260,61 @@ class MqttIngestConsumer:
                 self._client.ack(mid, qos)
         self.batches += 1
 
+    def _isolate_poison(self, batch: list[Message]) -> bool:
+        """Store message by message; one that still fails alone is dead-lettered (and so gets
+        acknowledged). False when even its dead letter cannot be written: the store is away."""
+        for message in batch:
+            try:
+                self._ingest_batch([message])
+            except Exception as exc:
+                site_runtime = _site_of(self.runtime, message[0])
+                try:
+                    self.totals.merge(site_runtime.ingest.refuse_whole(
+                        message[2], "mqtt", Reason.STORE_REFUSED,
+                        f"the store refused this message ({type(exc).__name__})",
+                    ))
+                except Exception:
+                    return False
+        return True
+
     def _ingest_batch(self, batch: list[Message]) -> None:
         self.totals.merge(ingest_messages(self.runtime, batch))
 
 
+def _site_of(runtime: IngestTargets, site_id: str) -> IngestSite:
+    return runtime.sites.get(site_id) or next(iter(runtime.sites.values()))
+
+
 def ingest_messages(runtime: IngestTargets, batch: list[Message]) -> IngestReport:
-    """Store a batch of broker messages through the one ingest path (any broker: MQTT, JetStream)."""
+    """Store a batch of broker messages through the one ingest path (any broker: MQTT, JetStream).
+
+    The topic must name a site served here and a sensor of that site, and each item must name the
+    topic's sensor; every refusal is a dead letter, so nothing here raises for bad input."""
     report = IngestReport()
-    by_site: dict[str, list[Any]] = defaultdict(list)
+    by_site: dict[str, tuple[list[Any], list[str]]] = defaultdict(lambda: ([], []))
     for site_id, sensor_id, payload, _mid, _qos in batch:
         site_runtime = runtime.sites.get(site_id)
         if site_runtime is None:
-            target = next(iter(runtime.sites.values()))
-            report.merge(target.ingest.refuse_whole(
-                payload, "mqtt", Reason.UNKNOWN_SITE,
-                f"topic names site {site_id!r}, not served here",
+            report.merge(_site_of(runtime, site_id).ingest.refuse_whole(
+                payload, "mqtt", Reason.UNKNOWN_SITE, f"topic names site {shown(site_id)}, not served here",
+                field_name="topic",
             ))
             continue
-        try:
-            by_site[site_id].extend(items_from_payload(payload, sensor_id))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        if sensor_id not in site_runtime.site.sensors:
             report.merge(site_runtime.ingest.refuse_whole(
-                payload, "mqtt", Reason.BAD_JSON, f"not valid JSON: {exc}"
+                payload, "mqtt", Reason.UNKNOWN_SENSOR,
+                f"topic names sensor {shown(sensor_id)}, which is not in site {site_id!r}", field_name="topic",
             ))
-    for site_id, items in by_site.items():
-        report.merge(runtime.sites[site_id].ingest.ingest_items(items, "mqtt"))
+            continue
+        items = items_from_payload(payload, sensor_id)
+        if isinstance(items, PayloadRefusal):
+            report.merge(site_runtime.ingest.refuse_whole(payload, "mqtt", items.reason, items.detail))
+            continue
+        site_items, sensors = by_site[site_id]
+        site_items.extend(items)
+        sensors.extend([sensor_id] * len(items))
+    for site_id, (items, sensors) in by_site.items():
+        report.merge(runtime.sites[site_id].ingest.ingest_items(items, "mqtt", expected_sensors=sensors))
     return report
 
 

@@ -2,26 +2,33 @@
 
 from __future__ import annotations
 
-import json
+import logging
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from csm.bus import Bus
 from csm.clock import Clock
 from csm.domain.model import Observation, Rejection
-from csm.ingest.privacy import redact
-from csm.ingest.validate import ItemError, Reason, rejection_of, validate_item
+from csm.ingest.deadletters import PAYLOAD_LIMIT, DeadLetterBatch
+from csm.ingest.payload import PayloadRefusal, split_items
+from csm.ingest.validate import ItemError, Reason, rejection_of, trusted_words, validate_item
 from csm.metrics import Metrics
 from csm.site.model import Site
-from csm.store.base import DeadLetter, Store
+from csm.store.base import Store
 from csm.topics import OBSERVATIONS_TOPIC
 
+log = logging.getLogger(__name__)
 DEFAULT_MAX_LATENESS = timedelta(days=7)
-# Dead letters keep the offending input, cut to this size.
-DEAD_LETTER_PAYLOAD_LIMIT = 64 * 1024
+DEAD_LETTER_PAYLOAD_LIMIT = PAYLOAD_LIMIT  # kept for connectors (sources.sink)
+# A flood of refusals must not starve reads of the GIL (issue 12, item 4): after this many refused
+# items of a batch the ingest thread sleeps briefly, so a waiting thread (the event loop serving
+# /readyz and reads) gets the interpreter. Accepted items never wait.
+YIELD_EVERY_REFUSALS = 16
+YIELD_SECONDS = 0.0002
 
 
 @dataclass(slots=True)
@@ -67,31 +74,38 @@ class IngestService:
         self.bus = bus
         self.clock = clock
         self.max_lateness = max_lateness
+        self.trusted = trusted_words(site)
 
     def ingest_items(
-        self, items: Sequence[Any], channel: str, allowed_sensors: frozenset[str] | None = None
+        self,
+        items: Sequence[Any],
+        channel: str,
+        allowed_sensors: frozenset[str] | None = None,
+        expected_sensors: Sequence[str] | None = None,
     ) -> IngestReport:
         """Validate each item on its own: good items are stored even when others are refused.
 
-        `allowed_sensors` (from a signed ingest token) limits which sensors this caller may write.
+        `allowed_sensors` (from a signed ingest token) limits which sensors this caller may write;
+        `expected_sensors` (from MQTT topics, one per item) is the sensor each item must name. No item can
+        make this raise: whatever goes wrong with one item refuses that item alone. The item cap is
+        enforced where untrusted batches enter (`payload.split_items`, the CSV reader).
         """
         started = time.perf_counter()
         now = self.clock.now()
         report = IngestReport(received=len(items))
         observations: list[Observation] = []
-        letters: list[DeadLetter] = []
+        letters = DeadLetterBatch(self.site.id, channel, now, self.trusted)
         for index, item in enumerate(items):
             try:
-                validated = validate_item(item, self.site, now, self.max_lateness)
-                if allowed_sensors is not None and validated[0].sensor_id not in allowed_sensors:
-                    raise ItemError(
-                        Reason.SENSOR_NOT_AUTHORISED, "sensor_id",
-                        f"this ingest token may not write sensor {validated[0].sensor_id!r}",
-                    )
-                observations.extend(validated)
+                expected = expected_sensors[index] if expected_sensors is not None else None
+                validated = self._validate(item, now, allowed_sensors, expected)
             except ItemError as error:
                 report.rejected.append(rejection_of(error, index))
-                letters.append(self._dead_letter(channel, error.reason, error.field, error.detail, item))
+                letters.add(error.reason, error.field, error.detail, item)
+                if len(report.rejected) % YIELD_EVERY_REFUSALS == 0:
+                    time.sleep(YIELD_SECONDS)
+            else:
+                observations.extend(validated)
         if observations:
             result = self.store.write_observations(observations, received_at=now)
             report.accepted = result.inserted
@@ -105,57 +119,59 @@ class IngestService:
             )
         return report
 
+    def _validate(
+        self, item: Any, now: datetime, allowed_sensors: frozenset[str] | None, expected_sensor: str | None
+    ) -> list[Observation]:
+        try:
+            validated = validate_item(item, self.site, now, self.max_lateness, self.trusted)
+        except ItemError:
+            raise
+        except Exception as exc:  # defence in depth: a validation bug refuses one item, never the batch
+            # The message of an unexpected error may quote the input: log only its type.
+            log.warning("refusing an item that failed validation unexpectedly (%s)", type(exc).__name__)
+            raise ItemError(
+                Reason.MALFORMED, None, f"the item could not be validated ({type(exc).__name__})"
+            ) from None
+        sensor_id = validated[0].sensor_id
+        if expected_sensor is not None and sensor_id != expected_sensor:
+            raise ItemError(
+                Reason.SENSOR_MISMATCH, "sensor_id",
+                f"the item names sensor {sensor_id!r}, its topic another sensor",
+            )
+        if allowed_sensors is not None and sensor_id not in allowed_sensors:
+            raise ItemError(
+                Reason.SENSOR_NOT_AUTHORISED, "sensor_id",
+                f"this ingest token may not write sensor {sensor_id!r}",
+            )
+        return validated
+
     def ingest_json(
         self, payload: bytes | str, channel: str, allowed_sensors: frozenset[str] | None = None
     ) -> IngestReport:
         """A raw JSON body: a list of items, an object with `observations`, or one item."""
-        try:
-            document = json.loads(payload)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            return self.refuse_whole(payload, channel, Reason.BAD_JSON, f"not valid JSON: {exc}")
-        if isinstance(document, dict) and "observations" in document:
-            document = document["observations"]
-        items = document if isinstance(document, list) else [document]
+        items = split_items(payload)
+        if isinstance(items, PayloadRefusal):
+            return self.refuse_whole(payload, channel, items.reason, items.detail)
         return self.ingest_items(items, channel, allowed_sensors)
 
     def refuse_whole(
-        self, payload: bytes | str | Any, channel: str, reason: str, detail: str
+        self, payload: bytes | str | Any, channel: str, reason: str, detail: str, field_name: str | None = None
     ) -> IngestReport:
         """A payload that could not even be split into items: one dead letter for all of it."""
-        report = IngestReport(received=1, rejected=[Rejection(reason, None, detail, None)])
-        self._account(channel, report, [self._dead_letter(channel, reason, None, detail, payload)])
+        report = IngestReport(received=1, rejected=[Rejection(reason, field_name, detail, None)])
+        letters = DeadLetterBatch(self.site.id, channel, self.clock.now(), self.trusted)
+        letters.add(reason, field_name, detail, payload)
+        self._account(channel, report, letters)
         return report
 
-    def _dead_letter(
-        self, channel: str, reason: str, field_name: str | None, detail: str, item: Any
-    ) -> DeadLetter:
-        # Dead letters never keep personal data, whatever the reason an item was refused.
-        if isinstance(item, bytes):
-            text = redact(item.decode("utf-8", errors="replace"))
-        elif isinstance(item, str):
-            text = redact(item)
-        else:
-            try:
-                text = json.dumps(redact(item), default=str)
-            except (TypeError, ValueError):
-                text = redact(repr(item))
-        return DeadLetter(
-            site_id=self.site.id,
-            channel=channel,
-            received_at=self.clock.now(),
-            reason=reason,
-            field=field_name,
-            detail=detail,
-            payload=text[:DEAD_LETTER_PAYLOAD_LIMIT],
-        )
-
-    def _account(self, channel: str, report: IngestReport, letters: list[DeadLetter]) -> None:
+    def _account(self, channel: str, report: IngestReport, letters: DeadLetterBatch) -> None:
         site = self.site.id
         if report.accepted:
             self.metrics.ingested.labels(site, channel).inc(report.accepted)
         if report.duplicates:
             self.metrics.duplicates.labels(site, channel).inc(report.duplicates)
-        for rejection in report.rejected:
-            self.metrics.rejected.labels(site, channel, rejection.reason).inc()
-        if letters:
-            self.store.write_dead_letters(letters)
+        for reason, count in Counter(r.reason for r in report.rejected).items():
+            self.metrics.rejected.labels(site, channel, reason).inc(count)
+        kept = letters.letters()
+        if kept:
+            self.store.write_dead_letters(kept)

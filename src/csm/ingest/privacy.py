@@ -1,70 +1,183 @@
-"""Refuse personal data at the door: CSM stores aggregates only.
+"""Refuse personal data at the door and keep only a redacted shape of refused input.
 
-Two checks on every input item: field names that carry identifiers (device ids, MAC addresses,
-licence plates, images, faces, phone or account numbers), and string values shaped like such
-identifiers wherever they appear (a MAC address hidden in a sensor id is still a MAC address).
-Refused items are kept as dead letters with those values redacted.
+`find_personal_data` checks every key and value of an item, nested too (a MAC address hidden in a
+sensor id is still a MAC address). `redacted_shape` is what a dead letter keeps instead of the raw
+input: the same structure, with identifier-like keys and values replaced by `<redacted:KIND>`,
+free text that is not a code or a timestamp cut to `<text:N chars>`, long numbers cut to their digit
+count, and long lists, objects and nesting bounded. `shown` renders one untrusted value for a
+refusal detail without repeating anything that could identify a person.
 """
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
-IDENTIFIER_FIELDS = frozenset({
-    "device_id", "deviceid", "device", "mac", "mac_address", "macaddress", "bssid", "imsi", "imei",
-    "msisdn", "phone", "phone_number", "ip", "ip_address", "plate", "license_plate", "licence_plate",
-    "number_plate", "kenteken", "image", "image_base64", "photo", "picture", "face", "faces",
-    "face_embedding", "track_id", "person_id", "user_id", "email", "name", "advertising_id", "idfa",
-})
-_PATTERNS = [
-    ("MAC address", re.compile(r"\b[0-9a-f]{2}(?:[:-][0-9a-f]{2}){5}\b", re.IGNORECASE)),
-    ("IMSI/IMEI number", re.compile(r"\b\d{15}\b")),
-    ("e-mail address", re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b")),
-    ("image data", re.compile(r"data:image/|/9j/4|iVBORw0KGgo")),
-    # Dutch licence plates (sidecodes 4–11): e.g. 12-ABC-3, AB-123-C, 1-ABC-23
-    ("licence plate", re.compile(
-        r"\b(?:\d{2}-[A-Z]{3}-\d|\d-[A-Z]{3}-\d{2}|[A-Z]{2}-\d{3}-[A-Z]|[A-Z]-\d{3}-[A-Z]{2}|"
-        r"[A-Z]{3}-\d{2}-[A-Z]|\d{2}-[A-Z]{2}-[A-Z]{2}|[A-Z]{2}-[A-Z]{2}-\d{2}|\d{2}-\d{2}-[A-Z]{2})\b"
-    )),
-]
-REDACTED = "[redacted]"
+from csm.ingest.identifiers import ISO_TIMESTAMP, announced_kind, integer_kind, key_kind, string_kind
+from csm.ingest.payload import LongInteger, Unparsable
+
+SHAPE_MAX_DEPTH = 8
+SHAPE_MAX_ITEMS = 50
+_CODE_LIKE = re.compile(r"[A-Za-z0-9_.:+-]{1,64}")
+_HAS_DIGIT_OR_SEPARATOR = re.compile(r"[0-9_.:+-]")
+_NO_TRUST: frozenset[str] = frozenset()
+# A long number of no known form is cut from dead letters but is no reason to call an item personal.
+_REDACT_ONLY = frozenset({"number"})
 
 
-def find_personal_data(item: Any, path: str = "") -> tuple[str, str] | None:
-    """(field path, what it looks like) for the first identifier found, else None."""
-    if isinstance(item, Mapping):
-        for key, value in item.items():
-            where = f"{path}.{key}" if path else str(key)
-            if str(key).lower() in IDENTIFIER_FIELDS:
-                return where, f"field {key!r} carries personal identifiers"
-            found = find_personal_data(value, where)
-            if found:
-                return found
-    elif isinstance(item, list):
-        for index, value in enumerate(item):
-            found = find_personal_data(value, f"{path}[{index}]")
-            if found:
-                return found
-    elif isinstance(item, str):
-        for label, pattern in _PATTERNS:
-            if pattern.search(item):
-                return path, f"value looks like a {label}"
+def find_personal_data(
+    item: Any, trusted: Collection[str] = _NO_TRUST, max_depth: int = 64
+) -> tuple[str, str] | None:
+    """(redacted field path, what it looks like) for the first identifier found, else None.
+
+    Strings in `trusted` (the site's own sensor ids, metrics, field names) are not scanned."""
+    stack: list[tuple[Any, str, int]] = [(item, "", 0)]
+    while stack:
+        value, path, depth = stack.pop()
+        if depth > max_depth:
+            continue  # refused as too deep elsewhere; nothing beyond is stored
+        if isinstance(value, dict):
+            children = []
+            for key, child in value.items():
+                name = str(key)
+                kind = None if name in trusted else key_kind(name)
+                where = f"{path}.{_path_part(name, trusted)}" if path else _path_part(name, trusted)
+                if kind is not None and kind not in _REDACT_ONLY:
+                    return where, _what(kind, field=True)
+                children.append((child, where, depth + 1))
+            stack.extend(reversed(children))
+        elif isinstance(value, list):
+            stack.extend(reversed([(v, f"{path}[{i}]", depth + 1) for i, v in enumerate(value)]))
+        elif isinstance(value, str):
+            kind = None if value in trusted else string_kind(value)
+            if kind is not None and kind not in _REDACT_ONLY:
+                return path, _what(kind, field=False)
+        elif isinstance(value, int) and not isinstance(value, bool):
+            kind = integer_kind(value)
+            if kind is not None:
+                return path, _what(kind, field=False)
     return None
 
 
-def redact(item: Any) -> Any:
-    """A copy with identifier fields and identifier-like values replaced, for the dead letters."""
-    if isinstance(item, Mapping):
-        return {
-            k: REDACTED if str(k).lower() in IDENTIFIER_FIELDS else redact(v) for k, v in item.items()
-        }
-    if isinstance(item, list):
-        return [redact(v) for v in item]
-    if isinstance(item, str):
-        text = item
-        for _label, pattern in _PATTERNS:
-            text = pattern.sub(REDACTED, text)
+def _what(kind: str, field: bool) -> str:
+    if field:
+        return f"the field name is, or announces, personal identifiers ({kind})"
+    return f"value looks like a {kind}"
+
+
+def _path_part(name: str, trusted: Collection[str]) -> str:
+    return name if name in trusted or announced_kind(name) else safe_string(name)
+
+
+def safe_string(text: str, trusted: Collection[str] = _NO_TRUST) -> str:
+    """`text` itself when it is trusted or a harmless code; else a placeholder that says what it was."""
+    if text in trusted or (len(text) <= 40 and ISO_TIMESTAMP.fullmatch(text)):
         return text
-    return item
+    kind = string_kind(text)
+    if kind is not None:
+        return f"<redacted:{kind}>"
+    if _CODE_LIKE.fullmatch(text) and (text.islower() or _HAS_DIGIT_OR_SEPARATOR.search(text)):
+        return text
+    return f"<text:{len(text)} chars>"
+
+
+def _digits(value: int) -> int:
+    return max(1, math.ceil(abs(value).bit_length() * 0.30103)) if abs(value) >= 10**18 else len(str(abs(value)))
+
+
+def _safe_number(value: int | float) -> Any:
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return f"<{value}>"
+        return value if abs(value) < 1e8 else "<number>"
+    if abs(value) < 10**8:
+        return value
+    kind = integer_kind(value)
+    return f"<redacted:{kind}>" if kind else f"<number:{_digits(value)} digits>"
+
+
+def redacted_shape(value: Any, trusted: Collection[str] = _NO_TRUST, depth: int = 0) -> Any:
+    """A JSON-ready copy fit for a dead letter: structure kept, nothing identifying, bounded size."""
+    if depth >= SHAPE_MAX_DEPTH and isinstance(value, Mapping | list):
+        return f"<nested deeper than {SHAPE_MAX_DEPTH}>"
+    if isinstance(value, Mapping):
+        shaped: dict[str, Any] = {}
+        for index, (key, child) in enumerate(value.items()):
+            if index == SHAPE_MAX_ITEMS:
+                shaped["<more>"] = f"{len(value) - SHAPE_MAX_ITEMS} more fields"
+                break
+            name = str(key)
+            announced = None if name in trusted else announced_kind(name)
+            safe = name if announced else safe_string(name, trusted)
+            if safe in shaped:
+                safe = f"{safe}#{index}"
+            shaped[safe] = f"<redacted:{announced}>" if announced else redacted_shape(child, trusted, depth + 1)
+        return shaped
+    if isinstance(value, list):
+        items = [redacted_shape(v, trusted, depth + 1) for v in value[:SHAPE_MAX_ITEMS]]
+        if len(value) > SHAPE_MAX_ITEMS:
+            items.append(f"<{len(value) - SHAPE_MAX_ITEMS} more items>")
+        return items
+    if isinstance(value, str):
+        return safe_string(value, trusted)
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int | float):
+        return _safe_number(value)
+    if isinstance(value, LongInteger):
+        return f"<number:{value.digits} digits>"
+    if isinstance(value, Unparsable):
+        return f"<unparsable: {value.reason}, {value.size} bytes>"
+    return f"<{type(value).__name__}>"
+
+
+def shown(value: Any, trusted: Collection[str] = _NO_TRUST) -> str:
+    """One untrusted value for a human-readable refusal detail (quoted when harmless)."""
+    if isinstance(value, str):
+        safe = safe_string(value, trusted)
+        return repr(safe) if safe == value else safe
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, int | float):
+        safe_number = _safe_number(value)
+        return repr(safe_number) if safe_number == value else str(safe_number)
+    if isinstance(value, LongInteger):
+        return f"an integer of {value.digits} digits"
+    if isinstance(value, Mapping):
+        return f"an object of {len(value)} fields"
+    if isinstance(value, list):
+        return f"a list of {len(value)} items"
+    return f"a {type(value).__name__}"
+
+
+_TOKENS = re.compile(r'"(?:[^"\\]|\\.){0,4096}"|[A-Za-z0-9_.:+@/-]+|\s+|.', re.S)
+
+
+def redacted_text(text: str, limit: int = 4096) -> str:
+    """A redacted rendering of text that is not JSON (a broken body, a connector's document):
+    JSON punctuation kept, each string or bare word replaced by its safe form, cut at `limit`."""
+    out: list[str] = []
+    size = 0
+    for match in _TOKENS.finditer(text[: limit * 4]):
+        token = match.group(0)
+        if token.startswith('"') and len(token) > 1:
+            piece = '"' + safe_string(token[1:-1], _NO_TRUST) + '"'
+        elif token.isspace():
+            piece = " "
+        elif len(token) == 1 and not token.isalnum():
+            piece = token if token.isprintable() else "?"
+        else:
+            piece = safe_string(token, _NO_TRUST)
+        out.append(piece)
+        size += len(piece)
+        if size >= limit:
+            out.append("<cut>")
+            break
+    return "".join(out)
+
+
+def redact(item: Any) -> Any:
+    """Kept for connectors: a redacted rendering of raw text, or the redacted shape of a value."""
+    return redacted_text(item) if isinstance(item, str) else redacted_shape(item)

@@ -44,6 +44,11 @@ class DuckDBStore:
         with self._lock:
             self._con.execute("SET TimeZone = 'UTC'")
             apply_duckdb_migrations(self._con)
+            # Dead letters have a connection and lock of their own: a flood of refusals never
+            # waits for, or holds up, the lock that reads of observations and the picture need.
+            self._dl_con = self._con.cursor()
+            self._dl_con.execute("SET TimeZone = 'UTC'")
+        self._dl_lock = threading.Lock()
 
     # -- observations -------------------------------------------------------------------------
     def write_observations(
@@ -51,7 +56,9 @@ class DuckDBStore:
     ) -> WriteResult:
         if not observations:
             return WriteResult(0, 0)
-        unique = {o.key: o for o in observations}
+        unique: dict[tuple[str, str, datetime, str], Observation] = {}
+        for observation in observations:
+            unique.setdefault(observation.key, observation)  # the first of a key in a batch wins
         received = to_naive_utc(received_at)
         frame = pd.DataFrame(
             {
@@ -160,17 +167,27 @@ class DuckDBStore:
     def write_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
         if not letters:
             return
-        rows = [
-            (d.site_id, d.channel, to_naive_utc(d.received_at), d.reason, d.field, d.detail,
-             d.payload)
-            for d in letters
-        ]
-        with self._lock:
-            self._con.executemany(
-                "INSERT INTO dead_letters (site_id, channel, received_at, reason, field, detail,"
-                " payload) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
+        frame = pd.DataFrame(
+            {
+                "site_id": pd.Series([d.site_id for d in letters], dtype="object"),
+                "channel": [d.channel for d in letters],
+                "received_at": [to_naive_utc(d.received_at) for d in letters],
+                "reason": [d.reason for d in letters],
+                "field": pd.Series([d.field for d in letters], dtype="object"),
+                "detail": [d.detail for d in letters],
+                "payload": [d.payload for d in letters],
+            }
+        )
+        with self._dl_lock:
+            self._dl_con.register("incoming_dead_letters", frame)
+            try:
+                self._dl_con.execute(
+                    "INSERT INTO dead_letters (site_id, channel, received_at, reason, field, detail, payload)"
+                    " SELECT site_id, channel, received_at, reason, field, detail, payload"
+                    " FROM incoming_dead_letters"
+                )
+            finally:
+                self._dl_con.unregister("incoming_dead_letters")
 
     def list_dead_letters(
         self, site_id: str | None = None, limit: int = 100, reason: str | None = None,
@@ -195,8 +212,8 @@ class DuckDBStore:
             sql += " WHERE " + " AND ".join(conditions)
         sql += " ORDER BY id DESC LIMIT ?"
         params.append(limit)
-        with self._lock:
-            rows = self._con.execute(sql, params).fetchall()
+        with self._dl_lock:
+            rows = self._dl_con.execute(sql, params).fetchall()
         return [
             DeadLetter(
                 id=int(i), site_id=s, channel=c, received_at=from_naive_utc(r), reason=reason,
@@ -208,8 +225,8 @@ class DuckDBStore:
     def delete_dead_letters(self, ids: Sequence[int]) -> int:
         if not ids:
             return 0
-        with self._lock:
-            row = self._con.execute(
+        with self._dl_lock:
+            row = self._dl_con.execute(
                 "DELETE FROM dead_letters WHERE list_contains(?, id)", [list(ids)]
             ).fetchone()
         return int(row[0]) if row else 0
@@ -339,5 +356,6 @@ class DuckDBStore:
         return bool(row and row[0])
 
     def close(self) -> None:
-        with self._lock:
+        with self._lock, self._dl_lock:
+            self._dl_con.close()
             self._con.close()

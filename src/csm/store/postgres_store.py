@@ -170,7 +170,9 @@ class PostgresStore:
     def write_observations(self, observations: Sequence[Observation], received_at: datetime) -> WriteResult:
         if not observations:
             return WriteResult(0, 0)
-        unique = {o.key: o for o in observations}
+        unique: dict[tuple[str, str, datetime, str], Observation] = {}
+        for observation in observations:
+            unique.setdefault(observation.key, observation)  # the first of a key in a batch wins
         received = _utc(received_at)
         rows = [
             (o.site_id, o.sensor_id, o.metric, _utc(o.interval_start), int(o.interval_seconds),
@@ -257,13 +259,12 @@ class PostgresStore:
             for d in letters
         ]
 
-        def write(conn: Conn) -> None:
-            with conn.transaction(), conn.cursor() as cur:
-                cur.executemany(
-                    "INSERT INTO dead_letters (site_id, channel, received_at, reason, field, detail, payload)"
-                    " VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                    rows,
-                )
+        def write(conn: Conn) -> None:  # one COPY for the whole batch of letters
+            with conn.transaction(), conn.cursor() as cur, cur.copy(
+                "COPY dead_letters (site_id, channel, received_at, reason, field, detail, payload) FROM STDIN"
+            ) as copy:
+                for row in rows:
+                    copy.write_row(row)
 
         self._run(write)
 

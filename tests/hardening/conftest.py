@@ -1,0 +1,38 @@
+"""Fixtures of the hardening tests: the tiny site on either store backend, an HTTP client."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from csm.api.app import create_app
+from csm.clock import FixedClock
+from csm.runtime import Runtime, build_runtime
+from tests.conftest import AuthedClient
+from tests.store.conftest import pg_schema_url  # noqa: F401  (fixture re-export)
+
+
+@pytest.fixture(params=["duckdb", "postgresql"])
+def any_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Every store backend: a DuckDB file and a fresh PostgreSQL schema."""
+    if request.param == "duckdb":
+        return f"duckdb:{tmp_path / 'hardening.duckdb'}"
+    url: str = request.getfixturevalue("pg_schema_url")
+    return url
+
+
+@pytest.fixture
+def store_runtime(tiny_site_dir: Path, any_store_url: str, clock: FixedClock) -> Iterator[Runtime]:
+    runtime = build_runtime([tiny_site_dir], any_store_url, clock=clock)
+    yield runtime
+    runtime.close()
+
+
+@pytest.fixture
+def http(store_runtime: Runtime) -> Iterator[AuthedClient]:
+    """The real app over `store_runtime` (both backends), with an administrator and a feed token."""
+    with TestClient(create_app(store_runtime, web_dist=None)) as test_client:
+        yield AuthedClient(test_client, store_runtime)
