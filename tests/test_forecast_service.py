@@ -106,9 +106,8 @@ def test_weather_reaches_the_forecast_observed_behind_forecast_ahead(tiny_runtim
 def test_intraday_update_reuses_the_fitted_model_with_the_newest_counts(tiny_runtime: Runtime) -> None:
     """Between refits the service forecasts again from the newest counts without refitting:
     the same fitted model, a new origin, and a forecast that reacts to what just happened."""
-    from csm.forecast_service import STEP, run_forecast
-
     from csm import forecast_service
+    from csm.services.forecasts import STEP, run_forecast
     from tests.forecast.synthetic import synthetic_counts
 
     history = synthetic_counts(days=18, zones=3, freq="15min", start="2026-06-30")

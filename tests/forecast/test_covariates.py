@@ -11,8 +11,8 @@ import pandas as pd
 from typer.testing import CliRunner
 
 from csm.cli import app
-from csm.forecast.api import forecast_zones
 from csm.forecast.covariates import KnownAhead, zone_covariates
+from csm.forecast.zones import forecast_zones
 from tests.forecast.synthetic import synthetic_counts, write_naive_csv
 
 

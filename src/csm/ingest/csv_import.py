@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from csm.ingest.limits import MAX_ITEMS_PER_BATCH
+from csm.ingest.pipeline import IngestReport, IngestService
 from csm.ingest.privacy import safe_string
-from csm.ingest.service import IngestReport, IngestService
 from csm.ingest.validate import Reason
 
 CSV_COLUMNS = ("sensor_id", "interval_start", "interval_seconds", "metric", "value")
