@@ -19,6 +19,7 @@ from csm.api.middleware import (
     SecurityHeadersMiddleware,
     origin_of,
 )
+from csm.api.scope import ZoneScopeMiddleware
 from csm.auth.service import AuthService
 from csm.extensions import ROUTERS, resolve
 from csm.runtime import Runtime
@@ -76,6 +77,7 @@ def create_app(runtime: Runtime, web_dist: Path | None = WEB_DIST, close_runtime
         def no_dashboard() -> HTMLResponse:
             return HTMLResponse(_NO_DASHBOARD)
 
+    app.add_middleware(ZoneScopeMiddleware)
     app.add_middleware(DashboardLoginMiddleware)
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, map_origins=map_origins(runtime))
