@@ -13,6 +13,16 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from pydantic import BaseModel, Field
 
 from csm.api.deps import get_runtime
+from csm.api.schemas.common import GUARDED, errors
+from csm.api.schemas.ops import (
+    AuditEntry,
+    IngestTokenAnswer,
+    LoginAnswer,
+    Me,
+    Removed,
+    Status,
+    UserInfo,
+)
 from csm.auth.oidc import OidcClient, OidcConfig, OidcError
 from csm.auth.principal import Principal
 from csm.auth.roles import Role
@@ -56,7 +66,14 @@ def _set_session(response: Response, request: Request, principal: Principal, csr
     )
 
 
-@router.post("/api/v1/auth/login", summary="Log in with a local account")
+@router.post(
+    "/api/v1/auth/login", summary="Log in with a local account", response_model=LoginAnswer,
+    openapi_extra={"requestBody": {"required": True, "content": {
+        "application/json": {"schema": LoginBody.model_json_schema()},
+        "application/x-www-form-urlencoded": {"schema": LoginBody.model_json_schema()},
+    }}},
+    responses={**errors(401, 422, 429), 303: {"description": "form post: to the dashboard, or back to /login"}},
+)
 async def login(request: Request, auth: AuthService = Depends(get_auth)) -> Response:
     """JSON {username, password} answers with a bearer token and sets the session cookies;
     a form post (the /login page) is redirected to the dashboard. Repeated failures are refused
@@ -101,7 +118,8 @@ async def login(request: Request, auth: AuthService = Depends(get_auth)) -> Resp
     return response
 
 
-@router.post("/api/v1/auth/logout", summary="End the browser session")
+@router.post("/api/v1/auth/logout", summary="End the browser session", response_model=Status,
+             responses=GUARDED)
 def logout(request: Request, auth: AuthService = Depends(get_auth)) -> Response:
     principal = current_principal(request)
     auth.record(GLOBAL_SITE, principal.name, principal.role.value if principal.role else "-", "logout",
@@ -112,7 +130,7 @@ def logout(request: Request, auth: AuthService = Depends(get_auth)) -> Response:
     return response
 
 
-@router.get("/api/v1/auth/me", summary="Who am I, and what may I do")
+@router.get("/api/v1/auth/me", summary="Who am I, and what may I do", response_model=Me, responses=GUARDED)
 def me(request: Request) -> dict[str, Any]:
     principal = current_principal(request)
     return {
@@ -133,7 +151,9 @@ def _oidc() -> OidcClient:
     return OidcClient(config)
 
 
-@router.get("/api/v1/auth/oidc/login", summary="Log in with the organisation's identity provider")
+@router.get("/api/v1/auth/oidc/login", summary="Log in with the organisation's identity provider",
+            response_class=RedirectResponse, status_code=302,
+            responses={302: {"description": "to the identity provider"}, **errors(404)})
 def oidc_login(request: Request) -> Response:
     client = _oidc()
     redirect_uri = client.config.redirect_url or str(request.url_for("oidc_callback"))
@@ -145,7 +165,9 @@ def oidc_login(request: Request) -> Response:
     return response
 
 
-@router.get("/api/v1/auth/oidc/callback", name="oidc_callback", summary="Identity provider callback")
+@router.get("/api/v1/auth/oidc/callback", name="oidc_callback", summary="Identity provider callback",
+            response_class=RedirectResponse, status_code=303,
+            responses={303: {"description": "logged in: to the dashboard"}, **errors(400, 403, 404, 422)})
 def oidc_callback(
     request: Request, code: str = Query(...), state: str = Query(...), auth: AuthService = Depends(get_auth)
 ) -> Response:
@@ -214,12 +236,14 @@ class NewUser(BaseModel):
     zones: dict[str, list[str]] | None = None
 
 
-@router.get("/api/v1/users", summary="Accounts (administrators)")
+@router.get("/api/v1/users", summary="Accounts (administrators)", response_model=list[UserInfo],
+            responses=GUARDED)
 def list_users(auth: AuthService = Depends(get_auth)) -> list[dict[str, Any]]:
     return [u.public() for u in auth.users.all()]
 
 
-@router.post("/api/v1/users", summary="Add an account (administrators)", status_code=201)
+@router.post("/api/v1/users", summary="Add an account (administrators)", status_code=201,
+             response_model=UserInfo, responses=GUARDED)
 def add_user(body: NewUser, request: Request, auth: AuthService = Depends(get_auth)) -> dict[str, Any]:
     by = current_principal(request).name
     try:
@@ -228,7 +252,8 @@ def add_user(body: NewUser, request: Request, auth: AuthService = Depends(get_au
         raise HTTPException(422, str(exc)) from exc
 
 
-@router.delete("/api/v1/users/{username}", summary="Remove an account (administrators)")
+@router.delete("/api/v1/users/{username}", summary="Remove an account (administrators)",
+               response_model=Removed, responses={**GUARDED, **errors(404)})
 def remove_user(username: str, request: Request, auth: AuthService = Depends(get_auth)) -> dict[str, str]:
     try:
         auth.users.remove(username, by=current_principal(request).name)
@@ -244,7 +269,8 @@ class NewIngestToken(BaseModel):
     days: int = Field(365, ge=1, le=3650)
 
 
-@router.post("/api/v1/tokens/ingest", summary="Issue a signed ingest token (administrators)")
+@router.post("/api/v1/tokens/ingest", summary="Issue a signed ingest token (administrators)",
+             response_model=IngestTokenAnswer, responses={**GUARDED, **errors(404)})
 def new_ingest_token(body: NewIngestToken, runtime: Runtime = Depends(get_runtime)) -> dict[str, str]:
     site_runtime = runtime.sites.get(body.site)
     if site_runtime is None:
@@ -255,7 +281,8 @@ def new_ingest_token(body: NewIngestToken, runtime: Runtime = Depends(get_runtim
     return {"token": issue_ingest_token(body.name, body.site, body.sensors, timedelta(days=body.days))}
 
 
-@router.get("/api/v1/audit", summary="Who viewed or changed what, and when (administrators)")
+@router.get("/api/v1/audit", summary="Who viewed or changed what, and when (administrators)",
+            response_model=list[AuditEntry], responses=GUARDED)
 def audit_log(
     runtime: Runtime = Depends(get_runtime),
     site: str | None = Query(None, description="a site id, or * for logins and administration"),

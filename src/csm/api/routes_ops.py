@@ -5,21 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
-from fastapi.responses import Response
+from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
 from csm.api.deps import get_runtime
+from csm.api.schemas.common import GUARDED, errors
+from csm.api.schemas.ops import DeadLetterInfo, Health, Readiness, ReplayAnswer
 from csm.runtime import Runtime
 
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/healthz", summary="Liveness")
+@router.get("/healthz", summary="Liveness", response_model=Health)
 def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="Readiness: store reachable, pictures computed")
+@router.get("/readyz", summary="Readiness: store reachable, pictures computed", response_model=Readiness,
+            responses={503: {"model": Readiness, "description": "not ready: `problems` says why"}})
 def readyz(runtime: Runtime = Depends(get_runtime)) -> Response:
     problems = []
     try:
@@ -38,12 +41,15 @@ def readyz(runtime: Runtime = Depends(get_runtime)) -> Response:
     return Response(content='{"status":"ready"}', media_type="application/json")
 
 
-@router.get("/metrics", summary="Prometheus metrics")
+@router.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse,
+            responses={200: {"description": "Prometheus text exposition format 0.0.4",
+                             "content": {"text/plain": {"schema": {"type": "string"}}}}, **errors(401, 403)})
 def metrics(runtime: Runtime = Depends(get_runtime)) -> Response:
     return Response(runtime.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
 
 
-@router.get("/api/v1/deadletters", summary="Refused input kept for inspection", tags=["ingest"])
+@router.get("/api/v1/deadletters", summary="Refused input kept for inspection", tags=["ingest"],
+            response_model=list[DeadLetterInfo], responses=GUARDED)
 def dead_letters(
     runtime: Runtime = Depends(get_runtime),
     site: str | None = None,
@@ -68,7 +74,8 @@ class ReplayRequest(BaseModel):
     limit: int = Field(10_000, ge=1, le=100_000)
 
 
-@router.post("/api/v1/deadletters/replay", summary="Re-validate and ingest dead letters", tags=["ingest"])
+@router.post("/api/v1/deadletters/replay", summary="Re-validate and ingest dead letters", tags=["ingest"],
+             response_model=ReplayAnswer, responses=GUARDED)
 def replay_letters(body: ReplayRequest, runtime: Runtime = Depends(get_runtime)) -> dict[str, Any]:
     """Same as `csm deadletters replay`: replayed letters are removed, still-refused ones stay."""
     from csm.ingest.replay import REPLAYED, replay_dead_letters

@@ -13,6 +13,8 @@ import pandas as pd
 from fastapi import APIRouter, Depends, Query
 
 from csm.api.deps import get_runtime, get_site_runtime
+from csm.api.schemas.common import GUARDED, errors
+from csm.api.schemas.sources import EventsAnswer, ParkingAnswer, TrafficAnswer, TransitAnswer, WeatherAnswer
 from csm.runtime import Runtime, SiteRuntime
 from csm.sources.coordinator import SourceCoordinator, SourceStatus, coordinators_of
 from csm.sources.events import site_events
@@ -20,6 +22,7 @@ from csm.sources.holidays_nl import holiday_names
 from csm.sources.holidays_nl import settings_of as holiday_settings_of
 
 router = APIRouter(prefix="/api/v1", tags=["sources"])
+SITE_ERRORS = {**GUARDED, **errors(404)}
 HOURS = Query(6.0, gt=0, le=24 * 14, description="history window, hours before now")
 AHEAD = Query(48.0, ge=0, le=24 * 14, description="forecast window, hours after now")
 
@@ -63,14 +66,16 @@ def _window(runtime: Runtime, hours: float, ahead: float) -> tuple[datetime, dat
     return now - timedelta(hours=hours), now + timedelta(hours=ahead)
 
 
-@router.get("/sites/{site_id}/sources", summary="Status of each data source (ok, stale, failing, disabled)")
+@router.get("/sites/{site_id}/sources", summary="Status of each data source (ok, stale, failing, disabled)",
+            response_model=list[SourceStatus], responses=SITE_ERRORS)
 def get_sources(runtime: Runtime = Depends(get_runtime),
                 sr: SiteRuntime = Depends(get_site_runtime)) -> list[SourceStatus]:
     coordinator = _coordinator(runtime, sr)
     return coordinator.statuses() if coordinator else []
 
 
-@router.get("/sites/{site_id}/weather", summary="Observed weather and weather forecasts for the site")
+@router.get("/sites/{site_id}/weather", summary="Observed weather and weather forecasts for the site",
+            response_model=WeatherAnswer, responses=SITE_ERRORS)
 def get_weather(hours: float = HOURS, ahead: float = AHEAD, runtime: Runtime = Depends(get_runtime),
                 sr: SiteRuntime = Depends(get_site_runtime)) -> dict[str, Any]:
     start, end = _window(runtime, hours, ahead)
@@ -81,7 +86,8 @@ def get_weather(hours: float = HOURS, ahead: float = AHEAD, runtime: Runtime = D
             "forecast": forecast, "station": _described(runtime, sr, "weather_buienradar")}
 
 
-@router.get("/sites/{site_id}/transit", summary="Expected and scheduled arrivals and delays per stop near zones")
+@router.get("/sites/{site_id}/transit", summary="Expected and scheduled arrivals and delays per stop near zones",
+            response_model=TransitAnswer, responses=SITE_ERRORS)
 def get_transit(hours: float = HOURS, ahead: float = Query(2.0, ge=0, le=48),
                 runtime: Runtime = Depends(get_runtime), sr: SiteRuntime = Depends(get_site_runtime)) -> dict[str, Any]:
     start, end = _window(runtime, hours, ahead)
@@ -93,7 +99,8 @@ def get_transit(hours: float = HOURS, ahead: float = Query(2.0, ge=0, le=48),
     ]}
 
 
-@router.get("/sites/{site_id}/parking", summary="Occupancy per garage over time, with the zones it serves")
+@router.get("/sites/{site_id}/parking", summary="Occupancy per garage over time, with the zones it serves",
+            response_model=ParkingAnswer, responses=SITE_ERRORS)
 def get_parking(hours: float = HOURS, runtime: Runtime = Depends(get_runtime),
                 sr: SiteRuntime = Depends(get_site_runtime)) -> dict[str, Any]:
     start, end = _window(runtime, hours, 0)
@@ -105,7 +112,8 @@ def get_parking(hours: float = HOURS, runtime: Runtime = Depends(get_runtime),
     ]}
 
 
-@router.get("/sites/{site_id}/traffic", summary="Vehicle flow and speed on the access roads")
+@router.get("/sites/{site_id}/traffic", summary="Vehicle flow and speed on the access roads",
+            response_model=TrafficAnswer, responses=SITE_ERRORS)
 def get_traffic(hours: float = HOURS, runtime: Runtime = Depends(get_runtime),
                 sr: SiteRuntime = Depends(get_site_runtime)) -> dict[str, Any]:
     start, end = _window(runtime, hours, 0)
@@ -116,7 +124,8 @@ def get_traffic(hours: float = HOURS, runtime: Runtime = Depends(get_runtime),
     ]}
 
 
-@router.get("/sites/{site_id}/events", summary="Events and public/school holidays ahead")
+@router.get("/sites/{site_id}/events", summary="Events and public/school holidays ahead",
+            response_model=EventsAnswer, responses=SITE_ERRORS)
 def get_events(days: int = Query(14, ge=1, le=366), runtime: Runtime = Depends(get_runtime),
                sr: SiteRuntime = Depends(get_site_runtime)) -> dict[str, Any]:
     site = sr.site

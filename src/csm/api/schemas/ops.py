@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from csm.api.schemas.common import Open
 
@@ -60,13 +60,31 @@ class IngestAnswer(BaseModel):
     rejected: list[RefusedItem]
 
 
-class ObservationItem(Open):
-    """One aggregated count (or several metrics of one interval) of one sensor."""
+class ObservationItem(BaseModel):
+    """One aggregated count of one sensor and interval: several metrics in `counts`, or one as
+    `metric` + `value`. Any other key refuses the item (nothing personal slips in)."""
 
+    model_config = ConfigDict(extra="forbid")
+
+    site_id: str | None = Field(None, description="must be the site posted to, when given")
     sensor_id: str = Field(description="a sensor of the site (site.yaml)")
     interval_start: datetime = Field(description="ISO 8601; naive = site local time")
-    interval_seconds: int = Field(description="length of the counting interval")
-    counts: dict[str, float] = Field(description="metric → count, e.g. {\"occupancy\": 812}")
+    interval_seconds: int | None = Field(None, description="default: the sensor's interval")
+    counts: dict[str, float] | None = Field(None, description='metric → count, e.g. {"occupancy": 812}')
+    metric: str | None = Field(None, description="long form: one metric ...")
+    value: float | None = Field(None, description="... and its count")
+
+
+class ObservationBatch(BaseModel):
+    observations: list[ObservationItem]
+
+
+def observations_body_schema() -> dict[str, Any]:
+    """The request body of POST /observations: a list of items, or {"observations": [...]}."""
+    item = ObservationItem.model_json_schema()
+    return {"oneOf": [{"type": "array", "items": item},
+                      {"type": "object", "properties": {"observations": {"type": "array", "items": item}},
+                       "required": ["observations"]}]}
 
 
 class UserInfo(BaseModel):

@@ -118,3 +118,16 @@ class SessionInfo(BaseModel):
 
 class SessionEnded(BaseModel):
     ended: str
+
+
+class ScenarioProblem(BaseModel):
+    file: str
+    path: str
+    message: str
+
+
+class ScenarioProblems(BaseModel):
+    """A scenario refused: every problem with where it is."""
+
+    detail: str
+    problems: list[ScenarioProblem] = []
