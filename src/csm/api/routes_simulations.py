@@ -30,7 +30,8 @@ class SimulationBody(BaseModel):
 
 @router.post("/sites/{site_id}/simulations", status_code=201,
              summary="Simulate clearing a square (JuPedSim): exit times, peak densities, exit flows",
-             response_model=SimulationResult, responses={**SITE_ERRORS, **errors(501)})
+             response_model=SimulationResult, response_model_exclude_unset=True,
+             responses={**SITE_ERRORS, **errors(501)})
 def run_simulation(body: SimulationBody, sr: SiteRuntime = Depends(get_site_runtime),
                    runtime: Runtime = Depends(get_runtime)) -> dict[str, Any]:
     if body.zone not in sr.site.zones:
@@ -60,7 +61,7 @@ def _stored(runtime: Runtime, sr: SiteRuntime, simulation_id: str) -> dict[str, 
 
 
 @router.get("/sites/{site_id}/simulations/{simulation_id}", summary="One stored simulation, in full",
-            response_model=SimulationResult, responses=SITE_ERRORS)
+            response_model=SimulationResult, response_model_exclude_unset=True, responses=SITE_ERRORS)
 def get_simulation(simulation_id: str, sr: SiteRuntime = Depends(get_site_runtime),
                    runtime: Runtime = Depends(get_runtime)) -> dict[str, Any]:
     return _stored(runtime, sr, simulation_id)
@@ -68,7 +69,7 @@ def get_simulation(simulation_id: str, sr: SiteRuntime = Depends(get_site_runtim
 
 @router.get("/sites/{site_id}/simulations/{simulation_id}/density",
             summary="Peak density per grid cell (GeoJSON, WGS84) with the exits, for the map",
-            response_model=DensityAnswer, responses=SITE_ERRORS)
+            response_model=DensityAnswer, response_model_exclude_unset=True, responses=SITE_ERRORS)
 def get_density(simulation_id: str, sr: SiteRuntime = Depends(get_site_runtime),
                 runtime: Runtime = Depends(get_runtime)) -> dict[str, Any]:
     result = _stored(runtime, sr, simulation_id)

@@ -81,7 +81,8 @@ def get_zones(sr: SiteRuntime = Depends(get_site_runtime), scope: ZoneScope = De
 
 
 @router.get("/sites/{site_id}/layers/{layer}", summary="An optional map layer of the site folder (GeoJSON)",
-            response_model=FeatureCollection, responses={**SITE_ERRORS, **errors(500)})
+            response_model=FeatureCollection, response_model_exclude_unset=True,
+            responses={**SITE_ERRORS, **errors(500)})
 def get_layer(layer: str, sr: SiteRuntime = Depends(get_site_runtime)) -> dict[str, Any]:
     """Building footprints (`buildings.geojson`: extruded by `height` in m or `levels`) and the path
     network (`network.geojson`), drawn under the zones when the site has them."""
@@ -122,8 +123,9 @@ def get_zone_history(
     hours: float = Query(6.0, gt=0, le=24 * 31, description="how far back from now"),
     zone: list[str] | None = Query(None, description="limit to these zone ids"),
 ) -> dict[str, Any]:
-    for zone_id in zone or []:
-        scope.require(zone_id)
+    unknown = [z for z in zone or [] if z not in sr.site.zones]
+    if unknown:
+        raise HTTPException(404, detail=f"unknown zone(s): {', '.join(unknown)}")
     principal = principal_of(request)
     wanted = scope.ids(zone or list(sr.site.zones))
     end = runtime.clock.now()
