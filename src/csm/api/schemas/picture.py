@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from csm.api.schemas.common import Feature, LevelName, Open
+from csm.api.schemas.common import LevelName, Open
 from csm.picture.serialize import ZoneStateModel
 
 
@@ -23,7 +23,7 @@ class SiteSummary(BaseModel):
     name: str
     timezone: str
     country: str | None
-    center: list[float] | None
+    center: tuple[float, float] | None = Field(description="[lon, lat] map centre")
     zoom: float
     basemap_style_url: str | None
     zone_count: int
@@ -48,9 +48,21 @@ class ZoneProperties(Open):
     thresholds: Thresholds
 
 
-class ZoneFeature(Feature):
+class Polygon(BaseModel):
+    type: Literal["Polygon"]
+    coordinates: list[list[list[float]]]
+
+
+class MultiPolygon(BaseModel):
+    type: Literal["MultiPolygon"]
+    coordinates: list[list[list[list[float]]]]
+
+
+class ZoneFeature(BaseModel):
+    type: Literal["Feature"] = "Feature"
     id: str
-    properties: ZoneProperties  # type: ignore[assignment]
+    geometry: Polygon | MultiPolygon = Field(discriminator="type")
+    properties: ZoneProperties
 
 
 class ZoneCollection(BaseModel):
