@@ -71,8 +71,9 @@ class ZoneScope:
         return view_series_value(self.principal, self.site, value)
 
     def redact(self, value: Any) -> Any:
-        """A JSON document without out-of-scope zones: objects that name one (under a zone key) are
-        dropped from lists and mappings keyed by one lose that entry; id lists lose those ids."""
+        """A JSON document without out-of-scope zones: objects that name one (under a zone key), or
+        that concern only such zones (their `zones`), are dropped from lists; mappings keyed by one
+        lose that entry; id lists lose those ids."""
         if self.unrestricted:
             return value
         return self._redact(value)
@@ -107,7 +108,14 @@ class ZoneScope:
                     return True
         if value.get("type") == "Feature" and isinstance(value.get("id"), str):
             return not self.sees(value["id"])
-        return False
+        return self._serves_only_hidden_zones(value.get("zones"))
+
+    def _serves_only_hidden_zones(self, zones: Any) -> bool:
+        """Context for other zones only (a garage, a stop, an event for zones out of scope)."""
+        if not isinstance(zones, list):
+            return False
+        named = [z for z in zones if isinstance(z, str) and z in self.site.zones]
+        return bool(named) and not any(z in self.visible for z in named)
 
 
 def zone_scope(request: Request, sr: SiteRuntime = Depends(get_site_runtime)) -> ZoneScope:
