@@ -1756,12 +1756,44 @@ export interface components {
             /** Username */
             username: string;
         };
+        /** ReplayAll */
+        ReplayAll: {
+            /**
+             * All
+             * @description replay every letter (of `site` / `reason` when given)
+             * @constant
+             */
+            all: true;
+            /**
+             * Limit
+             * @default 10000
+             */
+            limit: number;
+            /** Reason */
+            reason?: string | null;
+            /** Site */
+            site?: string | null;
+        };
         /** ReplayAnswer */
         ReplayAnswer: {
             /** Outcomes */
             outcomes: components["schemas"]["ReplayOutcomeInfo"][];
             /** Replayed */
             replayed: number;
+        };
+        /** ReplayIds */
+        ReplayIds: {
+            /**
+             * All
+             * @default false
+             * @constant
+             */
+            all: false;
+            /**
+             * Ids
+             * @description replay these dead letters
+             */
+            ids: number[];
         };
         /** ReplayOutcomeInfo */
         ReplayOutcomeInfo: {
@@ -1780,29 +1812,6 @@ export interface components {
              * @enum {string}
              */
             status: "replayed" | "still_refused" | "not_replayable";
-        };
-        /** ReplayRequest */
-        ReplayRequest: {
-            /**
-             * All
-             * @description replay every letter (of `site` / `reason` when given)
-             * @default false
-             */
-            all: boolean;
-            /**
-             * Ids
-             * @description replay these dead letters
-             */
-            ids?: number[] | null;
-            /**
-             * Limit
-             * @default 10000
-             */
-            limit: number;
-            /** Reason */
-            reason?: string | null;
-            /** Site */
-            site?: string | null;
         };
         /**
          * Role
@@ -1888,7 +1897,7 @@ export interface components {
          */
         ScenarioProblems: {
             /** Detail */
-            detail: string;
+            detail: string | components["schemas"]["ValidationIssue"][];
             /**
              * Problems
              * @default []
@@ -2471,6 +2480,15 @@ export interface operations {
                     "application/json": components["schemas"]["AuditEntry"][];
                 };
             };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description login required, or the token is invalid or expired */
             401: {
                 headers: {
@@ -2540,8 +2558,26 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description login required, or the token is invalid or expired */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the caller's role or scope does not allow this */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2585,6 +2621,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Status"];
+                };
+            };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description login required, or the token is invalid or expired */
@@ -2632,6 +2677,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description login required, or the token is invalid or expired */
@@ -2691,6 +2745,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description login required, or the token is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description the caller's role or scope does not allow this */
             403: {
                 headers: {
@@ -2736,6 +2799,33 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description login required, or the token is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the caller's role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description unknown site, zone or item (or one outside the caller's scope) */
             404: {
                 headers: {
@@ -2768,6 +2858,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DeadLetterInfo"][];
+                };
+            };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description login required, or the token is invalid or expired */
@@ -2808,7 +2907,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ReplayRequest"];
+                "application/json": components["schemas"]["ReplayIds"] | components["schemas"]["ReplayAll"];
             };
         };
         responses: {
@@ -2819,6 +2918,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReplayAnswer"];
+                };
+            };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description login required, or the token is invalid or expired */
@@ -3050,6 +3158,15 @@ export interface operations {
                     "application/json": components["schemas"]["SiteSummary"][];
                 };
             };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description login required, or the token is invalid or expired */
             401: {
                 headers: {
@@ -3097,6 +3214,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SiteSummary"];
+                };
+            };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description login required, or the token is invalid or expired */
@@ -3155,6 +3281,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AdviceAnswer"];
+                };
+            };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description login required, or the token is invalid or expired */
@@ -3219,6 +3354,15 @@ export interface operations {
                     "application/json": components["schemas"]["AlertsAnswer"];
                 };
             };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description login required, or the token is invalid or expired */
             401: {
                 headers: {
@@ -3280,6 +3424,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Alert"];
+                };
+            };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description login required, or the token is invalid or expired */
@@ -3354,6 +3507,15 @@ export interface operations {
                     "application/json": components["schemas"]["Alert"];
                 };
             };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description login required, or the token is invalid or expired */
             401: {
                 headers: {
@@ -3426,6 +3588,15 @@ export interface operations {
                     "application/json": components["schemas"]["Alert"];
                 };
             };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description login required, or the token is invalid or expired */
             401: {
                 headers: {
@@ -3495,6 +3666,15 @@ export interface operations {
                     "application/json": components["schemas"]["EventsAnswer"];
                 };
             };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description login required, or the token is invalid or expired */
             401: {
                 headers: {
@@ -3552,6 +3732,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FeatureCollection"];
+                };
+            };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description login required, or the token is invalid or expired */
@@ -3624,6 +3813,15 @@ export interface operations {
                     "application/json": components["schemas"]["ParkingAnswer"];
                 };
             };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description login required, or the token is invalid or expired */
             401: {
                 headers: {
@@ -3680,6 +3878,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PostsAnswer"];
+                };
+            };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description login required, or the token is invalid or expired */
@@ -3745,6 +3952,15 @@ export interface operations {
                     "application/json": components["schemas"]["RoutesAnswer"];
                 };
             };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description login required, or the token is invalid or expired */
             401: {
                 headers: {
@@ -3801,6 +4017,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ScenarioList"];
+                };
+            };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description login required, or the token is invalid or expired */
@@ -3865,6 +4090,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ScenarioResult"];
+                };
+            };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description login required, or the token is invalid or expired */
@@ -3934,6 +4168,15 @@ export interface operations {
                     "application/json": components["schemas"]["ScenarioExample"][];
                 };
             };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description login required, or the token is invalid or expired */
             401: {
                 headers: {
@@ -3991,6 +4234,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ScenarioResult"];
+                };
+            };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description login required, or the token is invalid or expired */
@@ -4051,6 +4303,15 @@ export interface operations {
                     "application/json": components["schemas"]["SensorInfo"][];
                 };
             };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description login required, or the token is invalid or expired */
             401: {
                 headers: {
@@ -4107,6 +4368,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SimulationList"];
+                };
+            };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description login required, or the token is invalid or expired */
@@ -4169,6 +4439,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SimulationResult"];
+                };
+            };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description login required, or the token is invalid or expired */
@@ -4239,6 +4518,15 @@ export interface operations {
                     "application/json": components["schemas"]["SimulationResult"];
                 };
             };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description login required, or the token is invalid or expired */
             401: {
                 headers: {
@@ -4298,6 +4586,15 @@ export interface operations {
                     "application/json": components["schemas"]["DensityAnswer"];
                 };
             };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description login required, or the token is invalid or expired */
             401: {
                 headers: {
@@ -4354,6 +4651,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SourceStatus"][];
+                };
+            };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description login required, or the token is invalid or expired */
@@ -4417,6 +4723,15 @@ export interface operations {
                     "application/json": components["schemas"]["TrafficAnswer"];
                 };
             };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description login required, or the token is invalid or expired */
             401: {
                 headers: {
@@ -4477,6 +4792,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TransitAnswer"];
+                };
+            };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description login required, or the token is invalid or expired */
@@ -4542,6 +4866,15 @@ export interface operations {
                     "application/json": components["schemas"]["WeatherAnswer"];
                 };
             };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description login required, or the token is invalid or expired */
             401: {
                 headers: {
@@ -4600,6 +4933,15 @@ export interface operations {
                     "application/json": components["schemas"]["ZoneCollection"];
                 };
             };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description login required, or the token is invalid or expired */
             401: {
                 headers: {
@@ -4656,6 +4998,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ForecastAnswer"];
+                };
+            };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description login required, or the token is invalid or expired */
@@ -4721,6 +5072,15 @@ export interface operations {
                     "application/json": components["schemas"]["HistoryAnswer"];
                 };
             };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description login required, or the token is invalid or expired */
             401: {
                 headers: {
@@ -4779,6 +5139,15 @@ export interface operations {
                     "application/json": components["schemas"]["ZoneStatesAnswer"];
                 };
             };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description login required, or the token is invalid or expired */
             401: {
                 headers: {
@@ -4835,6 +5204,33 @@ export interface operations {
                     "application/json": components["schemas"]["ServerTime"];
                 };
             };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description login required, or the token is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the caller's role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     new_ingest_token_api_v1_tokens_ingest_post: {
@@ -4857,6 +5253,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["IngestTokenAnswer"];
+                };
+            };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description login required, or the token is invalid or expired */
@@ -4913,6 +5318,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SessionInfo"][];
+                };
+            };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description login required, or the token is invalid or expired */
@@ -5579,6 +5993,15 @@ export interface operations {
                     "application/json": components["schemas"]["UserInfo"][];
                 };
             };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description login required, or the token is invalid or expired */
             401: {
                 headers: {
@@ -5630,6 +6053,15 @@ export interface operations {
                     "application/json": components["schemas"]["UserInfo"];
                 };
             };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description login required, or the token is invalid or expired */
             401: {
                 headers: {
@@ -5641,6 +6073,15 @@ export interface operations {
             };
             /** @description the caller's role or scope does not allow this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the request conflicts with the current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5677,6 +6118,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Removed"];
+                };
+            };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description login required, or the token is invalid or expired */
@@ -5735,6 +6185,33 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description login required, or the token is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the caller's role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     metrics_metrics_get: {
@@ -5753,6 +6230,15 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
+                };
+            };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description login required, or the token is invalid or expired */
@@ -5791,6 +6277,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Readiness"];
+                };
+            };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description login required, or the token is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the caller's role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description not ready: `problems` says why */

@@ -29,7 +29,7 @@ from csm.auth.roles import Role
 from csm.auth.secrets import signing_key
 from csm.auth.service import AUDIT_STREAM, CSRF_COOKIE, SESSION_COOKIE, AuthService, client_address
 from csm.auth.tokens import SESSION_TTL, issue_ingest_token, issue_session
-from csm.auth.users import GLOBAL_SITE, UserError
+from csm.auth.users import GLOBAL_SITE, MIN_PASSWORD_LENGTH, UserError
 from csm.runtime import Runtime
 
 router = APIRouter(tags=["auth"])
@@ -229,10 +229,11 @@ def login_css() -> Response:
 
 # -- administration ---------------------------------------------------------------------------
 class NewUser(BaseModel):
-    username: str
+    username: str = Field(pattern=r"^[a-z0-9][a-z0-9._@-]{1,63}$")
     role: Role
     sites: list[str] = Field(min_length=1)
-    password: str | None = Field(None, description="omit for accounts that log in through OIDC only")
+    password: str | None = Field(None, min_length=MIN_PASSWORD_LENGTH,
+                                 description="omit for accounts that log in through OIDC only")
     zones: dict[str, list[str]] | None = None
 
 
@@ -243,9 +244,11 @@ def list_users(auth: AuthService = Depends(get_auth)) -> list[dict[str, Any]]:
 
 
 @router.post("/api/v1/users", summary="Add an account (administrators)", status_code=201,
-             response_model=UserInfo, responses=GUARDED)
+             response_model=UserInfo, responses={**GUARDED, **errors(409)})
 def add_user(body: NewUser, request: Request, auth: AuthService = Depends(get_auth)) -> dict[str, Any]:
     by = current_principal(request).name
+    if auth.users.get(body.username) is not None:
+        raise HTTPException(409, f"user {body.username!r} exists; remove it first")
     try:
         return auth.users.add(body.username, body.role, body.sites, body.password, body.zones, by=by).public()
     except UserError as exc:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import PlainTextResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool
 
 from csm.api.deps import get_runtime
 from csm.api.schemas.common import GUARDED, errors
@@ -66,12 +67,37 @@ def dead_letters(
     ]
 
 
-class ReplayRequest(BaseModel):
-    ids: list[int] | None = Field(None, description="replay these dead letters")
-    all: bool = Field(False, description="replay every letter (of `site` / `reason` when given)")
+def _is(expected: bool) -> Callable[[bool], bool]:
+    """`all` is a JSON boolean (not 0 or 1) with one value in each shape of the replay body."""
+
+    def check(value: bool) -> bool:
+        if value is not expected:
+            raise ValueError(f"must be {str(expected).lower()} here")
+        return value
+
+    return check
+
+
+class ReplayIds(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ids: list[int] = Field(min_length=1, max_length=100_000, description="replay these dead letters")
+    all: Annotated[StrictBool, AfterValidator(_is(False))] = Field(False, json_schema_extra={"const": False})
+
+
+class ReplayAll(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    all: Annotated[StrictBool, AfterValidator(_is(True))] = Field(
+        json_schema_extra={"const": True}, description="replay every letter (of `site` / `reason` when given)"
+    )
     site: str | None = None
     reason: str | None = None
     limit: int = Field(10_000, ge=1, le=100_000)
+
+
+# `ids`, or `all: true` (not both): two shapes, so the OpenAPI document says so too.
+ReplayRequest = ReplayIds | ReplayAll
 
 
 @router.post("/api/v1/deadletters/replay", summary="Re-validate and ingest dead letters", tags=["ingest"],
@@ -80,12 +106,10 @@ def replay_letters(body: ReplayRequest, runtime: Runtime = Depends(get_runtime))
     """Same as `csm deadletters replay`: replayed letters are removed, still-refused ones stay."""
     from csm.ingest.replay import REPLAYED, replay_dead_letters
 
-    if bool(body.ids) == body.all:
-        raise HTTPException(422, detail="give `ids` or `all: true` (not both)")
-    if body.all:
+    if isinstance(body, ReplayAll):
         letters = runtime.store.list_dead_letters(body.site, body.limit, reason=body.reason)
     else:
-        letters = runtime.store.list_dead_letters(None, len(body.ids or []), ids=body.ids)
+        letters = runtime.store.list_dead_letters(None, len(body.ids), ids=body.ids)
     outcomes = replay_dead_letters(runtime, letters)
     return {
         "replayed": sum(o.status == REPLAYED for o in outcomes),

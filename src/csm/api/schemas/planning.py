@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from csm.api.schemas.common import FeatureCollection, Open
+from csm.api.schemas.common import FeatureCollection, Open, ValidationIssue
 
 
 class ScenarioSummary(Open):
@@ -129,5 +129,5 @@ class ScenarioProblem(BaseModel):
 class ScenarioProblems(BaseModel):
     """A scenario refused: every problem with where it is."""
 
-    detail: str
+    detail: str | list[ValidationIssue]
     problems: list[ScenarioProblem] = []
