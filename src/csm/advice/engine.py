@@ -24,6 +24,7 @@ from csm.advice.lifecycle import (
     AlertBook,
     alert_book,
 )
+from csm.advice.models import AdviceMessage
 from csm.advice.playbook import load_playbook
 from csm.advice.service import crossings_now, current_advice, stable_levels
 from csm.advice.webhooks import notify
@@ -177,7 +178,9 @@ async def run_advice(runtime: Runtime, stop: asyncio.Event, tick_seconds: float 
                     log.exception("advice evaluation failed for site %s", site_id)
                     continue
                 if advice is not None:
-                    runtime.bus.publish(ADVICE_TOPIC, {"site": site_id, "as_of": now.isoformat(), "advice": advice})
+                    message = {"site": site_id, "as_of": now.isoformat(), "advice": advice}
+                    AdviceMessage.model_validate(message)  # the shape subscribers rely on
+                    runtime.bus.publish(ADVICE_TOPIC, message)
                 site = engine.site_runtime.site
                 local = now.astimezone(site.tz).time()
                 notifications = load_playbook(site).notifications

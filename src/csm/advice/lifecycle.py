@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from csm.advice.models import AlertMessage
 from csm.bus import Bus
 from csm.domain.model import Level
 from csm.store.base import Store, StoredEvent
@@ -210,7 +211,9 @@ class AlertBook:
     def _published(self, alert_id: str, event: str) -> dict[str, Any]:
         alert = self.get(alert_id)
         if self.bus is not None:
-            self.bus.publish(ALERTS_TOPIC, {"site": self.site_id, "event": event, "alert": alert})
+            message = {"site": self.site_id, "event": event, "alert": alert}
+            AlertMessage.model_validate(message)  # the shape subscribers rely on
+            self.bus.publish(ALERTS_TOPIC, message)
         return alert
 
 

@@ -116,3 +116,19 @@ class ZoneAlternatives(BaseModel):
     redirect_to: list[RedirectTarget]
     access_routes: list[AccessRouteSummary]
     no_route_from: list[str]
+
+
+class AlertMessage(BaseModel):
+    """Bus topic "alerts": one step of an alert's lifecycle (raised, updated, acknowledged, ...)."""
+
+    site: str
+    event: str
+    alert: Alert
+
+
+class AdviceMessage(BaseModel):
+    """Bus topic "advice": the ranked advice of a site, when it changed."""
+
+    site: str
+    as_of: datetime
+    advice: list[AdviceItem]

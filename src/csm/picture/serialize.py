@@ -47,6 +47,22 @@ class ZoneStateModel(BaseModel):
     suppressed: bool | None = None
 
 
+class ZonesMessage(BaseModel):
+    """What the picture publishes on the bus topic "zones": the zones whose visible state changed."""
+
+    site: str
+    as_of: datetime
+    zones: list[ZoneStateModel]
+
+
+def zones_message(site_id: str, as_of: datetime, changed: list[dict[str, Any]]) -> dict[str, Any]:
+    """The bus message, checked against its model (the bus carries JSON-ready dicts; the stream
+    and the advice engine rely on this shape)."""
+    message = {"site": site_id, "as_of": as_of.isoformat(), "zones": changed}
+    ZonesMessage.model_validate(message)
+    return message
+
+
 def zone_states(snapshot: list[dict[str, Any]]) -> list[ZoneStateModel]:
     """A picture snapshot (JSON-ready dicts) as typed zone states."""
     return [ZoneStateModel.model_validate(z) for z in snapshot]
