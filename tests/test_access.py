@@ -69,6 +69,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/sites/{site_id}/alerts/{alert_id}/resolve"): ALERT_HANDLERS,
     ("POST", "/api/v1/sites/{site_id}/scenarios"): OPERATIONS,
     ("GET", "/api/v1/sites/{site_id}/scenarios"): OPERATIONS,
+    ("GET", "/api/v1/sites/{site_id}/export/report"): OPERATIONS,
     ("GET", "/api/v1/sites/{site_id}/scenarios/examples"): OPERATIONS,
     ("GET", "/api/v1/sites/{site_id}/scenarios/{scenario_id}"): OPERATIONS,
     ("POST", "/api/v1/sites/{site_id}/simulations"): OPERATIONS,

@@ -21,6 +21,7 @@ ROUTERS: list[str] = [
     "csm.api.routes_scenarios:router",
     "csm.api.routes_training:router",
     "csm.api.routes_simulations:router",
+    "csm.api.routes_report:router",
 ]
 
 JOB_FACTORIES: list[str] = [

@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "csm.cli.training_cmd",
     "csm.cli.ingest_worker_cmd",
     "csm.cli.deadletters_cmd",
+    "csm.cli.report_cmd",
 ]
 
 for _name in COMMAND_MODULES:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -56,9 +57,16 @@ class Site:
 
     def sensors_of_zone(self, zone_id: str) -> list[SensorSchema]:
         """Sensors that feed a zone, including line counters on its border."""
-        return [
-            s for s in self.sensors.values() if s.zone == zone_id or s.opposite_zone == zone_id
-        ]
+        return list(self._sensors_by_zone.get(zone_id, ()))
+
+    @cached_property
+    def _sensors_by_zone(self) -> dict[str, tuple[SensorSchema, ...]]:
+        """Zone id → its sensors, built once: a scan per zone made a 1,000-zone refresh quadratic."""
+        by_zone: dict[str, list[SensorSchema]] = {}
+        for sensor in self.sensors.values():
+            for zone_id in dict.fromkeys(z for z in (sensor.zone, sensor.opposite_zone) if z):
+                by_zone.setdefault(zone_id, []).append(sensor)
+        return {zone_id: tuple(sensors) for zone_id, sensors in by_zone.items()}
 
     def zones_geojson(self) -> dict[str, Any]:
         return {

@@ -86,8 +86,8 @@ CROSS JOIN LATERAL (
              / 3600.0 AS hours
 ) w
 WHERE o.site_id = %(site)s AND o.metric IN ('in', 'out')
-  AND o.sensor_id = ANY(ARRAY(SELECT sensor_id FROM observation_series
-                              WHERE site_id = %(site)s AND metric IN ('in', 'out')))
+  AND o.sensor_id IN (SELECT sensor_id FROM observation_series
+                      WHERE site_id = %(site)s AND metric IN ('in', 'out'))
   AND o.interval_start >= %(since)s AND o.interval_start <= %(as_of)s
   AND w.interval_end <= %(as_of)s
 GROUP BY o.sensor_id
