@@ -16,6 +16,8 @@ import yaml
 
 from csm.clock import FixedClock
 from csm.runtime import Runtime, build_runtime
+from csm.site.loader import load_site
+from csm.site.model import Site
 from csm.sources.coordinator import SourceCoordinator
 from csm.sources.registry import configured_sources
 from tests.conftest import DEMO_SITE
@@ -72,6 +74,12 @@ def runtime(source_site: Path, tmp_path: Path, clock: FixedClock) -> Iterator[Ru
     rt = build_runtime([source_site], f"duckdb:{tmp_path / 'csm.duckdb'}", clock=clock)
     yield rt
     rt.close()
+
+
+@pytest.fixture(scope="module")
+def site() -> Site:
+    """The demo site, loaded (connector tests parse against it)."""
+    return load_site(DEMO_SITE)
 
 
 def coordinator_of(rt: Runtime, sleeps: list[float] | None = None) -> SourceCoordinator:

@@ -310,10 +310,34 @@ END:VCALENDAR\r
 """
 
 
+def service_alerts() -> bytes:
+    """GTFS-Realtime Alerts: tram 11 detours around Scheveningen Haven on the demo day (works on
+    the quay), as HTM would announce it; a second alert for a line elsewhere in The Hague."""
+    feed = gtfs_realtime_pb2.FeedMessage()
+    feed.header.gtfs_realtime_version = "2.0"
+    feed.header.timestamp = int(NOON_UTC.timestamp())
+    day_start = int((NOON_UTC - timedelta(hours=4)).timestamp())
+    alert = feed.entity.add(id="HTM-2026-0718-11").alert
+    period = alert.active_period.add()
+    period.start, period.end = day_start, day_start + 14 * 3600
+    alert.informed_entity.add(route_id="HTM:11")
+    alert.informed_entity.add(stop_id="2232201")
+    alert.cause, alert.effect = gtfs_realtime_pb2.Alert.CONSTRUCTION, gtfs_realtime_pb2.Alert.DETOUR
+    alert.header_text.translation.add(text="Tram 11 rijdt niet naar Scheveningen Haven", language="nl")
+    alert.description_text.translation.add(
+        text="Door werkzaamheden aan de kade eindigt tram 11 vandaag bij halte Badhuisstraat.", language="nl")
+    other = feed.entity.add(id="HTM-2026-0718-2").alert
+    other.informed_entity.add(route_id="HTM:2")
+    other.cause, other.effect = gtfs_realtime_pb2.Alert.TECHNICAL_PROBLEM, gtfs_realtime_pb2.Alert.REDUCED_SERVICE
+    other.header_text.translation.add(text="Tram 2 rijdt minder vaak", language="nl")
+    return feed.SerializeToString()
+
+
 def write_all(folder: Path) -> None:
     write_gtfs(folder / "gtfs")
     (folder / "tripupdates.pb").write_bytes(trip_updates())
     (folder / "vehiclepositions.pb").write_bytes(vehicle_positions())
+    (folder / "alerts.pb").write_bytes(service_alerts())
     write_parking(folder / "parking")
     (folder / "ndw_measurements.xml").write_text(ndw_xml())
     (folder / "buienradar.json").write_text(json.dumps(buienradar(), indent=1, ensure_ascii=False))

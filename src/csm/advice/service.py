@@ -26,10 +26,12 @@ from csm.advice.routes import (
     load_posts,
     read_geojson,
 )
+from csm.advice.transit import annotate, transit_advice
 from csm.domain.model import Level
 from csm.picture.serialize import zone_states
 from csm.runtime import SiteRuntime
 from csm.site.model import Site
+from csm.sources.disruptions import site_disruptions
 
 _NETWORKS: dict[tuple[Path | None, float, Path | None, float], tuple[nx.Graph, dict[str, Post]]] = {}
 _NETWORKS_LOCK = threading.Lock()
@@ -174,6 +176,8 @@ def advice_payload(site_runtime: SiteRuntime, book: AlertBook, now: datetime) ->
                 "access_routes": found["access_routes"][:3],
             }
         items.append(item)
+    transit = transit_advice(site_runtime.site, site_disruptions(site_runtime.site.id))
+    annotate(items, transit)
     return {
         "site": site_runtime.site.id,
         "as_of": now.isoformat(),
@@ -182,4 +186,5 @@ def advice_payload(site_runtime: SiteRuntime, book: AlertBook, now: datetime) ->
         "crossings": [crossing_dict(c, now) for c in crossings],
         "alternatives": list(alternatives.values()),
         "levels": {z: lvl.value for z, lvl in levels.items()},
+        "transit": transit,
     }

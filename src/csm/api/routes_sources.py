@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel
 
 from csm.api.deps import get_runtime, get_site_runtime
 from csm.api.schemas.common import GUARDED, errors
@@ -20,6 +21,7 @@ from csm.sources.coordinator import SourceCoordinator, SourceStatus, coordinator
 from csm.sources.events import site_events
 from csm.sources.holidays_nl import holiday_names
 from csm.sources.holidays_nl import settings_of as holiday_settings_of
+from csm.sources.transit_alerts import Disruption, disruptions_from
 
 router = APIRouter(prefix="/api/v1", tags=["sources"])
 SITE_ERRORS = {**GUARDED, **errors(404)}
@@ -97,6 +99,24 @@ def get_transit(hours: float = HOURS, ahead: float = Query(2.0, ge=0, le=48),
         {"stop_id": stop_id, **stops.get(stop_id, {}), "metrics": values.get(stop_id, {})}
         for stop_id in sorted(set(stops) | set(values))
     ]}
+
+
+class DisruptionsResponse(BaseModel):
+    """Service disruptions (GTFS-Realtime Alerts) that concern the site's stops or routes."""
+
+    site: str
+    as_of: datetime
+    disruptions: list[Disruption]
+
+
+@router.get("/sites/{site_id}/disruptions", summary="Transit service disruptions affecting the site's zones",
+            response_model=DisruptionsResponse, responses=SITE_ERRORS)
+def get_disruptions(runtime: Runtime = Depends(get_runtime),
+                    sr: SiteRuntime = Depends(get_site_runtime)) -> DisruptionsResponse:
+    coordinator = _coordinator(runtime, sr)
+    gtfs = [s.description for s in coordinator.of_kind("gtfs")] if coordinator else []
+    realtime = [s.description for s in coordinator.of_kind("gtfs_realtime")] if coordinator else []
+    return DisruptionsResponse(site=sr.site.id, as_of=runtime.clock.now(), disruptions=disruptions_from(gtfs, realtime))
 
 
 @router.get("/sites/{site_id}/parking", summary="Occupancy per garage over time, with the zones it serves",

@@ -1,7 +1,8 @@
-"""`csm ingest-worker`: a process that only consumes MQTT into the shared store.
+"""`csm ingest-worker`: a process that only consumes sensor counts into the shared store.
 
-Run several (on one host or many): a shared subscription spreads the messages over them, each
-stores a batch and only then acknowledges it. SIGTERM/SIGINT stop intake, flush what was taken
+Run several (on one host or many): a shared subscription (MQTT) or a shared durable consumer (NATS
+JetStream, `--nats`) spreads the messages over them, each stores a batch and only then
+acknowledges it. SIGTERM/SIGINT stop intake, flush what was taken
 and disconnect, so a rolling restart loses nothing.
 """
 
@@ -15,6 +16,7 @@ from types import FrameType
 
 import typer
 
+from csm.ingest.jetstream import JetStreamIngestConsumer
 from csm.ingest.mqtt import DEFAULT_MAX_INFLIGHT, DEFAULT_SESSION_EXPIRY, MqttIngestConsumer, default_client_id
 from csm.runtime import build_runtime
 
@@ -33,15 +35,24 @@ def run_ingest_worker(
     max_inflight: int = DEFAULT_MAX_INFLIGHT,
     stop: threading.Event | None = None,
     session_expiry: int = DEFAULT_SESSION_EXPIRY,
+    nats: str | None = None,
 ) -> dict[str, int]:
-    """Consume until `stop` (or SIGTERM/SIGINT when run from the main thread); returns totals."""
+    """Consume until `stop` (or SIGTERM/SIGINT when run from the main thread); returns totals.
+
+    With `nats` the worker pulls from NATS JetStream (durable consumer named after `group`)
+    instead of subscribing to the MQTT broker."""
     stop = stop or threading.Event()
     runtime = build_runtime(sites, store, bus_url=bus)
-    consumer = MqttIngestConsumer(
-        runtime, mqtt, client_id=client_id or default_client_id("ingest"), batch_size=batch_size,
-        batch_seconds=batch_seconds, shared_group=group or None, max_inflight=max_inflight,
-        session_expiry=session_expiry,
-    )
+    consumer: MqttIngestConsumer | JetStreamIngestConsumer
+    if nats:
+        consumer = JetStreamIngestConsumer(runtime, nats, durable=group or "csm-ingest", batch_size=batch_size,
+                                           batch_seconds=batch_seconds, max_inflight=max_inflight)
+    else:
+        consumer = MqttIngestConsumer(
+            runtime, mqtt, client_id=client_id or default_client_id("ingest"), batch_size=batch_size,
+            batch_seconds=batch_seconds, shared_group=group or None, max_inflight=max_inflight,
+            session_expiry=session_expiry,
+        )
     if threading.current_thread() is threading.main_thread():
         def on_signal(signum: int, frame: FrameType | None) -> None:
             log.info("signal %d: finishing in-flight batches", signum)
@@ -69,9 +80,14 @@ def register(app: typer.Typer) -> None:
         site: list[Path] = typer.Option(..., "--site", help="site folder (repeat for several)"),
         store: str = typer.Option(..., help="postgresql://... (shared with the API workers)"),
         mqtt: str = typer.Option("mqtt://127.0.0.1:1883", help="broker, mqtt://HOST:PORT"),
+        nats: str | None = typer.Option(
+            None, help="nats://HOST:PORT: pull from NATS JetStream instead of MQTT (survives broker restarts)"
+        ),
         bus: str | None = typer.Option(None, help="redis://... to wake the API workers' pictures",
                                        envvar="CSM_BUS"),
-        group: str = typer.Option("csm", help="shared-subscription group ('' = no sharing)"),
+        group: str = typer.Option(
+            "csm", help="shared-subscription group ('' = no sharing); with --nats the durable consumer's name"
+        ),
         client_id: str | None = typer.Option(
             None, help="MQTT client id; keep it stable per worker so the broker resumes its session"
         ),
@@ -84,11 +100,12 @@ def register(app: typer.Typer) -> None:
             DEFAULT_SESSION_EXPIRY, min=0, help="seconds the broker keeps our session while we are away"
         ),
     ) -> None:
-        """Consume sensor counts from MQTT (shared subscription, QoS 1) into the shared store."""
+        """Consume sensor counts from MQTT (shared subscription, QoS 1) or NATS JetStream (a shared
+        durable consumer) into the shared store."""
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-        typer.echo(f"ingest worker: {mqtt} → {store.split('@')[-1]} (group {group or '-'})")
+        typer.echo(f"ingest worker: {nats or mqtt} → {store.split('@')[-1]} (group {group or '-'})")
         totals = run_ingest_worker(
             list(site), store, mqtt, bus, group, client_id, batch_size, batch_seconds, max_inflight,
-            session_expiry=session_expiry,
+            session_expiry=session_expiry, nats=nats,
         )
         typer.echo("ingest worker stopped: " + ", ".join(f"{k} {v}" for k, v in totals.items()))

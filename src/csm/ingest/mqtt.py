@@ -216,26 +216,31 @@ class MqttIngestConsumer:
         self.batches += 1
 
     def _ingest_batch(self, batch: list[Message]) -> None:
-        report = IngestReport()
-        by_site: dict[str, list[Any]] = defaultdict(list)
-        for site_id, sensor_id, payload, _mid, _qos in batch:
-            site_runtime = self.runtime.sites.get(site_id)
-            if site_runtime is None:
-                target = next(iter(self.runtime.sites.values()))
-                report.merge(target.ingest.refuse_whole(
-                    payload, "mqtt", Reason.UNKNOWN_SITE,
-                    f"topic names site {site_id!r}, not served here",
-                ))
-                continue
-            try:
-                by_site[site_id].extend(items_from_payload(payload, sensor_id))
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                report.merge(site_runtime.ingest.refuse_whole(
-                    payload, "mqtt", Reason.BAD_JSON, f"not valid JSON: {exc}"
-                ))
-        for site_id, items in by_site.items():
-            report.merge(self.runtime.sites[site_id].ingest.ingest_items(items, "mqtt"))
-        self.totals.merge(report)
+        self.totals.merge(ingest_messages(self.runtime, batch))
+
+
+def ingest_messages(runtime: Runtime, batch: list[Message]) -> IngestReport:
+    """Store a batch of broker messages through the one ingest path (any broker: MQTT, JetStream)."""
+    report = IngestReport()
+    by_site: dict[str, list[Any]] = defaultdict(list)
+    for site_id, sensor_id, payload, _mid, _qos in batch:
+        site_runtime = runtime.sites.get(site_id)
+        if site_runtime is None:
+            target = next(iter(runtime.sites.values()))
+            report.merge(target.ingest.refuse_whole(
+                payload, "mqtt", Reason.UNKNOWN_SITE,
+                f"topic names site {site_id!r}, not served here",
+            ))
+            continue
+        try:
+            by_site[site_id].extend(items_from_payload(payload, sensor_id))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            report.merge(site_runtime.ingest.refuse_whole(
+                payload, "mqtt", Reason.BAD_JSON, f"not valid JSON: {exc}"
+            ))
+    for site_id, items in by_site.items():
+        report.merge(runtime.sites[site_id].ingest.ingest_items(items, "mqtt"))
+    return report
 
 
 def consumer_job(url: str, shared_group: str | None = "csm") -> BackgroundJob:

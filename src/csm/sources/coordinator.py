@@ -31,7 +31,8 @@ from csm.sources.protocol import DataTime, FetchError, SourceError
 from csm.sources.registry import ConfiguredSource, configured_sources
 
 log = logging.getLogger(__name__)
-StatusName = Literal["ok", "stale", "failing", "disabled"]
+StatusName = Literal["ok", "empty", "stale", "failing", "disabled"]
+EMPTY_REASON = "empty_feed"
 DAY_SECONDS = 86_400
 TICK_SECONDS = 0.5
 
@@ -59,6 +60,7 @@ class SourceState:
     next_due: datetime | None = None
     newest_data: datetime | None = None
     summary: str = "not polled yet"
+    empty_reason: str | None = None  # the last poll parsed but gave nothing for this site
     latest: list[Observation] = field(default_factory=list)
     description: dict[str, Any] = field(default_factory=dict)
 
@@ -157,6 +159,11 @@ class SourceCoordinator:
             state.latest = list(observations)
             if source.data_time == "past":
                 state.newest_data = newest_measured(observations, now) or state.newest_data
+        if error is not None and error.reason == EMPTY_REASON and not observations:
+            empty_reason: str | None = error.detail  # parsed fine, nothing for this site: not a failure
+            error = None
+        else:
+            empty_reason = None if observations else "the feed parsed but yielded nothing for this site"
         if error is not None:
             sink.dead_letter(self.site_runtime, name, error.reason, error.field, error.detail, raw, now)
             where = f" at {error.field}" if error.field else ""
@@ -165,12 +172,13 @@ class SourceCoordinator:
             return self.status(name)
         state.last_success = now
         state.last_error = None
+        state.empty_reason = empty_reason
         state.failures = 0
         state.next_due = now + timedelta(seconds=settings.poll_seconds)
-        state.summary = f"{len(observations)} values ({inserted} new" + (
+        state.summary = empty_reason or f"{len(observations)} values ({inserted} new" + (
             f", {rejected} refused)" if rejected else ")"
         )
-        self.metrics.polls.labels(self.site_id, name, "ok").inc()
+        self.metrics.polls.labels(self.site_id, name, "empty" if empty_reason else "ok").inc()
         self.metrics.status.labels(self.site_id, name).set(0)
         return self.status(name)
 
@@ -214,6 +222,8 @@ class SourceCoordinator:
             status = "disabled"
         elif state.last_error is not None:
             status = "failing"
+        elif state.empty_reason is not None:
+            status = "empty"
         elif age is None or age > configured.settings.stale_after:
             status = "stale"
         else:
@@ -279,6 +289,17 @@ def coordinators_of(runtime: Runtime) -> dict[str, SourceCoordinator]:
         _COORDINATORS[id(runtime)] = (weakref.ref(runtime), coordinators)
         return coordinators
     return entry[1]
+
+
+def descriptions_of(site_id: str, *kinds: str) -> list[dict[str, Any]]:
+    """The last `describe` of each source of these kinds of a site, for readers without the
+    runtime at hand (advice): read-only, from the coordinators built by `source_jobs`."""
+    found: list[dict[str, Any]] = []
+    for reference, coordinators in list(_COORDINATORS.values()):
+        coordinator = coordinators.get(site_id) if reference() is not None else None
+        if coordinator is not None:
+            found += [dict(state.description) for state in coordinator.of_kind(*kinds)]
+    return found
 
 
 def source_jobs(runtime: Runtime) -> list[BackgroundJob]:

@@ -3,18 +3,19 @@ expected visitors, start and end. Also the calendar covariates the forecaster ca
 
 → sensor "event:<zone>" metric expected_visitors per hour overlapping an event (sum of events).
 YAML: `events: [{id, name, zones, start, end, expected_visitors}]` (naive times = site local).
-ICS: VEVENTs; zones from X-CSM-ZONES (comma-separated) or LOCATION (zone id or name, else the
-whole site "*"); expected visitors from X-CSM-EXPECTED-VISITORS (default 0).
+ICS: VEVENTs expanded with recurring-ical-events (RRULE, RDATE, EXDATE, RECURRENCE-ID) within the
+window; zones and expected visitors from X-CSM-ZONES / X-CSM-EXPECTED-VISITORS when a calendar has
+them, else from the configured `rules` (location text, categories, keywords), else LOCATION
+naming a zone, else the whole site "*". A broken event is refused alone (`IcsProblem`).
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
-import icalendar
 import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -23,11 +24,12 @@ from csm.domain.model import Observation
 from csm.site.model import Site
 from csm.sources.holidays_nl import holiday_names
 from csm.sources.holidays_nl import settings_of as holiday_settings_of
-from csm.sources.parsing import SourceReason, floor_to, timestamp
+from csm.sources.ics import SITE_WIDE, EventRule, ics_events
+from csm.sources.parsing import SourceReason, floor_to
 from csm.sources.protocol import BaseSource, FetchError, SourceError, SourceSettings, fetch_url
 
 log = logging.getLogger(__name__)
-SITE_WIDE = "*"
+
 HOUR = 3600
 
 
@@ -43,8 +45,8 @@ class Event(BaseModel):
 
     @model_validator(mode="after")
     def _ordered(self) -> Event:
-        if self.end <= self.start:
-            raise ValueError(f"end ({self.end}) must be after start ({self.start})")
+        if self.end < self.start:  # equal is a zero-length event (RFC 5545 3.6.1)
+            raise ValueError(f"end ({self.end}) must not be before start ({self.start})")
         return self
 
 
@@ -53,49 +55,36 @@ class EventsSettings(SourceSettings):
     days_back: int = Field(1, ge=0, le=366)
     days_ahead: int = Field(60, ge=1, le=730)
     poll_seconds: float = Field(3600.0, gt=0)
+    rules: list[EventRule] = Field(
+        default_factory=list, description="iCalendar: first matching rule gives zones and expected visitors"
+    )
+    default_expected_visitors: float = Field(0, ge=0, le=5_000_000, description="iCalendar events no rule matches")
+
+    def window(self, now: datetime) -> tuple[datetime, datetime]:
+        return now - timedelta(days=self.days_back), now + timedelta(days=self.days_ahead)
 
 
-def _zone_of(text: str, site: Site) -> str:
-    cleaned = text.strip().lower()
-    for zone in site.zones.values():
-        if cleaned in (zone.id, zone.name.lower()):
-            return zone.id
-    return SITE_WIDE
+def parse_events(raw: bytes, site: Site, settings: EventsSettings | None = None,
+                 window: tuple[datetime, datetime] | None = None) -> list[Event]:
+    """YAML or ICS → events with aware times; every problem names the event and field.
 
-
-def _ics_moment(value: Any, site: Site) -> datetime:
-    if isinstance(value, datetime):
-        return timestamp(value.isoformat(), "DTSTART", site.tz) if value.tzinfo is None else value
-    if isinstance(value, date):  # all-day: from local midnight
-        return datetime(value.year, value.month, value.day, tzinfo=site.tz)
-    raise SourceError(SourceReason.BAD_VALUE, "DTSTART", f"not a date or time: {value!r}")
-
-
-def _ics_events(raw: bytes, site: Site) -> list[dict[str, Any]]:
-    try:
-        calendar = icalendar.Calendar.from_ical(raw)
-    except ValueError as exc:
-        raise SourceError(SourceReason.BAD_FORMAT, None, f"not a valid iCalendar file: {exc}") from None
-    found: list[dict[str, Any]] = []
-    for component in calendar.walk("VEVENT"):
-        uid = str(component.get("UID", f"event-{len(found)}"))
-        if component.get("DTSTART") is None:
-            raise SourceError(SourceReason.MISSING_FIELD, f"{uid}.DTSTART", f"event {uid} has no DTSTART")
-        start = _ics_moment(component.decoded("DTSTART"), site)
-        end_raw = component.decoded("DTEND") if component.get("DTEND") is not None else None
-        end = _ics_moment(end_raw, site) if end_raw is not None else start + timedelta(hours=1)
-        zones_text = str(component.get("X-CSM-ZONES", "")) or str(component.get("LOCATION", ""))
-        zones = sorted({_zone_of(z, site) for z in zones_text.split(",")}) if zones_text else [SITE_WIDE]
-        found.append({"id": uid, "name": str(component.get("SUMMARY", uid)), "zones": zones, "start": start,
-                      "end": end, "expected_visitors": str(component.get("X-CSM-EXPECTED-VISITORS", "0"))})
-    return found
-
-
-def parse_events(raw: bytes, site: Site) -> list[Event]:
-    """YAML or ICS → events with aware times; every problem names the event and field."""
+    iCalendar recurrences are expanded within `window` (default: a year back, two ahead). A bad
+    VEVENT is refused alone: the good events come back in `SourceError.partial_events`.
+    """
+    settings = settings or EventsSettings()
     records: Any
     if raw.lstrip().startswith(b"BEGIN:VCALENDAR"):
-        records = _ics_events(raw, site)
+        now = datetime.now(UTC)
+        start, end = window or (now - timedelta(days=366), now + timedelta(days=730))
+        records, problems = ics_events(raw, site, start, end, settings.rules, settings.default_expected_visitors)
+        events = [Event.model_validate(r) for r in records]
+        if problems:
+            first = problems[0]
+            refused = SourceError(first.reason, first.field,
+                                  f"{len(problems)} event(s) refused, {len(events)} kept; first: {first.detail}")
+            refused.partial_events = events  # type: ignore[attr-defined]
+            raise refused
+        return events
     else:
         try:
             document = yaml.safe_load(raw)
@@ -132,7 +121,9 @@ def hourly_visitors(events: list[Event], start: datetime, end: datetime) -> dict
     totals: dict[tuple[str, datetime], float] = {}
     for event in events:
         hour = max(floor_to(event.start, HOUR), floor_to(start, HOUR))
-        while hour < min(event.end, end):
+        # a zero-length event (RFC 5545: DTSTART only) still happens in the hour of its start
+        stop = max(event.end, event.start + timedelta(seconds=1))
+        while hour < min(stop, end):
             for zone in event.zones:
                 totals[(zone, hour)] = totals.get((zone, hour), 0.0) + event.expected_visitors
             hour += timedelta(hours=1)
@@ -145,27 +136,57 @@ class EventsSource(BaseSource):
     data_time = "future"
 
     def parse(self, raw: bytes, settings: Any, site: Site, now: datetime) -> list[Observation]:
-        events = parse_events(raw, site)
-        start, end = now - timedelta(days=settings.days_back), now + timedelta(days=settings.days_ahead)
-        return [
-            Observation(site.id, f"event:{zone}", "expected_visitors", hour, HOUR, visitors)
-            for (zone, hour), visitors in sorted(hourly_visitors(events, start, end).items())
-        ]
+        start, end = settings.window(now)
+        try:
+            events = parse_events(raw, site, settings, (start, end))
+        except SourceError as exc:
+            kept = getattr(exc, "partial_events", None)
+            if kept is None:
+                raise
+            raise SourceError(exc.reason, exc.field, exc.detail,
+                              partial=_observations(kept, site, start, end)) from None
+        observations = _observations(events, site, start, end)
+        if not observations:
+            raise SourceError(SourceReason.EMPTY, "events",
+                              f"no event between {start:%Y-%m-%d} and {end:%Y-%m-%d} in the calendar")
+        return observations
 
     def describe(self, raw: bytes, settings: Any, site: Site) -> dict[str, Any]:
-        return {"events": [e.model_dump(mode="json") for e in parse_events(raw, site)]}
+        try:
+            events = parse_events(raw, site, settings)
+        except SourceError as exc:
+            events = getattr(exc, "partial_events", [])
+        return {"events": [e.model_dump(mode="json") for e in events]}
+
+    def check(self, settings: Any, site: Site) -> list[tuple[str, str]]:
+        return [(f"rules[{i}].zones[{j}]", f"unknown zone {zone!r}")
+                for i, rule in enumerate(settings.rules) for j, zone in enumerate(rule.zones)
+                if zone != SITE_WIDE and zone not in site.zones]
 
 
-def site_events(site: Site, client: httpx.Client | None = None) -> list[Event]:
-    """Every event of the site's events sources (unreadable ones are logged and skipped)."""
+def _observations(events: list[Event], site: Site, start: datetime, end: datetime) -> list[Observation]:
+    return [
+        Observation(site.id, f"event:{zone}", "expected_visitors", hour, HOUR, visitors)
+        for (zone, hour), visitors in sorted(hourly_visitors(events, start, end).items())
+    ]
+
+
+def site_events(site: Site, client: httpx.Client | None = None,
+                window: tuple[datetime, datetime] | None = None) -> list[Event]:
+    """Every event of the site's events sources within `window` (iCalendar recurrences expanded);
+    unreadable sources are logged and skipped, broken single events are left out."""
     events: list[Event] = []
     for name, raw in site.config.sources.items():
         if not isinstance(raw, dict) or raw.get("kind", name) != EventsSource.kind or not raw.get("url"):
             continue
         try:
+            settings = EventsSettings.model_validate(raw)
             with httpx.Client() if client is None else _borrowed(client) as http:
-                events += parse_events(fetch_url(raw["url"], site.folder, http, 10.0), site)
-        except (FetchError, SourceError) as exc:
+                events += parse_events(fetch_url(raw["url"], site.folder, http, 10.0), site, settings, window)
+        except SourceError as exc:
+            events += getattr(exc, "partial_events", [])
+            log.warning("events source %s: %s", name, exc)
+        except (FetchError, ValidationError) as exc:
             log.warning("events source %s unreadable: %s", name, exc)
     return events
 
@@ -207,7 +228,8 @@ def calendar_covariates(site: Site, start: datetime, end: datetime, freq: str = 
             flags[day] = (1.0 if public else 0.0, 1.0 if school else 0.0)
         rows.append((stamp, SITE_WIDE, "public_holiday", flags[day][0]))
         rows.append((stamp, SITE_WIDE, "school_holiday", flags[day][1]))
-    for event in site_events(site):
+    window = (first.to_pydatetime(), last.to_pydatetime())
+    for event in site_events(site, window=window):
         for stamp in stamps:
             if stamp < event.end and stamp + step > event.start:
                 for zone in event.zones:

@@ -1,8 +1,12 @@
-"""GTFS-Realtime (protobuf, via gtfs-realtime-bindings): TripUpdates → expected arrivals and mean
-delay per stop per interval; VehiclePositions → vehicles approaching or at each stop.
+"""GTFS-Realtime (protobuf, via gtfs-realtime-bindings). The feed type is recognised from its
+entities: TripUpdates → expected arrivals and mean delay per stop per interval; VehiclePositions →
+vehicles at or approaching each stop (by stop_id) or, for vehicles that only send a position,
+vehicles within `radius_m` of each zone, with a passenger estimate from occupancy; Alerts →
+service disruptions (see `transit_alerts`), for the API, the dashboard and advice.
 
 → sensor "transit:<stop_id>": arrivals (count), delay_s (mean seconds late, negative = early),
-vehicles_approaching (count). Only the stops listed in settings (those near zones), or all.
+vehicles_approaching (count), passengers_est (persons); "transit:near-<zone>": the same for
+vehicles known only by position; "transit:disruptions": active_disruptions (count).
 Times are taken relative to the feed's own header timestamp, so a replayed feed parses the same.
 """
 
@@ -18,8 +22,11 @@ from pydantic import Field
 
 from csm.domain.model import Observation
 from csm.site.model import Site
+from csm.sources.nearby import zone_finder
 from csm.sources.parsing import SourceReason, floor_to
 from csm.sources.protocol import BaseSource, SourceError, SourceSettings
+from csm.sources.transit_alerts import active_disruptions
+from csm.sources.transit_occupancy import passenger_estimate
 
 MAX_DELAY_S = 6 * 3600
 MAX_POSIX_S = 10**11  # larger values are milliseconds: a unit error
@@ -32,7 +39,17 @@ class GtfsRealtimeSettings(SourceSettings):
     stops: list[str] = Field(default_factory=list, description="stop_ids to report; empty = every stop")
     interval_seconds: int = Field(900, ge=60, le=3600)
     horizon_minutes: int = Field(120, ge=5, le=24 * 60, description="arrivals this far past the feed time")
+    radius_m: float = Field(500.0, gt=0, le=5000, description="vehicles without stop_id: this near a zone")
+    routes: list[str] = Field(default_factory=list, description="alerts: route_ids that serve the site (any if empty)")
+    vehicle_capacity: int = Field(150, ge=1, le=2000, description="passengers per vehicle when full (occupancy)")
     poll_seconds: float = Field(60.0, gt=0)
+
+
+def feed_types(feed: Any) -> list[str]:
+    """Which GTFS-Realtime entity kinds the feed carries, e.g. ["TripUpdates", "Alerts"]."""
+    kinds = {"trip_update": "TripUpdates", "vehicle": "VehiclePositions", "alert": "Alerts"}
+    found = {name for field, name in kinds.items() for entity in feed.entity if entity.HasField(field)}
+    return [name for name in kinds.values() if name in found]
 
 
 def transit_sensor(stop_id: str) -> str:
@@ -73,6 +90,68 @@ def _event_time(update: Any, where: str) -> tuple[int, int | None] | None:
     return None
 
 
+Key = tuple[str, datetime]
+
+
+class _Counts:
+    """Per (sensor key, interval) tallies of one feed."""
+
+    def __init__(self) -> None:
+        self.arrivals: dict[Key, int] = defaultdict(int)
+        self.delays: dict[Key, list[int]] = defaultdict(list)
+        self.vehicles: dict[Key, int] = defaultdict(int)
+        self.passengers: dict[Key, float] = defaultdict(float)
+
+
+def _trip_updates(entity: Any, e: int, wanted: set[str], feed_time: int, settings: Any, counts: _Counts) -> None:
+    step = settings.interval_seconds
+    for u, update in enumerate(entity.trip_update.stop_time_update):
+        if (wanted and update.stop_id not in wanted) or not update.stop_id:
+            continue
+        if update.schedule_relationship in (StopTimeUpdate.SKIPPED, StopTimeUpdate.NO_DATA):
+            continue
+        timed = _event_time(update, f"entity[{e}].trip_update.stop_time_update[{u}]")
+        if timed is None or not -step <= timed[0] - feed_time <= settings.horizon_minutes * 60:
+            continue
+        key = (update.stop_id, floor_to(datetime.fromtimestamp(timed[0], UTC), step))
+        counts.arrivals[key] += 1
+        if timed[1] is not None:
+            counts.delays[key].append(timed[1])
+
+
+def _vehicle(entity: Any, wanted: set[str], feed_time: int, settings: Any, near: Any, counts: _Counts) -> None:
+    vehicle = entity.vehicle
+    moment = floor_to(datetime.fromtimestamp(vehicle.timestamp or feed_time, UTC), settings.interval_seconds)
+    keys: list[str] = []
+    if vehicle.stop_id:
+        if (not wanted or vehicle.stop_id in wanted) and vehicle.current_status in (
+            VehicleStatus.INCOMING_AT, VehicleStatus.STOPPED_AT
+        ):
+            keys = [vehicle.stop_id]
+    elif vehicle.HasField("position") and (vehicle.position.latitude or vehicle.position.longitude):
+        keys = [f"near-{zone}" for zone in near(vehicle.position.latitude, vehicle.position.longitude)]
+    passengers = passenger_estimate(vehicle, settings.vehicle_capacity)
+    for key in keys:
+        counts.vehicles[(key, moment)] += 1
+        if passengers is not None:
+            counts.passengers[(key, moment)] += passengers
+
+
+def _observations(counts: _Counts, site: Site, step: int) -> list[Observation]:
+    observations = []
+    for (stop, start), count in sorted(counts.arrivals.items()):
+        observations.append(Observation(site.id, transit_sensor(stop), "arrivals", start, step, count))
+        if counts.delays[(stop, start)]:
+            mean = sum(counts.delays[(stop, start)]) / len(counts.delays[(stop, start)])
+            observations.append(Observation(site.id, transit_sensor(stop), "delay_s", start, step, mean))
+    for (stop, start), count in sorted(counts.vehicles.items()):
+        observations.append(Observation(site.id, transit_sensor(stop), "vehicles_approaching", start, step, count))
+        if (stop, start) in counts.passengers:
+            observations.append(Observation(site.id, transit_sensor(stop), "passengers_est", start, step,
+                                            round(counts.passengers[(stop, start)], 1)))
+    return observations
+
+
 class GtfsRealtimeSource(BaseSource):
     kind = "gtfs_realtime"
     settings_model = GtfsRealtimeSettings
@@ -82,39 +161,34 @@ class GtfsRealtimeSource(BaseSource):
         feed = decode_feed(raw)
         feed_time = int(feed.header.timestamp)
         wanted = set(settings.stops)
-        step = settings.interval_seconds
-        arrivals: dict[tuple[str, datetime], int] = defaultdict(int)
-        delays: dict[tuple[str, datetime], list[int]] = defaultdict(list)
-        vehicles: dict[tuple[str, datetime], int] = defaultdict(int)
+        near = zone_finder(site, settings.radius_m).near
+        counts = _Counts()
         for e, entity in enumerate(feed.entity):
             if entity.HasField("trip_update"):
-                for u, update in enumerate(entity.trip_update.stop_time_update):
-                    if (wanted and update.stop_id not in wanted) or not update.stop_id:
-                        continue
-                    if update.schedule_relationship in (StopTimeUpdate.SKIPPED, StopTimeUpdate.NO_DATA):
-                        continue
-                    timed = _event_time(update, f"entity[{e}].trip_update.stop_time_update[{u}]")
-                    if timed is None or not -step <= timed[0] - feed_time <= settings.horizon_minutes * 60:
-                        continue
-                    key = (update.stop_id, floor_to(datetime.fromtimestamp(timed[0], UTC), step))
-                    arrivals[key] += 1
-                    if timed[1] is not None:
-                        delays[key].append(timed[1])
+                _trip_updates(entity, e, wanted, feed_time, settings, counts)
             if entity.HasField("vehicle"):
-                vehicle = entity.vehicle
-                if vehicle.stop_id and (not wanted or vehicle.stop_id in wanted) and vehicle.current_status in (
-                    VehicleStatus.INCOMING_AT, VehicleStatus.STOPPED_AT
-                ):
-                    moment = datetime.fromtimestamp(vehicle.timestamp or feed_time, UTC)
-                    vehicles[(vehicle.stop_id, floor_to(moment, step))] += 1
-        observations = []
-        for (stop, start), count in sorted(arrivals.items()):
-            observations.append(Observation(site.id, transit_sensor(stop), "arrivals", start, step, count))
-            if delays[(stop, start)]:
-                mean = sum(delays[(stop, start)]) / len(delays[(stop, start)])
-                observations.append(Observation(site.id, transit_sensor(stop), "delay_s", start, step, mean))
-        for (stop, start), count in sorted(vehicles.items()):
-            observations.append(
-                Observation(site.id, transit_sensor(stop), "vehicles_approaching", start, step, count)
-            )
+                _vehicle(entity, wanted, feed_time, settings, near, counts)
+        observations = _observations(counts, site, settings.interval_seconds)
+        types = feed_types(feed)
+        if "Alerts" in types:
+            moment = floor_to(datetime.fromtimestamp(feed_time, UTC), settings.interval_seconds)
+            count = len(active_disruptions(feed, settings, feed_time))
+            observations.append(Observation(site.id, transit_sensor("disruptions"), "active_disruptions",
+                                            moment, settings.interval_seconds, count))
+        if not observations:
+            kinds = " and ".join(types) or "no entities"
+            where = (f"no vehicle at a listed stop or within {settings.radius_m:g} m of any zone"
+                     if "VehiclePositions" in types else
+                     "no update for a listed stop within the horizon" if "TripUpdates" in types else
+                     "the feed has no entities")
+            raise SourceError(SourceReason.EMPTY, "entity", f"GTFS-Realtime {kinds} ({len(feed.entity)} entities): "
+                              f"{where}")
         return observations
+
+    def describe(self, raw: bytes, settings: Any, site: Site) -> dict[str, Any]:
+        feed = decode_feed(raw)
+        described: dict[str, Any] = {"feed_types": feed_types(feed)}
+        if "Alerts" in described["feed_types"]:
+            described["disruptions"] = [d.model_dump(mode="json") for d in
+                                        active_disruptions(feed, settings, int(feed.header.timestamp))]
+        return described

@@ -1,16 +1,19 @@
-"""Dutch open parking data, SPDP v2 (Specificatie Parkeerdata): per garage a static description
-(`parkingFacilityInformation`: name, capacity, access points) and dynamic occupancy
+"""Dutch open parking data, SPDP v1 and v2 (Specificatie Parkeerdata): per garage a static
+description (v2 `parkingFacilityInformation`, v1 `parkingFacilityStaticInformation`: name,
+capacity, `locationForDisplay`, access points) and dynamic occupancy
 (`parkingFacilityDynamicInformation.facilityActualStatus`: vacantSpaces, parkingCapacity, open,
-full, lastUpdated as POSIX seconds).
+full, lastUpdated as POSIX seconds or ISO 8601).
 
 → sensor "parking:<facility id>" per interval: occupied, vacant, capacity (vehicles), open (0/1).
-Each facility names the zones its visitors walk to, for the API and the forecaster.
+Each facility names the zones its visitors walk to, for the API and the forecaster. Freshness is
+judged per facility: a garage whose data stopped is reported (its values are not stored as
+current) while the fresh garages are kept.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -22,6 +25,8 @@ from csm.sources.parsing import SourceReason, floor_to, load_json, number, requi
 from csm.sources.protocol import BaseSource, FetchError, SourceError, SourceSettings, fetch_url, local_path
 
 MAX_CAPACITY = 20_000
+MAX_POSIX_S = 10**11  # larger: milliseconds
+STATIC_KEYS = ("parkingFacilityInformation", "parkingFacilityStaticInformation")  # v2, v1
 
 
 class Facility(BaseModel):
@@ -42,12 +47,20 @@ def parking_sensor(facility_id: str) -> str:
     return f"parking:{facility_id}"
 
 
+STALE_FACILITY = "stale_facility"
+
+
 def _dynamic_observations(document: Any, facility: str, settings: SpdpSettings, site: Site,
                           static_capacity: float | None) -> list[Observation]:
     info = require(document, "parkingFacilityDynamicInformation", "")
     status = require(info, "facilityActualStatus", "parkingFacilityDynamicInformation")
     where = "parkingFacilityDynamicInformation.facilityActualStatus"
-    updated = timestamp(require(status, "lastUpdated", where), f"{where}.lastUpdated", site.tz)
+    raw_updated = require(status, "lastUpdated", where)
+    if isinstance(raw_updated, int | float) and raw_updated > MAX_POSIX_S:
+        raise SourceError(SourceReason.IMPLAUSIBLE, f"{where}.lastUpdated",
+                          f"lastUpdated {raw_updated} looks like milliseconds, not POSIX seconds")
+    updated = timestamp(raw_updated, f"{where}.lastUpdated", site.tz)
+
     raw_capacity = status.get("parkingCapacity", static_capacity)
     if raw_capacity is None:
         raise SourceError(SourceReason.MISSING_FIELD, f"{where}.parkingCapacity",
@@ -63,24 +76,57 @@ def _dynamic_observations(document: Any, facility: str, settings: SpdpSettings, 
             for metric, value in values.items()]
 
 
+def static_info(document: Any) -> tuple[str, dict[str, Any]]:
+    """(key, body) of a static document: v2 `parkingFacilityInformation` or v1 `...StaticInformation`."""
+    for key in STATIC_KEYS:
+        if isinstance(document, dict) and isinstance(document.get(key), dict):
+            return key, document[key]
+    raise SourceError(SourceReason.MISSING_FIELD, STATIC_KEYS[0],
+                      f"neither {' nor '.join(STATIC_KEYS)} in the static document")
+
+
 def _static_capacity(document: Any) -> float | None:
-    info = require(document, "parkingFacilityInformation", "")
+    key, info = static_info(document)
     for spec in info.get("specifications") or []:
         if isinstance(spec, dict) and spec.get("capacity") is not None:
-            return number(spec["capacity"], "parkingFacilityInformation.specifications.capacity",
-                          1, MAX_CAPACITY, "spaces")
+            return number(spec["capacity"], f"{key}.specifications.capacity", 1, MAX_CAPACITY, "spaces")
+    if info.get("capacity") is not None:
+        return number(info["capacity"], f"{key}.capacity", 1, MAX_CAPACITY, "spaces")
     return None
+
+
+def _point(location: Any) -> tuple[float, float] | None:
+    try:
+        return float(location["longitude"]), float(location["latitude"])
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _location(document: Any) -> tuple[float, float] | None:
-    info = document.get("parkingFacilityInformation") if isinstance(document, dict) else None
-    for point in (info or {}).get("accessPoints") or []:
-        for location in point.get("accessPointLocation") or []:
-            try:
-                return float(location["longitude"]), float(location["latitude"])
-            except (KeyError, TypeError, ValueError):
-                continue
+    """(lon, lat): `locationForDisplay` (v1 and v2), else the first access point's location."""
+    try:
+        _, info = static_info(document)
+    except SourceError:
+        return None
+    display = _point(info.get("locationForDisplay"))
+    if display is not None:
+        return display
+    for point in info.get("accessPoints") or []:
+        locations = point.get("accessPointLocation") if isinstance(point, dict) else None
+        for location in locations if isinstance(locations, list) else [locations]:
+            found = _point(location)
+            if found is not None:
+                return found
     return None
+
+
+def _last_updated(entry: dict[str, Any], site: Site) -> str | None:
+    """When the garage itself last reported (per facility staleness in the API)."""
+    try:
+        status = json.loads(entry.get("dynamic") or "{}")["parkingFacilityDynamicInformation"]["facilityActualStatus"]
+        return timestamp(status["lastUpdated"], "lastUpdated", site.tz).isoformat()
+    except (KeyError, TypeError, ValueError, SourceError):
+        return None
 
 
 class SpdpParkingSource(BaseSource):
@@ -113,6 +159,9 @@ class SpdpParkingSource(BaseSource):
         bundle = require(load_json(raw, "parking bundle"), "facilities", "")
         observations: list[Observation] = []
         first_error: SourceError | None = None
+        # replayed feeds are old by design; live ones are judged per facility
+        stale_before = None if settings.replay else now - timedelta(seconds=settings.stale_after)
+        stale: dict[str, list[Observation]] = {}
         for facility in settings.facilities:
             entry = bundle.get(facility.id) or {"error": "not fetched"}
             try:
@@ -122,11 +171,23 @@ class SpdpParkingSource(BaseSource):
                 if entry.get("static"):
                     capacity = _static_capacity(load_json(entry["static"].encode(), f"{facility.id} static"))
                 dynamic = load_json((entry.get("dynamic") or "").encode(), f"{facility.id} dynamic")
-                observations += _dynamic_observations(dynamic, facility.id, settings, site, capacity)
+                found = _dynamic_observations(dynamic, facility.id, settings, site, capacity)
+                if stale_before is not None and found[0].interval_start < stale_before:
+                    stale[facility.id] = found
+                else:
+                    observations += found
             except SourceError as exc:
                 if first_error is None:
                     field = f"{facility.id}:{exc.field}" if exc.field else facility.id
                     first_error = SourceError(exc.reason, field, f"facility {facility.id}: {exc.detail}")
+        if stale and observations:  # some garages fresh, these not: say which, keep the fresh ones
+            names = ", ".join(f"{fid} (last update {obs[0].interval_start:%Y-%m-%d %H:%M} UTC)"
+                              for fid, obs in stale.items())
+            first_error = first_error or SourceError(
+                STALE_FACILITY, f"{next(iter(stale))}:facilityActualStatus.lastUpdated",
+                f"{len(stale)} of {len(settings.facilities)} facilities report no fresh data: {names}")
+        else:  # all old: the source as a whole goes stale by the age of its newest data
+            observations += [o for found in stale.values() for o in found]
         if first_error is not None:
             raise SourceError(first_error.reason, first_error.field, first_error.detail, partial=observations)
         return observations
@@ -137,10 +198,15 @@ class SpdpParkingSource(BaseSource):
         for facility in settings.facilities:
             static_text = (bundle.get(facility.id) or {}).get("static")
             static = json.loads(static_text) if static_text else {}
-            info = static.get("parkingFacilityInformation") or {}
+            try:
+                version, info = static_info(static)
+            except SourceError:
+                version, info = "", {}
             facilities[facility.id] = {
                 "name": info.get("name") or facility.id, "zones": facility.zones,
                 "location": _location(static), "operator": (info.get("operator") or {}).get("name"),
+                "spdp": "v1" if version == STATIC_KEYS[1] else "v2" if version else None,
+                "last_updated": _last_updated(bundle.get(facility.id) or {}, site),
             }
         return {"facilities": facilities}
 

@@ -20,7 +20,8 @@ from csm.site.model import Site
 
 # Where a connector's data lies in time: measured ("past") or predicted/scheduled ("future").
 DataTime = Literal["past", "future"]
-MAX_FEED_BYTES = 50 * 1024 * 1024
+# A streaming guard, not a cap on real feeds: national GTFS zips are hundreds of MB.
+MAX_FEED_BYTES = 1024 * 1024 * 1024
 
 
 class SourceSettings(BaseModel):
@@ -118,24 +119,34 @@ def local_path(url: str, base: Path) -> Path | None:
     return path if path.is_absolute() else base / path
 
 
-def fetch_url(url: str, base: Path, client: httpx.Client, timeout: float) -> bytes:
-    """Bytes from a file: or http(s): URL; every failure becomes a FetchError with the reason."""
+def fetch_url(url: str, base: Path, client: httpx.Client, timeout: float,
+              max_bytes: int = MAX_FEED_BYTES) -> bytes:
+    """Bytes from a file: or http(s): URL; every failure becomes a FetchError with the reason.
+
+    The size limit is checked while the body streams in, so an endless response stops early.
+    """
     path = local_path(url, base)
     if path is not None:
         try:
+            if path.stat().st_size > max_bytes:
+                raise FetchError(f"{path} is larger than {max_bytes} bytes")
             return path.read_bytes()
         except OSError as exc:
             raise FetchError(f"cannot read {path}: {exc.strerror or exc}") from exc
     if urlparse(url).scheme not in ("http", "https"):
         raise FetchError(f"unsupported URL scheme in {url!r}: use http(s):// or file:")
     try:
-        response = client.get(url, timeout=timeout)
+        with client.stream("GET", url, timeout=timeout) as response:
+            if response.status_code != 200:
+                raise FetchError(f"HTTP {response.status_code} from {url}")
+            chunks, size = [], 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > max_bytes:
+                    raise FetchError(f"{url} is larger than {max_bytes} bytes")
+                chunks.append(chunk)
     except httpx.TimeoutException as exc:
         raise FetchError(f"timeout after {timeout:g} s fetching {url}") from exc
     except httpx.HTTPError as exc:
         raise FetchError(f"fetching {url} failed: {exc}") from exc
-    if response.status_code != 200:
-        raise FetchError(f"HTTP {response.status_code} from {url}")
-    if len(response.content) > MAX_FEED_BYTES:
-        raise FetchError(f"{url} is larger than {MAX_FEED_BYTES} bytes")
-    return response.content
+    return b"".join(chunks)

@@ -59,7 +59,7 @@ def forecast_sensor(site: Site) -> str:
     return f"weather-forecast:{site.id}"
 
 
-def _nearest_station(stations: list[Any], site: Site) -> Any:
+def _by_distance(stations: list[Any], site: Site) -> list[Any]:
     lon0, lat0 = site.config.center or next(iter(site.zones.values())).centroid
 
     def distance(station: Any) -> float:
@@ -69,38 +69,54 @@ def _nearest_station(stations: list[Any], site: Site) -> Any:
             return math.inf
         return math.hypot((lon - lon0) * math.cos(math.radians(lat0)), lat - lat0)
 
-    return min(stations, key=distance)
+    return sorted((s for s in stations if isinstance(s, dict)), key=distance)
 
 
-def _station(document: Any, settings: BuienradarSettings, site: Site) -> Any:
+def _stations(document: Any) -> list[Any]:
     actual = require(document, "actual", "")
     stations = require(actual, "stationmeasurements", "actual")
     if not isinstance(stations, list) or not stations:
         raise SourceError(SourceReason.EMPTY, "actual.stationmeasurements", "no station measurements")
-    if settings.station_id is None:
-        return _nearest_station(stations, site)
-    for station in stations:
-        if isinstance(station, dict) and station.get("stationid") == settings.station_id:
-            return station
-    raise SourceError(
-        SourceReason.MISSING_FIELD, "actual.stationmeasurements",
-        f"station {settings.station_id} is not in the feed",
-    )
+    return stations
+
+
+def stations_per_measurement(document: Any, settings: BuienradarSettings, site: Site) -> dict[str, Any]:
+    """Feed field → the station it is read from: the configured one, or per measurement the
+    nearest station that measures it (coastal and sea stations often lack temperature)."""
+    stations = _stations(document)
+    if settings.station_id is not None:
+        for station in stations:
+            if isinstance(station, dict) and station.get("stationid") == settings.station_id:
+                return {key: station for key in STATION_FIELDS}
+        raise SourceError(SourceReason.MISSING_FIELD, "actual.stationmeasurements",
+                          f"station {settings.station_id} is not in the feed")
+    ordered = _by_distance(stations, site)
+    chosen = {}
+    for key in STATION_FIELDS:
+        station = next((s for s in ordered if s.get(key) is not None and s.get("timestamp")), None)
+        if station is not None:
+            chosen[key] = station
+    return chosen
 
 
 def parse_observed(document: Any, settings: BuienradarSettings, site: Site) -> list[Observation]:
-    station = _station(document, settings, site)
-    where = f"actual.stationmeasurements[stationid={station.get('stationid')}]"
-    measured = timestamp(require(station, "timestamp", where), f"{where}.timestamp", site.tz)
-    start = floor_to(measured, OBSERVED_INTERVAL)
+    chosen = stations_per_measurement(document, settings, site)
     observations = []
     for key, (metric, low, high, unit) in STATION_FIELDS.items():
-        if station.get(key) is None:
+        station = chosen.get(key)
+        if station is None or station.get(key) is None:
             continue  # stations do not all measure everything (sunpower, rain)
+        where = f"actual.stationmeasurements[stationid={station.get('stationid')}]"
+        measured = timestamp(require(station, "timestamp", where), f"{where}.timestamp", site.tz)
         value = number(station[key], f"{where}.{key}", low, high, unit)
-        observations.append(Observation(site.id, weather_sensor(site), metric, start, OBSERVED_INTERVAL, value))
+        observations.append(Observation(site.id, weather_sensor(site), metric, floor_to(measured, OBSERVED_INTERVAL),
+                                        OBSERVED_INTERVAL, value))
     if not any(o.metric == "temperature_c" for o in observations):
-        raise SourceError(SourceReason.MISSING_FIELD, f"{where}.temperature", "station has no temperature")
+        where = f"actual.stationmeasurements[stationid={settings.station_id}]" if settings.station_id else \
+            "actual.stationmeasurements"
+        raise SourceError(SourceReason.MISSING_FIELD, f"{where}.temperature",
+                          "no station in the feed measures temperature" if settings.station_id is None
+                          else "station has no temperature")
     return observations
 
 
@@ -136,6 +152,9 @@ class BuienradarSource(BaseSource):
             raise SourceError(exc.reason, exc.field, exc.detail, partial=observed) from None
 
     def describe(self, raw: bytes, settings: Any, site: Site) -> dict[str, Any]:
-        station = _station(load_json(raw, "Buienradar feed"), settings, site)
+        chosen = stations_per_measurement(load_json(raw, "Buienradar feed"), settings, site)
+        station: dict[str, Any] = chosen.get("temperature") or next(iter(chosen.values()), {})
         return {"station_id": station.get("stationid"), "station_name": station.get("stationname"),
-                "description": station.get("weatherdescription")}
+                "description": station.get("weatherdescription"),
+                "stations": {STATION_FIELDS[key][0]: {"station_id": s.get("stationid"), "station_name":
+                                                      s.get("stationname")} for key, s in chosen.items()}}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
@@ -18,6 +19,7 @@ from csm.sources.parsing import SourceReason, floor_to, load_json, number, requi
 from csm.sources.protocol import BaseSource, SourceError, SourceSettings
 from csm.sources.weather_buienradar import forecast_sensor
 
+UTC_ZONE = ZoneInfo("UTC")
 HOUR_FIELDS: dict[str, tuple[str, float, float, str]] = {
     "temperature": ("temperature_c", -40, 50, "°C"),
     "precipitationmm": ("precipitation_mm", 0, 150, "mm"),
@@ -32,6 +34,15 @@ class HourlyForecastSettings(SourceSettings):
     horizon_hours: int = Field(48, ge=1, le=240, description="keep forecasts up to this far ahead")
 
 
+def _valid_time(hour: Any, where: str, site: Site) -> datetime:
+    """`datetimeutc` when the response has it (unambiguous around DST), else local `datetime`."""
+    if isinstance(hour, dict) and hour.get("datetimeutc"):
+        moment = timestamp(hour["datetimeutc"], f"{where}.datetimeutc", UTC_ZONE)
+    else:
+        moment = timestamp(require(hour, "datetime", where), f"{where}.datetime", site.tz)
+    return moment
+
+
 class BuienradarHourlyForecastSource(BaseSource):
     kind = "weather_forecast_buienradar"
     settings_model = HourlyForecastSettings
@@ -44,10 +55,13 @@ class BuienradarHourlyForecastSource(BaseSource):
             raise SourceError(SourceReason.EMPTY, "days", "the forecast has no days")
         observations = []
         sensor = forecast_sensor(site)
+        if not any(isinstance(day, dict) and day.get("hours") for day in days):
+            raise SourceError(SourceReason.MISSING_FIELD, "days[0].hours", "no day of the forecast has hours")
         for d, day in enumerate(days):
-            for h, hour in enumerate(require(day, "hours", f"days[{d}]")):
+            # real responses give hours for the first days only; later days are day-level
+            for h, hour in enumerate(day.get("hours") or [] if isinstance(day, dict) else []):
                 where = f"days[{d}].hours[{h}]"
-                valid = floor_to(timestamp(require(hour, "datetime", where), f"{where}.datetime", site.tz), 3600)
+                valid = floor_to(_valid_time(hour, where, site), 3600)
                 if (valid - now).total_seconds() > settings.horizon_hours * 3600:
                     continue
                 require(hour, "temperature", where)

@@ -3,6 +3,7 @@
 
 import { h, fill } from '../dom';
 import { formatAge } from '../format';
+import { disruptionsSection } from './disruptions';
 import type { SourceStatus, ZoneState } from '../types';
 
 export function sensorSummary(live: Record<string, ZoneState>): { total: number; stale: number; oldest: number | null } {
@@ -38,5 +39,6 @@ export function renderSourcesPanel(
         src.last_error ? h('div', { class: 'error' }, src.last_error) : null)),
     ),
     error ? h('p', { class: 'error' }, error) : null,
+    disruptionsSection(),
   );
 }
