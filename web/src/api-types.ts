@@ -290,6 +290,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sites/{site_id}/disruptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Transit service disruptions affecting the site's zones */
+        get: operations["get_disruptions_api_v1_sites__site_id__disruptions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sites/{site_id}/events": {
         parameters: {
             query?: never;
@@ -1243,6 +1260,69 @@ export interface components {
             };
         } & {
             [key: string]: unknown;
+        };
+        /**
+         * Disruption
+         * @description One service disruption, as the API serves it.
+         */
+        Disruption: {
+            /**
+             * Cause
+             * @description GTFS-Realtime Alert.Cause, e.g. CONSTRUCTION, ACCIDENT
+             */
+            cause: string;
+            /** Description */
+            description: string;
+            /**
+             * Effect
+             * @description GTFS-Realtime Alert.Effect, e.g. NO_SERVICE, DETOUR
+             */
+            effect: string;
+            /** End */
+            end?: string | null;
+            /** Header */
+            header: string;
+            /** Id */
+            id: string;
+            /**
+             * Removes Service
+             * @description the affected stops are not (fully) served
+             */
+            removes_service: boolean;
+            /**
+             * Routes
+             * @description route_ids named by the alert
+             */
+            routes?: string[];
+            /** Start */
+            start?: string | null;
+            /**
+             * Stops
+             * @description stop_ids named by the alert
+             */
+            stops?: string[];
+            /** Url */
+            url?: string | null;
+            /**
+             * Zones
+             * @description zones served by the affected stops (API)
+             */
+            zones?: string[];
+        };
+        /**
+         * DisruptionsResponse
+         * @description Service disruptions (GTFS-Realtime Alerts) that concern the site's stops or routes.
+         */
+        DisruptionsResponse: {
+            /**
+             * As Of
+             * Format: date-time
+             */
+            as_of: string;
+            /** Disruptions */
+            disruptions: components["schemas"]["Disruption"][];
+            /** Site */
+            site: string;
         };
         /**
          * ErrorBody
@@ -2240,7 +2320,7 @@ export interface components {
              * Status
              * @enum {string}
              */
-            status: "ok" | "stale" | "failing" | "disabled";
+            status: "ok" | "empty" | "stale" | "failing" | "disabled";
             /** Summary */
             summary: string;
         };
@@ -3647,6 +3727,73 @@ export interface operations {
             };
             /** @description the request conflicts with the current state */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the request is not valid: `detail` says why (a sentence or a list of problems) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_disruptions_api_v1_sites__site_id__disruptions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisruptionsResponse"];
+                };
+            };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description login required, or the token is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the caller's role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unknown site, zone or item (or one outside the caller's scope) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
