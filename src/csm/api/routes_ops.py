@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import PlainTextResponse, Response
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 
 from csm.api.deps import get_runtime
 from csm.api.schemas.common import GUARDED, errors
@@ -67,6 +67,13 @@ def dead_letters(
     ]
 
 
+def _not_bool(value: object) -> object:
+    """JSON `true` is not the id 1."""
+    if isinstance(value, bool):
+        raise ValueError("an id is a number, not a boolean")
+    return value
+
+
 def _is(expected: bool) -> Callable[[bool], bool]:
     """`all` is a JSON boolean (not 0 or 1) with one value in each shape of the replay body."""
 
@@ -81,7 +88,9 @@ def _is(expected: bool) -> Callable[[bool], bool]:
 class ReplayIds(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    ids: list[int] = Field(min_length=1, max_length=100_000, description="replay these dead letters")
+    ids: list[Annotated[int, BeforeValidator(_not_bool)]] = Field(
+        min_length=1, max_length=100_000, description="replay these dead letters"
+    )
     all: Annotated[StrictBool, AfterValidator(_is(False))] = Field(False, json_schema_extra={"const": False})
 
 

@@ -25,7 +25,8 @@ ERRORS = {**GUARDED, **errors(400, 404)}
 
 
 class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # strict: JSON `true` is not a speed of 1 (what the OpenAPI document says is what is accepted)
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class CreateBody(_Body):
