@@ -25,8 +25,10 @@ ERRORS = {**GUARDED, **errors(400, 404)}
 
 
 class _Body(BaseModel):
-    # strict: JSON `true` is not a speed of 1 (what the OpenAPI document says is what is accepted)
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid")
+
+
+# Numbers and flags are strict: JSON `true` is not a speed of 1 (as the OpenAPI document says).
 
 
 class CreateBody(_Body):
@@ -36,17 +38,17 @@ class CreateBody(_Body):
     )
     date: dt.date | None = Field(None, description="local date (default: the site's demo date)")
     start: time | None = Field(None, description="local start time (default: the site's demo start)")
-    speed: float = Field(60.0, gt=0, le=3600, description="simulated seconds per real second")
-    paused: bool = False
+    speed: float = Field(60.0, gt=0, le=3600, strict=True, description="simulated seconds per real second")
+    paused: bool = Field(False, strict=True)
 
 
 class SpeedBody(_Body):
-    speed: float = Field(gt=0, le=3600)
+    speed: float = Field(gt=0, le=3600, strict=True)
 
 
 class JumpBody(_Body):
     to: datetime | None = Field(None, description="an aware moment to jump to")
-    minutes: float | None = Field(None, gt=0, le=24 * 60, description="... or so many minutes ahead")
+    minutes: float | None = Field(None, gt=0, le=24 * 60, strict=True, description="... or so many minutes ahead")
 
 
 def registry(request: Request) -> TrainingRegistry:
