@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import numpy as np
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
@@ -100,3 +101,40 @@ def test_weather_reaches_the_forecast_observed_behind_forecast_ahead(tiny_runtim
     assert by_time.loc[NOON - hour, "precipitation_mm"] == 0.4  # a rate in mm/h is the hour's mm
     assert by_time.loc[NOON + hour, "temperature_c"] == 30.0
     assert "day_temperature_max_c" not in frame.columns  # day-level values are not hourly covariates
+
+
+def test_intraday_update_reuses_the_fitted_model_with_the_newest_counts(tiny_runtime: Runtime) -> None:
+    """Between refits the service forecasts again from the newest counts without refitting:
+    the same fitted model, a new origin, and a forecast that reacts to what just happened."""
+    from csm import forecast_service
+    from csm.forecast_service import STEP, run_forecast
+    from tests.forecast.synthetic import synthetic_counts
+
+    history = synthetic_counts(days=18, zones=3, freq="15min", start="2026-06-30")
+    history["zone"] = history["zone"].map({"zone-0": "plein", "zone-1": "pier", "zone-2": "strand"})
+    rows = pd.DataFrame({"zone_id": history["zone"], "ts": history["timestamp"].dt.tz_convert("UTC"),
+                         "occupancy": history["count"].astype(float), "density": 0.0, "level": "green",
+                         "stale": False})
+    rows = rows[rows["ts"] < pd.Timestamp(NOON)]
+    tiny_runtime.store.write_zone_history("tiny", rows)
+    first = run_forecast(tiny_runtime.sites["tiny"], NOON, refit=True)
+    assert first is not None
+    fitted = forecast_service._fitted["tiny"]
+    # An hour later, with a surge in the plein: four times the usual count for the last hour.
+    hour_later = NOON + timedelta(hours=1)
+    surge = pd.DataFrame({"zone_id": "plein", "ts": pd.date_range(NOON, periods=4, freq=STEP, tz="UTC"),
+                          "occupancy": 4 * rows[rows["zone_id"] == "plein"]["occupancy"].iloc[-4:].to_numpy() + 400,
+                          "density": 0.0, "level": "green", "stale": False})
+    tiny_runtime.store.write_zone_history("tiny", surge)
+    second = run_forecast(tiny_runtime.sites["tiny"], hour_later + timedelta(minutes=15), refit=False)
+    assert second is not None
+    assert forecast_service._fitted["tiny"] is fitted  # not refitted
+    _, before = first
+    _, after = second
+    plein_before = before[before["zone_id"] == "plein"].set_index("ts")["p50"]
+    plein_after = after[after["zone_id"] == "plein"].set_index("ts")["p50"]
+    assert plein_after.index.min() == pd.Timestamp(hour_later)  # the origin moved to the newest count
+    common = plein_after.index.intersection(plein_before.index)[:4]
+    # the newest counts are features at the new origin: the same model forecasts differently
+    assert not np.allclose(plein_after[common].to_numpy(), plein_before[common].to_numpy())
+    assert np.abs(plein_after[common] - plein_before[common]).max() > 0.5

@@ -21,6 +21,7 @@ ROUTERS: list[str] = [
     "csm.api.routes_scenarios:router",
     "csm.api.routes_training:router",
     "csm.api.routes_simulations:router",
+    "csm.api.routes_layers:router",
     "csm.api.routes_report:router",
 ]
 
@@ -35,6 +36,7 @@ SECTION_VALIDATORS: list[str] = [
     "csm.advice.playbook:validate_playbook_section",
     "csm.sources.registry:validate_sources_section",
     "csm.flow.overrides:validate_flow_file",
+    "csm.site.basemap:validate_basemap_section",
 ]
 
 

@@ -49,3 +49,45 @@ def test_cli_with_weather_writes_table_and_report(tmp_path: Path) -> None:
     assert "csm" in result.output and "seasonal_naive" in result.output and "MASE" in result.output
     html = report.read_text().lower()
     assert "<html" in html and ("<img" in html or "<svg" in html)
+
+
+def test_day_ahead_from_06_00_with_breakdowns_by_hour_day_and_day_type() -> None:
+    history = synthetic_counts(days=44, zones=2)
+    last_day = pd.Timestamp(history["timestamp"].max()).date()
+    result = run_backtest(history, horizon=24, weeks=1, every=24, refit_weeks=4,
+                          methods=["csm", "how_mean_4w", "lightgbm_tuned"], origin_hour=6, event_days={last_day})
+    assert str(result.settings["first_origin_local"]).endswith("06:00:00+01:00")  # issued at 06:00 local
+    by_hour = result.coverage_by_hour
+    assert list(by_hour.index) == list(range(24)) and list(by_hour.columns) == ["csm", "how_mean_4w",
+                                                                                "lightgbm_tuned"]
+    assert by_hour.notna().all().all()  # 24 steps from 06:00 reach every hour of the day
+    assert by_hour["csm"].between(0, 1).all()
+    # per day: one row per local target date, the two scores per method
+    assert {"csm_MASE", "csm_coverage", "how_mean_4w_MASE"} <= set(result.by_day.columns)
+    assert len(result.by_day) >= 7
+    types = result.by_day_type
+    assert list(types.index) == ["weekday", "weekend", "public_holiday", "school_holiday", "event_day"]
+    assert types.loc["weekday", "days"] + types.loc["weekend", "days"] == len(result.by_day)
+    assert types.loc["event_day", "days"] == 1 and np.isfinite(types.loc["event_day", "csm_MASE"])
+    text = result.breakdown()
+    assert "per local hour of day" in text and "event_day" in text and "how_mean_4w" in text
+
+
+def test_tuned_baseline_chooses_its_hyper_parameters_by_time_series_cv() -> None:
+    from csm.forecast.model import make_grid
+    from csm.forecast.tuned_baseline import CANDIDATES, TunedLightGBM
+
+    history = synthetic_counts(days=42, zones=2)
+    history["timestamp"] = pd.to_datetime(history["timestamp"], utc=True)
+    from zoneinfo import ZoneInfo
+
+    grid = make_grid(history, "1h", ZoneInfo("Europe/Amsterdam"), "NL")
+    model = TunedLightGBM(horizon=24).fit(grid, len(grid.index) - 25)
+    assert len(model.cv_scores) == len(CANDIDATES)
+    best = min(model.cv_scores, key=lambda item: item[1])[0]
+    assert model.params == best and 1 <= best["n_estimators"] <= 800
+    forecast = model.predict(grid, len(grid.index) - 25)
+    assert forecast.shape == (2, 24, 3)
+    assert np.all(forecast[..., 0] <= forecast[..., 1]) and np.all(forecast[..., 1] <= forecast[..., 2])
+    actual = (grid.values * grid.scale)[-24:].T
+    assert np.nanmean(np.abs(forecast[..., 1] - actual)) < 0.25 * np.nanmean(actual)

@@ -4,14 +4,41 @@ import type { LegendRow, Level, Thresholds } from './types';
 
 export const LEVELS: readonly Level[] = ['green', 'yellow', 'orange', 'red'];
 
-/** Colours chosen to stay apart for common colour-vision deficiencies and on a dark map. */
+/** Colours that stay apart for protanopia, deuteranopia and tritanopia: simulated (Machado 2009)
+ * CIEDE2000 ≥ 20 between adjacent levels (tests/e2e/test_map.py checks the rendered colours). The
+ * ramp runs in lightness (pale yellow, mid orange, dark crimson) so it survives any hue loss, and
+ * green is a blue-green that no deficiency confuses with yellow. Never the only channel: see
+ * levelMark. */
 export const LEVEL_COLOURS: Readonly<Record<Level, string>> = {
-  green: '#2ea043',
-  yellow: '#e3b341',
-  orange: '#f0883e',
-  red: '#e5484d',
+  green: '#1a9e8f',
+  yellow: '#fff9b0',
+  orange: '#e0822a',
+  red: '#a8123c',
   unknown: '#6e7681',
 };
+
+/** Text colour with contrast ≥ 4.5:1 on each level colour (labels and chips on the colour). */
+export const LEVEL_TEXT_COLOURS: Readonly<Record<Level, string>> = {
+  green: '#000000',
+  yellow: '#000000',
+  orange: '#000000',
+  red: '#ffffff',
+  unknown: '#000000',
+};
+
+/** The level's second channel, for maps and lists: a letter that reads without colour. */
+export const LEVEL_MARKS: Readonly<Record<Level, string>> = {
+  green: 'G',
+  yellow: 'Y',
+  orange: 'O',
+  red: 'R',
+  unknown: '–',
+};
+
+/** Short mark of a level (G, Y, O, R; – for no data): show it beside every level colour. */
+export function levelMark(level: Level): string {
+  return LEVEL_MARKS[level];
+}
 
 export const LEVEL_LABELS: Readonly<Record<Level, string>> = {
   green: 'Green',

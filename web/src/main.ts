@@ -6,9 +6,11 @@ import './style.css';
 import { goLive, moveCursor, selectZone, togglePlay } from './actions';
 import { getJson, postJson, siteUrl } from './api';
 import { message, store, view } from './context';
-import { every, loadZoneHistory, pollAlerts, pollForecast, pollSources, pollTime, siteLayer } from './data';
+import { every, loadZoneHistory, pollAlerts, pollForecast, pollSources, pollTime } from './data';
 import { byId } from './dom';
 import { CrowdMap } from './map';
+import type { BasemapInfo } from './map/basemap';
+import { EMERGENCY_ROLES } from './map/emergency';
 import { renderLegend } from './panels/legend';
 import { render, scheduleRender } from './render';
 import { applyStates, applyStream, type DashboardState } from './store';
@@ -26,6 +28,8 @@ declare global {
       idle: number;
       /** Milliseconds from navigation to the first idle with the zones drawn (for the benchmark). */
       firstIdleMs: number | null;
+      /** Map labels on screen now (zones, streets, landmarks, posts). */
+      labels(): { id: string; kind: string; text: string }[];
     };
   }
 }
@@ -59,13 +63,17 @@ function wireControls(): void {
 }
 
 /** The map, and the hooks tests and the benchmark read (`window.__csm`, `data-map-idle`). */
-function createMap(site: SiteSummary, zones: ZoneCollection): CrowdMap {
-  const crowdMap = new CrowdMap({ container: byId('map'), site, zones: zones.features, onSelect: selectZone });
+function createMap(site: SiteSummary, zones: ZoneCollection, basemap: BasemapInfo, me: Me): CrowdMap {
+  const crowdMap = new CrowdMap({
+    container: byId('map'), site, zones: zones.features, onSelect: selectZone, basemap,
+    emergency: EMERGENCY_ROLES.has(me.role ?? ''), routes: me.permissions.includes('view_alerts'),
+  });
   const hooks = {
     map: crowdMap.map, idle: 0, firstIdleMs: null as number | null,
     projectZone: (id: string) => crowdMap.projectZone(id),
     anchor: (id: string) => crowdMap.anchors[id] ?? null,
     state: () => store.state,
+    labels: () => crowdMap.labelLayer.visible(),
   };
   window.__csm = hooks;
   crowdMap.map.on('idle', () => {
@@ -75,10 +83,11 @@ function createMap(site: SiteSummary, zones: ZoneCollection): CrowdMap {
     document.documentElement.dataset.mapIdle = String(hooks.idle);
   });
   const layers = site.layers ?? [];
-  void Promise.all([
-    layers.includes('buildings') ? siteLayer(site.id, 'buildings') : null,
-    layers.includes('network') ? siteLayer(site.id, 'network') : null,
-  ]).then(([buildings, network]) => crowdMap.addContext(buildings, network));
+  // URLs, not data: MapLibre's worker fetches and parses them (5,000 buildings stay off this thread).
+  void crowdMap.addContext(
+    layers.includes('buildings') ? siteUrl(site.id, '/layers/buildings') : null,
+    layers.includes('network') ? siteUrl(site.id, '/layers/network') : null,
+  );
   return crowdMap;
 }
 
@@ -94,16 +103,19 @@ async function boot(): Promise<void> {
     return;
   }
   const site = await getJson<SiteSummary>(siteUrl(chosen.id));
-  const [zones, states] = await Promise.all([
+  const [zones, states, basemap] = await Promise.all([
     getJson<ZoneCollection>(siteUrl(site.id, '/zones')),
     getJson<{ as_of: string | null; zones: ZoneState[] }>(siteUrl(site.id, '/zones/state')),
+    getJson<BasemapInfo>(siteUrl(site.id, '/basemap')),
   ]);
   document.title = `${site.name} · Crowd Safety Manager`;
   byId('site-name').textContent = site.name;
   byId('user').textContent = `${me.username}${me.role ? ` (${me.role.replace(/_/g, ' ')})` : ''}`;
   renderLegend(byId('legend'), site.levels);
   store.update((s) => applyStates({ ...s, site, me, zones: zones.features }, states.as_of, states.zones));
-  view.map = createMap(site, zones);
+  view.map = createMap(site, zones, basemap, me);
+  // Map: access routes follow the advice, the levels and the selection.
+  store.subscribe(() => void view.map?.updateRoutes(store.state.advice?.advice ?? [], store.state.selected));
   render(store.state);
 
   openStream(site.id, {

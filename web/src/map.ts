@@ -1,29 +1,29 @@
-/** The 3D map: MapLibre GL with zones extruded by density and coloured by level, stale zones
- * hatched with a dashed outline and a label, optional building footprints in grey. Offline by
- * default (no tiles, no glyphs, no sprites); a site may configure a basemap style URL. */
+/** The 3D map: MapLibre GL with zones extruded by density, coloured by level and labelled with the
+ * level's mark, stale zones hatched with a dashed outline and a label, on a basemap (online style,
+ * offline PMTiles or the site's context layer: map/basemap.ts) with translucent 3D buildings,
+ * HTML labels (map/labels.ts), a north arrow, a scale bar and the emergency layer
+ * (map/emergency.ts). Nothing is fetched from elsewhere unless the site configures a style URL. */
 
 import * as maplibregl from 'maplibre-gl';
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import 'maplibre-gl/dist/maplibre-gl.css';
 
 import { bounds, interiorPoint, outerRing, principalBearing, type Position } from './geometry';
-import { LEVEL_COLOURS, LEVELS } from './levels';
+import { LEVEL_COLOURS, LEVELS, levelMark, levelRank } from './levels';
+import { basemapStyle, applyTheme, type BasemapInfo } from './map/basemap';
+import { MapToggles, NorthArrow } from './map/controls';
+import {
+  addEmergencyLayers, loadPosts, loadRoutes, postLabels, routeSegments, routeTargets, setEmergencyVisible,
+} from './map/emergency';
+import { LabelLayer, lineLabelPoint, type LabelSpec } from './map/labels';
+import { initialTheme, rememberTheme, THEMES, type ThemeName } from './map/theme';
 import { heightScaleFor, type ZoneRenderFeature } from './mapdata';
-import type { SiteSummary, ZoneFeature } from './types';
+import type { Advice, Level, SiteSummary, ZoneFeature } from './types';
 
 maplibregl.setWorkerUrl(workerUrl);
 
 const ZONE_LAYERS = ['zones-extrusion', 'zones-stale', 'zones-ground'];
 const PITCHED = 55;
-
-/** A style without tiles: a background the extrusions stand on. Nothing is fetched. */
-function offlineStyle(): maplibregl.StyleSpecification {
-  return {
-    version: 8,
-    sources: {},
-    layers: [{ id: 'background', type: 'background', paint: { 'background-color': '#0b1016' } }],
-  };
-}
 
 /** Diagonal stripes in a level's colour over grey: the pattern of stale zones. */
 function hatch(colour: string): { width: number; height: number; data: Uint8Array } {
@@ -47,6 +47,11 @@ export interface CrowdMapOptions {
   container: HTMLElement;
   site: SiteSummary;
   zones: ZoneFeature[];
+  basemap: BasemapInfo;
+  /** Open with the emergency layer on (police and ambulance roles). */
+  emergency: boolean;
+  /** May read access routes (view alerts). */
+  routes: boolean;
   onSelect(zoneId: string | null): void;
 }
 
@@ -61,6 +66,12 @@ export class CrowdMap {
   private drawn: string | null = null;
   private bearing: number;
   readonly heightScale: number;
+  readonly labelLayer: LabelLayer;
+  theme: ThemeName;
+  emergencyOn: boolean;
+  private levels: Record<string, Level> = {};
+  private routeKey = '';
+  private routeFetched = 0;
 
   constructor(private options: CrowdMapOptions) {
     const { site, zones } = options;
@@ -68,9 +79,12 @@ export class CrowdMap {
     const box = bounds(zones.map((z) => outerRing(z.geometry)));
     this.heightScale = heightScaleFor(box);
     this.bearing = principalBearing(zones.map((z) => outerRing(z.geometry)));
+    this.theme = initialTheme(options.basemap.theme);
+    this.emergencyOn = options.emergency;
+    options.container.dataset.theme = this.theme;
     this.map = new maplibregl.Map({
       container: options.container,
-      style: site.basemap_style_url ?? offlineStyle(),
+      style: basemapStyle(options.basemap, THEMES[this.theme]),
       center: site.center ?? (box ? [(box[0] + box[2]) / 2, (box[1] + box[3]) / 2] : [0, 0]),
       zoom: site.zoom,
       pitch: PITCHED,
@@ -84,9 +98,20 @@ export class CrowdMap {
       this.map.fitBounds(box, { padding, pitch: PITCHED, bearing: this.bearing, duration: 0 });
     }
     this.map.addControl(new maplibregl.NavigationControl({ visualizePitch: true }), 'top-left');
-    this.map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
+    this.map.addControl(new NorthArrow(), 'top-left');
+    this.map.addControl(new maplibregl.ScaleControl({ unit: 'metric', maxWidth: 160 }), 'bottom-left');
+    this.map.addControl(new MapToggles([
+      { id: 'toggle-theme', title: 'Switch the map between the dark and the light theme', initial: this.theme === 'light',
+        label: (on) => (on ? 'Dark map' : 'Light map'), onChange: (on) => this.setTheme(on ? 'light' : 'dark') },
+      { id: 'toggle-emergency', title: 'Emergency posts and access routes on the map', initial: this.emergencyOn,
+        label: (on) => (on ? 'Emergency layer: on' : 'Emergency layer: off'), onChange: (on) => this.setEmergency(on) },
+    ]), 'top-left');
+    this.labelLayer = new LabelLayer(this.map);
     this.hover = new maplibregl.Popup({ closeButton: false, closeOnClick: false, className: 'zone-hover', offset: 12 });
     this.loaded = new Promise((resolve) => this.map.once('load', () => resolve()));
+    // The lon/lat box of a diagonal coast is far larger than the coast turned to the screen: zoom
+    // in until the zones themselves fill the view.
+    this.fitZones();
     void this.loaded.then(() => this.addLayers());
   }
 
@@ -94,6 +119,7 @@ export class CrowdMap {
     const map = this.map;
     for (const level of [...LEVELS, 'unknown'] as const) map.addImage(`hatch-${level}`, hatch(LEVEL_COLOURS[level]));
     map.addSource('zones', { type: 'geojson', data: { type: 'FeatureCollection', features: [] }, promoteId: 'id' });
+    addEmergencyLayers(map);
     map.addLayer({
       id: 'zones-ground', type: 'fill', source: 'zones',
       paint: { 'fill-color': ['get', 'colour'], 'fill-opacity': 0.25 },
@@ -126,7 +152,7 @@ export class CrowdMap {
     });
     map.addLayer({
       id: 'zones-outline', type: 'line', source: 'zones',
-      paint: { 'line-color': '#0b1016', 'line-width': 1, 'line-opacity': 0.8 },
+      paint: { 'line-color': THEMES[this.theme].zoneOutline, 'line-width': 1, 'line-opacity': 0.8 },
     });
     map.addLayer({
       id: 'zones-stale-outline', type: 'line', source: 'zones', filter: ['get', 'stale'],
@@ -149,28 +175,138 @@ export class CrowdMap {
     });
     map.on('mouseout', () => this.hover.remove());
     if (this.pending) this.setZones(this.pending);
+    void this.addEmergency();
+    void this.addContextLabels();
   }
 
-  /** Buildings (grey extrusions) and the path network (thin lines) from the site folder. */
-  async addContext(buildings: GeoJSON.FeatureCollection | null, network: GeoJSON.FeatureCollection | null): Promise<void> {
+  /** Zoom and centre so the zones' outline, turned to the map's bearing, fills the free part of
+   * the map (the legend covers the right-hand side). Computed in metres on the ground, so the
+   * pitched camera's perspective cannot mislead it. */
+  fitZones(): void {
+    const points = this.options.zones.flatMap((z) => outerRing(z.geometry)) as Position[];
+    if (!points.length) return;
+    const lat0 = points.reduce((sum, p) => sum + p[1], 0) / points.length;
+    const lon0 = points.reduce((sum, p) => sum + p[0], 0) / points.length;
+    const mx = 111_320 * Math.cos((lat0 * Math.PI) / 180);
+    const my = 110_540;
+    const turn = (-this.bearing * Math.PI) / 180;
+    const local = points.map(([lon, lat]) => {
+      const x = (lon - lon0) * mx;
+      const y = (lat - lat0) * my;
+      return [x * Math.cos(turn) - y * Math.sin(turn), x * Math.sin(turn) + y * Math.cos(turn)] as const;
+    });
+    const xs = local.map((p) => p[0]);
+    const ys = local.map((p) => p[1]);
+    const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+    const canvas = this.map.getCanvas();
+    const freeWidth = Math.max(canvas.clientWidth - Math.min(300, canvas.clientWidth / 4) - 80, 100);
+    const freeHeight = Math.max(canvas.clientHeight - 80, 100);
+    // Depth is foreshortened by the pitch: a pitched view shows about twice the depth per pixel.
+    const metresPerPixel = Math.max((x1 - x0) / freeWidth, (y1 - y0) / (freeHeight * 2), 0.05);
+    const zoom = Math.log2((40_075_016.686 * Math.cos((lat0 * Math.PI) / 180)) / (512 * metresPerPixel));
+    const cx = (x0 + x1) / 2;
+    const cy = (y0 + y1) / 2;
+    const back = -turn;
+    const ex = cx * Math.cos(back) - cy * Math.sin(back);
+    const ey = cx * Math.sin(back) + cy * Math.cos(back);
+    this.map.jumpTo({ center: [lon0 + ex / mx, lat0 + ey / my], zoom: Math.min(zoom, 18) });
+    // Shift left by half the legend's width, so the zones sit in the free part.
+    this.map.panBy([Math.min(300, canvas.clientWidth / 4) / 2, 0], { duration: 0 });
+  }
+
+  /** Names from the site's context layer: streets, landmarks, tram stops. */
+  private async addContextLabels(): Promise<void> {
+    const url = this.options.basemap.context_url;
+    if (!url) return;
+    const response = await fetch(url, { credentials: 'same-origin' });
+    if (!response.ok) return;
+    const context = (await response.json()) as GeoJSON.FeatureCollection;
+    const specs: LabelSpec[] = [];
+    context.features.forEach((f, i) => {
+      const kind = String(f.properties?.kind ?? '');
+      const name = String(f.properties?.name ?? '');
+      if (!name) return;
+      const g = f.geometry;
+      if (kind === 'street' && g.type === 'LineString') {
+        const at = lineLabelPoint(g.coordinates as Position[]);
+        if (at) specs.push({ id: `street-${i}`, kind: 'street', text: name, at, priority: 20 });
+      } else if (kind === 'tram_stop' && g.type === 'Point') {
+        specs.push({ id: `stop-${i}`, kind: 'tram-stop', text: `Tram ${name}`, at: g.coordinates as Position, priority: 30 });
+      } else if ((kind === 'landmark' || kind === 'pier' || kind === 'harbour' || kind === 'sea') && g.type === 'Polygon') {
+        const at = interiorPoint(g.coordinates[0] as number[][]);
+        specs.push({ id: `landmark-${i}`, kind: 'landmark', text: name, at, priority: kind === 'landmark' ? 40 : 25 });
+      }
+    });
+    const seen = new Set<string>(); // one label per street name
+    this.labelLayer.setLabels('street', specs.filter((s) => s.kind === 'street' && !seen.has(s.text) && seen.add(s.text)));
+    this.labelLayer.setLabels('landmark', specs.filter((s) => s.kind === 'landmark'));
+    this.labelLayer.setLabels('tram-stop', specs.filter((s) => s.kind === 'tram-stop'));
+  }
+
+  private async addEmergency(): Promise<void> {
+    const posts = await loadPosts(this.options.site.id);
+    if (posts) {
+      (this.map.getSource('emergency-posts') as maplibregl.GeoJSONSource).setData(posts);
+      this.postSpecs = postLabels(posts);
+    }
+    this.setEmergency(this.emergencyOn);
+  }
+
+  private postSpecs: LabelSpec[] = [];
+
+  setEmergency(on: boolean): void {
+    this.emergencyOn = on;
+    setEmergencyVisible(this.map, on);
+    this.labelLayer.setLabels('post', on ? this.postSpecs : []);
+    this.options.container.dataset.emergency = String(on);
+  }
+
+  /** Access routes to the zones the advice is about, refreshed when those zones or their levels
+   * change (at most every 20 s otherwise). */
+  async updateRoutes(advice: Advice[], selected: string | null): Promise<void> {
+    if (!this.options.routes || !this.map.getSource('emergency-routes')) return;
+    const targets = routeTargets(advice, this.levels, selected);
+    const key = JSON.stringify([targets, targets.map((t) => this.levels[t])]);
+    if (key === this.routeKey && Date.now() - this.routeFetched < 20_000) return;
+    this.routeKey = key;
+    this.routeFetched = Date.now();
+    const routes = targets.length ? await loadRoutes(this.options.site.id, targets) : [];
+    const segments = routeSegments(routes, this.options.zones, this.levels);
+    (this.map.getSource('emergency-routes') as maplibregl.GeoJSONSource).setData(segments);
+    this.options.container.dataset.routes = String(routes.length);
+  }
+
+  setTheme(theme: ThemeName): void {
+    this.theme = theme;
+    rememberTheme(theme);
+    applyTheme(this.map, THEMES[theme]);
+    this.options.container.dataset.theme = theme;
+  }
+
+  /** Buildings (grey extrusions) and the path network (thin lines) from the site folder: data, or
+   * the URL MapLibre's worker fetches and parses itself (no copy through the page's thread). */
+  async addContext(
+    buildings: GeoJSON.FeatureCollection | string | null, network: GeoJSON.FeatureCollection | string | null,
+  ): Promise<void> {
     await this.loaded;
     const map = this.map;
     if (network) {
       map.addSource('network', { type: 'geojson', data: network });
       map.addLayer({
         id: 'network', type: 'line', source: 'network',
-        paint: { 'line-color': '#3b4654', 'line-width': 1.5 },
+        paint: { 'line-color': this.theme === 'dark' ? '#3b4654' : '#9aa0a6', 'line-width': 1.5 },
       }, 'zones-ground');
     }
     if (buildings) {
       map.addSource('buildings', { type: 'geojson', data: buildings });
       map.addLayer({
         id: 'buildings', type: 'fill-extrusion', source: 'buildings',
+        // Translucent, so zones behind a building stay readable through it.
         paint: {
-          'fill-extrusion-color': '#8b949e',
+          'fill-extrusion-color': THEMES[this.theme].building,
           'fill-extrusion-height': ['coalesce', ['to-number', ['get', 'height']],
             ['*', 3, ['to-number', ['get', 'levels'], 0]], 12],
-          'fill-extrusion-opacity': 0.7,
+          'fill-extrusion-opacity': THEMES[this.theme].buildingOpacity,
         },
       }, 'zones-extrusion');
     }
@@ -189,6 +325,16 @@ export class CrowdMap {
     if (signature === this.drawn) return;
     this.drawn = signature;
     source.setData({ type: 'FeatureCollection', features } as GeoJSON.FeatureCollection);
+    this.levels = Object.fromEntries(features.map((f) => [f.id, f.properties.level as Level]));
+    this.labelLayer.setLabels('zone', features.flatMap((f) => {
+      const at = this.anchors[f.id];
+      const level = f.properties.level as Level;
+      return at ? [{
+        id: `zone-${f.id}`, kind: 'zone' as const, at, priority: 100 + levelRank(level) * 10,
+        text: `${levelMark(level)} ${f.properties.name}`, classes: [`level-${level}`],
+        title: `${f.properties.name}: ${level}`,
+      }] : [];
+    }));
     const stale = new Set(features.filter((f) => f.properties.stale).map((f) => f.id));
     for (const [id, marker] of this.labels) {
       if (!stale.has(id)) {

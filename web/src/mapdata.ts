@@ -78,8 +78,9 @@ export function zonesForMap(
   };
 }
 
-/** Extrusions scale with the site: a red zone stands about a tenth of the site's extent tall, so
- * heights read the same on a square of 300 m and a boulevard of 3 km. */
+/** Extrusions scale with the site: a red zone stands about a twentieth of the site's extent tall
+ * (well above the buildings drawn among the zones), so heights read the same on a square of 300 m
+ * and a boulevard of 3 km. */
 export function heightScaleFor(box: [number, number, number, number] | null): number {
   if (!box) return 1;
   const [w, s, e, n] = box;
@@ -87,5 +88,5 @@ export function heightScaleFor(box: [number, number, number, number] | null): nu
   const dx = (e - w) * metresPerDegree * Math.cos((((s + n) / 2) * Math.PI) / 180);
   const dy = (n - s) * metresPerDegree;
   const extent = Math.hypot(dx, dy);
-  return Math.min(Math.max(extent / 1200, 0.3), 8);
+  return Math.min(Math.max(extent / 2400, 0.3), 8);
 }

@@ -25,6 +25,7 @@ from csm.api.scope import ZoneScopeMiddleware
 from csm.auth.service import AuthService
 from csm.extensions import ROUTERS, resolve
 from csm.runtime import Runtime
+from csm.site.basemap import basemap_of
 
 WEB_DIST = Path(__file__).resolve().parent.parent / "web_dist"
 
@@ -42,7 +43,8 @@ def authorize(conn: HTTPConnection) -> None:
 def map_origins(runtime: Runtime) -> list[str]:
     """Origins the dashboard may load map styles and tiles from: each site's basemap style URL and
     CSM_MAP_ORIGINS (space-separated, for tile servers on another origin than their style)."""
-    found = {origin_of(sr.site.config.basemap_style_url or "") for sr in runtime.sites.values()}
+    styles = (basemap_of(sr.site) for sr in runtime.sites.values())
+    found = {origin_of(b.url or "") for b in styles if b is not None and b.kind == "style"}
     found |= {origin_of(o) for o in os.environ.get("CSM_MAP_ORIGINS", "").split()}
     return sorted(o for o in found if o)
 

@@ -210,7 +210,7 @@ display:grid;place-items:center;min-height:100vh}.login{background:#17212b;paddi
 border-radius:12px;min-width:320px;box-shadow:0 8px 30px #0008}h1{margin-top:0;font-size:1.4rem}
 label{display:block;margin:1rem 0 .3rem}input{width:100%;box-sizing:border-box;padding:.6rem;
 border-radius:6px;border:1px solid #3a4b5c;background:#0f1720;color:inherit}button,.oidc{margin-top:1.2rem;
-width:100%;padding:.7rem;border:0;border-radius:6px;background:#2f81f7;color:#fff;font-weight:600;
+width:100%;padding:.7rem;border:0;border-radius:6px;background:#1a5fd6;color:#fff;font-weight:600;
 cursor:pointer;display:block;text-align:center;text-decoration:none}.failed{color:#ff7b72}"""
 
 

@@ -10,13 +10,17 @@ in the training period and predicted busy = p50 above it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 
 from csm.forecast.baselines import PlainLightGBM, mstl, seasonal_naive
+from csm.forecast.breakdown import coverage_by_hour, day_types, losing_days, scores_by_day, scores_by_day_type
+from csm.forecast.covariates import KnownAhead
 from csm.forecast.model import GlobalQuantileForecaster, make_grid
+from csm.forecast.tuned_baseline import TunedLightGBM
 
 METRIC_COLUMNS = ["MASE", "MAE", "WAPE", "coverage_80", "width_80", "busy_precision", "busy_recall", "busy_F1"]
 
@@ -27,10 +31,26 @@ class BacktestResult:
     horizon_mase: pd.DataFrame
     sample: pd.DataFrame  # zone, timestamp, actual, and per method p10/p50/p90 for plots
     settings: dict[str, object] = field(default_factory=dict)
+    coverage_by_hour: pd.DataFrame = field(default_factory=pd.DataFrame)  # local hour × method
+    by_day: pd.DataFrame = field(default_factory=pd.DataFrame)  # date × (method_MASE, method_coverage)
+    by_day_type: pd.DataFrame = field(default_factory=pd.DataFrame)  # day type × (days, method_MASE, ...)
 
     def table(self) -> str:
         shown = self.metrics.copy()
         return shown.to_string(float_format=lambda v: f"{v:.3f}")
+
+    def breakdown(self) -> str:
+        """Coverage per hour of day, scores per day type, and the days the model lost."""
+        fmt = {"float_format": lambda v: f"{v:.3f}"}
+        by_hour = self.coverage_by_hour.dropna(how="all")
+        parts = ["coverage of the 80 % band per local hour of day:", by_hour.to_string(**fmt),
+                 "", "per day type (MASE, coverage):", self.by_day_type.to_string(**fmt)]
+        lost = losing_days(self.by_day)
+        if "how_mean_4w_MASE" in self.by_day:
+            parts += ["", f"days on which csm had a higher MASE than how_mean_4w: {len(lost)} of {len(self.by_day)}"]
+            if len(lost):
+                parts.append(lost.to_string(**fmt))
+        return "\n".join(parts)
 
 
 def _metrics(actual: np.ndarray, predicted: np.ndarray, mase_scale: np.ndarray, busy: np.ndarray) -> dict[str, float]:
@@ -60,9 +80,17 @@ def _metrics(actual: np.ndarray, predicted: np.ndarray, mase_scale: np.ndarray, 
 
 def run_backtest(history: pd.DataFrame, horizon: int = 24, freq: str = "1h", country: str | None = "NL",
                  tz: str = "Europe/Amsterdam", weeks: int = 26, every: int = 24, refit_weeks: int = 4,
-                 methods: list[str] | None = None, weather: pd.DataFrame | None = None) -> BacktestResult:
+                 methods: list[str] | None = None, weather: pd.DataFrame | None = None,
+                 origin_hour: int | None = None, event_days: set[date] | None = None,
+                 known: KnownAhead | None = None) -> BacktestResult:
     """`weather` (timestamp + temperature_c, ...) is a covariate of the CSM model only: the
-    standard baselines do not take one. In a backtest it stands for the weather forecast."""
+    standard baselines do not take one. In a backtest it stands for the weather forecast.
+
+    `origin_hour`: issue the forecasts at this local wall-clock hour (e.g. 6: at 06:00, knowing
+    the counts up to 06:00), then every `every` steps; default: every `every` steps from the
+    start of the window. `event_days`: local dates reported as the day type "event_day".
+    `known`: covariates known ahead (events, disruptions, parking, weather) for the CSM model.
+    """
     from csm.forecast.api import covariate_frame
 
     methods = methods or ["csm", "seasonal_naive", "how_mean_4w", "mstl", "lightgbm_plain"]
@@ -71,12 +99,19 @@ def run_backtest(history: pd.DataFrame, horizon: int = 24, freq: str = "1h", cou
     frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True)
     end = frame["timestamp"].max()
     eval_start = end - pd.Timedelta(weeks=weeks)
-    grid = make_grid(frame, freq, zone_tz, country, covariate_frame(weather, None, freq), scale_until=eval_start)
+    if weather is None and known is not None:
+        weather = known.weather
+    grid = make_grid(frame, freq, zone_tz, country, covariate_frame(weather, None, freq), scale_until=eval_start,
+                     known=known)
     raw = grid.values * grid.scale  # unscaled, outages masked
     week, day = grid.week, grid.day
     first = int(np.searchsorted(grid.index, eval_start))
     if first < 5 * week:
         raise ValueError("the backtest needs at least five weeks of history before the evaluation window")
+    if origin_hour is not None:
+        local_issue = (grid.index + pd.Timedelta(freq)).tz_convert(zone_tz)
+        at_hour = (local_issue.hour == origin_hour) & (local_issue.minute == 0)
+        first = first + int(np.argmax(at_hour[first:]))
     origins = list(range(first, len(grid.index) - horizon, every))
     train = raw[:first]
     mase_scale = np.nanmean(np.abs(train[week:] - train[:-week]), axis=0)
@@ -88,14 +123,23 @@ def run_backtest(history: pd.DataFrame, horizon: int = 24, freq: str = "1h", cou
         out = np.zeros((*actual.shape, 3))
         csm_model: GlobalQuantileForecaster | None = None
         plain: PlainLightGBM | None = None
+        tuned: TunedLightGBM | None = None
         fitted_at = -10**9
         for i, origin in enumerate(origins):
-            if method == "csm":
+            if method == "csm" or method.startswith("csm-without:"):
                 if origin - fitted_at >= refit_every:
-                    csm_model = GlobalQuantileForecaster(horizon=horizon).fit(grid, origin)
+                    without = tuple(method.split(":", 1)[1].split("+")) if ":" in method else ()
+                    csm_model = GlobalQuantileForecaster(horizon=horizon, without=without).fit(grid, origin)
                     fitted_at = origin
                 assert csm_model is not None
                 out[i] = csm_model.predict(grid, origin)
+            elif method == "lightgbm_tuned":
+                if origin - fitted_at >= refit_every:
+                    params = tuned.params if tuned is not None else None
+                    tuned = TunedLightGBM(horizon, params=params).fit(grid, origin)
+                    fitted_at = origin
+                assert tuned is not None
+                out[i] = tuned.predict(grid, origin)
             elif method == "lightgbm_plain":
                 if origin - fitted_at >= refit_every:
                     plain = PlainLightGBM(horizon).fit(grid, origin)
@@ -120,10 +164,22 @@ def run_backtest(history: pd.DataFrame, horizon: int = 24, freq: str = "1h", cou
         for m, p in predictions.items()
     }, index=pd.RangeIndex(1, horizon + 1, name="steps_ahead"))
     sample = _sample(grid.index, grid.zones, origins, actual, predictions, horizon)
+    target_rows = np.array(origins)[:, None] + np.arange(1, horizon + 1)[None, :]
+    local = grid.index.tz_convert(zone_tz)
+    local_hour = local.hour.to_numpy()[target_rows]
+    local_dates = local.date
+    local_day = np.array([d.toordinal() for d in local_dates], dtype=np.int64)[target_rows]
+    calendar_by_date = grid.calendar.assign(date=local_dates).groupby("date")[
+        ["public_holiday", "school_holiday_regions"]].max()
+    types = day_types(sorted({date.fromordinal(int(d)) for d in np.unique(local_day)}), calendar_by_date,
+                      event_days or set())
     return BacktestResult(metrics, horizon_mase, sample, {
         "horizon": horizon, "freq": freq, "weeks": weeks, "every": every, "refit_weeks": refit_weeks,
         "origins": len(origins), "zones": len(grid.zones), "eval_start": str(eval_start), "end": str(end),
-    })
+        "first_origin_local": str(local[origins[0]] + pd.Timedelta(freq)) if origins else "",
+    }, coverage_by_hour(actual, predictions, local_hour),
+        scores_by_day(actual, predictions, mase_scale, local_day),
+        scores_by_day_type(actual, predictions, mase_scale, local_day, types))
 
 
 def _sample(index: pd.DatetimeIndex, zones: list[str], origins: list[int], actual: np.ndarray,

@@ -34,6 +34,28 @@ def _school_regions(country: str, year: int) -> dict[object, int]:
     return counts
 
 
+HOLIDAY_DISTANCE_CAP_DAYS = 14
+
+
+def _holiday_distances(unique_dates: np.ndarray, country: str) -> tuple[np.ndarray, np.ndarray]:
+    """Days until the next and since the previous public holiday (capped): the run-up to and the
+    day after a holiday differ from an ordinary day (bridge days, travel, shopping)."""
+    years = {d.year for d in unique_dates}
+    holiday_days = sorted({h.toordinal() for y in range(min(years) - 1, max(years) + 2)  # type: ignore[attr-defined]
+                           for h in _public(country, y)})
+    ordinals = np.array([d.toordinal() for d in unique_dates])
+    if not holiday_days:
+        cap = np.full(len(ordinals), float(HOLIDAY_DISTANCE_CAP_DAYS))
+        return cap, cap
+    known = np.array(holiday_days)
+    after = np.searchsorted(known, ordinals, side="left")
+    before = np.searchsorted(known, ordinals, side="right") - 1
+    to_next = np.where(after < len(known), known[np.clip(after, 0, len(known) - 1)] - ordinals, 10**6)
+    since = np.where(before >= 0, ordinals - known[np.clip(before, 0, len(known) - 1)], 10**6)
+    return (np.minimum(to_next, HOLIDAY_DISTANCE_CAP_DAYS).astype(float),
+            np.minimum(since, HOLIDAY_DISTANCE_CAP_DAYS).astype(float))
+
+
 def calendar_features(index: pd.DatetimeIndex, tz: ZoneInfo, country: str | None) -> pd.DataFrame:
     local = index.tz_convert(tz)
     hour = local.hour + local.minute / 60.0
@@ -42,12 +64,16 @@ def calendar_features(index: pd.DatetimeIndex, tz: ZoneInfo, country: str | None
     dates = local.date
     public = np.zeros(len(index))
     school = np.zeros(len(index))
+    to_holiday = np.full(len(index), float(HOLIDAY_DISTANCE_CAP_DAYS))
+    from_holiday = np.full(len(index), float(HOLIDAY_DISTANCE_CAP_DAYS))
     if country:  # look each distinct date up once, not each grid row
         unique_dates, position = np.unique(np.asarray(dates), return_inverse=True)
         public_by_date = np.array([day in _public(country, day.year) for day in unique_dates], dtype=float)
         school_by_date = np.array([_school_regions(country, day.year).get(day, 0) for day in unique_dates],
                                   dtype=float)
         public, school = public_by_date[position], school_by_date[position]
+        to_next, since = _holiday_distances(unique_dates, country)
+        to_holiday, from_holiday = to_next[position], since[position]
     return pd.DataFrame(
         {
             "hour": hour,
@@ -58,6 +84,8 @@ def calendar_features(index: pd.DatetimeIndex, tz: ZoneInfo, country: str | None
             "public_holiday": public,
             "school_holiday_regions": school,
             "weekend_or_holiday": ((dow >= 5) | (public > 0)).astype(float),
+            "days_to_holiday": to_holiday,
+            "days_from_holiday": from_holiday,
         },
         index=index,
     )

@@ -9,7 +9,7 @@ in advance (weather forecasts, events). That is what keeps look-ahead out.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -29,7 +29,9 @@ class Grid:
     scale: np.ndarray  # per zone
     calendar: pd.DataFrame  # per grid row
     freq: str
-    covariates: pd.DataFrame | None = None  # per grid row (site-wide) — weather, events
+    covariates: pd.DataFrame | None = None  # per grid row (site-wide) — weather
+    # per zone (time × zone): event_visitors, pt_disruption (known ahead), parking_occupancy (at the origin only)
+    zone_covariates: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def week(self) -> int:
@@ -43,6 +45,25 @@ class Grid:
 def _rolling_day_mean(values: np.ndarray, day: int) -> np.ndarray:
     frame = pd.DataFrame(values)
     return frame.rolling(day, min_periods=max(1, day // 2)).mean().to_numpy()
+
+
+def site_deviation(day_means: np.ndarray, rows: np.ndarray, week: int) -> np.ndarray:
+    """At each of `rows`: how much busier than usual the last day was, averaged over all zones.
+
+    One zone's own "busier than usual" is noisy; the site's (the neighbouring zones') tells of a
+    site-wide cause — a warm day, a holiday crowd, a strike — that will go on for a while.
+    """
+    unique, position = np.unique(rows, return_inverse=True)
+    ok = unique >= 0
+    out = np.full(len(unique), np.nan)
+    picked = unique[ok]
+    now = day_means[picked]
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        before = np.stack([np.where((picked - k * week >= 0)[:, None], day_means[np.clip(picked - k * week, 0, None)],
+                                    np.nan) for k in range(1, SEASONAL_WEEKS + 1)])
+        out[ok] = np.nanmean(now - np.nanmean(before, axis=0), axis=1)
+    return out[position]
 
 
 def _take(values: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -76,6 +97,8 @@ def build_features(grid: Grid, t_rows: np.ndarray, zone_cols: np.ndarray, horizo
                                           for k in range(1, SEASONAL_WEEKS + 1)]), axis=0)
     day_rows = t_rows - day
     lag_1d = _take(values, np.where(day_rows <= origin, day_rows, -1), zone_cols)  # known for h ≤ 1 day
+    site_now = site_deviation(means, origin, week)
+
     calendar = grid.calendar.iloc[np.clip(t_rows, 0, len(grid.calendar) - 1)].reset_index(drop=True)
     features = pd.DataFrame(
         {
@@ -89,10 +112,19 @@ def build_features(grid: Grid, t_rows: np.ndarray, zone_cols: np.ndarray, horizo
             "last_vs_usual": last - last_usual,
             "day_mean": day_mean,
             "day_vs_usual": day_mean - day_usual,
+            "site_day_vs_usual": site_now,
             "scale": grid.scale[zone_cols],
         }
     )
     features = pd.concat([features, calendar], axis=1)
+    for name in ("event_visitors", "pt_disruption"):  # known ahead: the value at the target time
+        if name in grid.zone_covariates:
+            features[name] = _take(grid.zone_covariates[name], t_rows, zone_cols)
+    if "parking_occupancy" in grid.zone_covariates:  # a leading indicator: only what is known at the origin
+        parking = grid.zone_covariates["parking_occupancy"]
+        hour = max(1, steps_per(grid.freq, "1h"))
+        features["parking_at_origin"] = _take(parking, origin, zone_cols)
+        features["parking_change_1h"] = features["parking_at_origin"] - _take(parking, origin - hour, zone_cols)
     if grid.covariates is not None and len(grid.covariates.columns):
         cov = grid.covariates.iloc[np.clip(t_rows, 0, len(grid.covariates) - 1)].reset_index(drop=True)
         features = pd.concat([features, cov], axis=1)

@@ -241,3 +241,40 @@ def write_forecast_csv(frame: pd.DataFrame, path: Path, style: TimestampStyle) -
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     out.to_csv(path, index=False)
+
+
+# Covariate CSVs for `--events`, `--pt-disruptions`, `--parking`: required and optional columns
+# (docs/forecasting.md, csm.forecast.covariates).
+COVARIATE_COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "events": (("timestamp", "expected_visitors"), ("zone", "distance_m")),
+    "pt_disruptions": (("timestamp", "severity"), ("zone",)),
+    "parking": (("timestamp", "occupancy"), ("zone",)),
+}
+
+
+def read_covariate_csv(path: Path, kind: str, tz: ZoneInfo) -> pd.DataFrame:
+    """One covariate file (see COVARIATE_COLUMNS) with UTC timestamps; naive = local time of `tz`."""
+    required, optional = COVARIATE_COLUMNS[kind]
+    try:
+        frame = pd.read_csv(path)
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise ForecastInputError(f"{path}: unreadable {kind} file: {exc}") from exc
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise ForecastInputError(f"{path}: row 1: missing column(s) {', '.join(missing)}")
+    try:
+        stamps = pd.to_datetime(frame["timestamp"], format="ISO8601")
+    except (ValueError, TypeError) as exc:
+        raise ForecastInputError(f"{path}: column timestamp: {exc}") from exc
+    if stamps.dt.tz is None:
+        stamps = stamps.dt.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward")
+    out = pd.DataFrame({"timestamp": stamps.dt.tz_convert("UTC")})
+    for column in (*required[1:], *[c for c in optional if c in frame.columns and c != "zone"]):
+        values = pd.to_numeric(frame[column], errors="coerce")
+        bad = values.isna() & frame[column].notna()
+        if bad.any():
+            raise ForecastInputError(f"{path}: row {int(bad.idxmax()) + 2}, column {column}: not a number")
+        out[column] = values
+    if "zone" in frame.columns:
+        out["zone"] = frame["zone"].where(frame["zone"].notna(), None)
+    return out.dropna(subset=["timestamp"])

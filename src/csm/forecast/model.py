@@ -3,13 +3,15 @@
 Why global: zones share their daily and weekly rhythm, holidays and weather effects; one model
 learns those from every zone (scaled by the zone's own level), sees far more busy days than any
 single zone has, and copes with zones that have short or broken histories. Why quantile models:
-operators act on "how likely is red", so p10/p50/p90 are fitted directly (pinball loss), then the
-interval is calibrated on the most recent weeks (split-conformal style) so 80% really means 80%.
+operators act on "how likely is red", so p10/p50/p90 are fitted directly (pinball loss); on the
+most recent weeks, held out, the median is blended with the seasonal profile and the band is
+calibrated per hour of day and horizon band (calibration.py) so 80% means 80% in the busy hours too.
 Horizon is a feature (a direct multi-horizon model), so no error feeds back into later steps.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -21,16 +23,28 @@ import numpy as np
 import pandas as pd
 
 from csm.forecast.calendar import calendar_features
+from csm.forecast.calibration import HORIZON_BANDS_HOURS, BandCalibration, ProfileBlend
+from csm.forecast.covariates import KnownAhead, zone_covariates
 from csm.forecast.features import Grid, _rolling_day_mean, build_features
 from csm.forecast.grid import mask_outages, steps_per, to_grid
 
 QUANTILES = (0.1, 0.5, 0.9)
-TARGET_COVERAGE = 0.8
 # Long histories are sampled: every row of the last year (the most recent rows teach the most),
 # then older rows at random so earlier years' holidays and summers still count. This bounds
 # training time: 20 zones × 6 years of hourly counts fit in well under a minute on two cores.
 MAX_TRAIN_ROWS = 240_000
 RECENT_WEEKS = 52
+# Named groups of features (and the profile blend) that an ablation can switch off: a backtest
+# method "csm-without:weather+events" is the CSM model without those.
+FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
+    "weather": ("temperature_c", "precipitation_mm", "sunshine_pct", "wind_ms"),
+    "events": ("event_visitors",),
+    "pt_disruptions": ("pt_disruption",),
+    "parking": ("parking_at_origin", "parking_change_1h"),
+    "holiday_distance": ("days_to_holiday", "days_from_holiday"),
+    "site_deviation": ("site_day_vs_usual",),
+    "blend": (),
+}
 PARAMS: dict[str, Any] = {
     "n_estimators": 350, "learning_rate": 0.05, "num_leaves": 63, "min_child_samples": 40,
     "subsample": 0.8, "subsample_freq": 1, "colsample_bytree": 0.9, "reg_lambda": 1.0,
@@ -40,7 +54,8 @@ PARAMS: dict[str, Any] = {
 
 def make_grid(history: pd.DataFrame, freq: str, tz: ZoneInfo, country: str | None,
               covariates: pd.DataFrame | None = None, end: pd.Timestamp | None = None,
-              extra_steps: int = 0, scale_until: pd.Timestamp | None = None) -> Grid:
+              extra_steps: int = 0, scale_until: pd.Timestamp | None = None,
+              known: KnownAhead | None = None) -> Grid:
     """The scaled grid, extended `extra_steps` into the future (NaN) so targets have calendar rows.
 
     Each zone is scaled by its mean over the eight weeks before `scale_until` (default: the end of
@@ -58,9 +73,11 @@ def make_grid(history: pd.DataFrame, freq: str, tz: ZoneInfo, country: str | Non
     cov = None
     if covariates is not None and len(covariates):
         cov = covariates.reindex(index).ffill(limit=steps_per(freq, "3h") or 1)
+    zones = [str(z) for z in wide.columns]
     return Grid(
-        index=index, zones=[str(z) for z in wide.columns], values=wide.to_numpy() / scale, scale=scale,
+        index=index, zones=zones, values=wide.to_numpy() / scale, scale=scale,
         calendar=calendar_features(index, tz, country), freq=freq, covariates=cov,
+        zone_covariates=zone_covariates(known, index, zones, freq, scale),
     )
 
 
@@ -69,7 +86,19 @@ class GlobalQuantileForecaster:
     horizon: int
     seed: int = 7
     models: dict[float, lgb.LGBMRegressor] = field(default_factory=dict)
-    interval_scale: float = 1.0
+    calibration: BandCalibration = field(default_factory=BandCalibration)
+    blend: ProfileBlend = field(default_factory=ProfileBlend)
+    without: tuple[str, ...] = ()  # FEATURE_GROUPS switched off (ablations)
+
+    @property
+    def blend_with_profile(self) -> bool:
+        return "blend" not in self.without
+
+    def _features(self, grid: Grid, t_rows: np.ndarray, cols: np.ndarray, horizons: np.ndarray,
+                  day_means: np.ndarray | None = None) -> pd.DataFrame:
+        features = build_features(grid, t_rows, cols, horizons, day_means)
+        dropped = [c for group in self.without for c in FEATURE_GROUPS[group]]
+        return features.drop(columns=dropped, errors="ignore") if dropped else features
 
     def _training_rows(self, grid: Grid, last_row: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         rng = np.random.default_rng(self.seed)
@@ -84,7 +113,8 @@ class GlobalQuantileForecaster:
         return rows, cols, horizons
 
     def fit(self, grid: Grid, last_row: int) -> GlobalQuantileForecaster:
-        """Learn from targets up to `last_row`; calibrate the interval on the latest four weeks."""
+        """Learn from targets up to `last_row`; on the latest four weeks, held out, weigh the
+        median against the seasonal profile and calibrate the band per hour and horizon."""
         rows, cols, horizons = self._training_rows(grid, last_row)
         if len(rows) == 0:
             raise ValueError("not enough history for the global model")
@@ -93,7 +123,7 @@ class GlobalQuantileForecaster:
         fit_mask = rows < calibration_start
         if fit_mask.sum() < 500:
             fit_mask = np.ones(len(rows), dtype=bool)
-        features = build_features(grid, rows, cols, horizons, day_means)
+        features = self._features(grid, rows, cols, horizons, day_means)
         target = grid.values[rows, cols]
         x, y = features[fit_mask], target[fit_mask]
 
@@ -107,9 +137,33 @@ class GlobalQuantileForecaster:
             self.models = dict(zip(QUANTILES, pool.map(fit_one, QUANTILES), strict=True))
         held = ~fit_mask
         if held.sum() >= 200:
-            predicted = self._predict_scaled(features[held])
-            self.interval_scale = _calibrate(predicted, target[held])
+            self._calibrate(grid, rows[held], cols[held], day_means)
         return self
+
+    def _calibrate(self, grid: Grid, rows: np.ndarray, cols: np.ndarray, day_means: np.ndarray) -> None:
+        """Blend weights and band factors from held-out rows, each seen from one random horizon in
+        every horizon band, so every (hour of day × horizon band) bucket has all held-out days."""
+        rng = np.random.default_rng(self.seed + 1)
+        step_hours = self._step_hours(grid)
+        edges = [0, *[round(h / step_hours) for h in HORIZON_BANDS_HOURS], self.horizon]
+        bands = [(lo + 1, min(hi, self.horizon)) for lo, hi in itertools.pairwise(edges)
+                 if lo + 1 <= min(hi, self.horizon)]
+        horizons = np.concatenate([rng.integers(lo, hi + 1, size=len(rows)) for lo, hi in bands])
+        rows, cols = np.tile(rows, len(bands)), np.tile(cols, len(bands))
+        features = self._features(grid, rows, cols, horizons, day_means)
+        actual = grid.values[rows, cols]
+        predicted = self._predict_scaled(features)
+        hours = features["hour"].to_numpy()
+        horizon_hours = horizons * step_hours
+        profile = features["seasonal_mean"].to_numpy()
+        if self.blend_with_profile:
+            self.blend = ProfileBlend.fit(predicted[:, 1], profile, actual, horizon_hours)
+            predicted = self.blend.apply(predicted, profile, horizon_hours)
+        self.calibration = BandCalibration.fit(predicted, actual, hours, horizon_hours)
+
+    @staticmethod
+    def _step_hours(grid: Grid) -> float:
+        return pd.Timedelta(grid.freq) / pd.Timedelta("1h")
 
     def _predict_scaled(self, features: pd.DataFrame) -> np.ndarray:
         columns = np.column_stack([self.models[q].predict(features) for q in QUANTILES])
@@ -122,12 +176,12 @@ class GlobalQuantileForecaster:
         t_rows = np.repeat(origin_row + steps, n_zones)
         cols = np.tile(np.arange(n_zones), self.horizon)
         horizons = np.repeat(steps, n_zones)
-        predicted = self._predict_scaled(build_features(grid, t_rows, cols, horizons))
-        p50 = predicted[:, 1]
-        low = p50 - self.interval_scale * (p50 - predicted[:, 0])
-        high = p50 + self.interval_scale * (predicted[:, 2] - p50)
-        out = np.column_stack([low, p50, high]) * grid.scale[cols][:, None]
-        out = np.clip(out, 0, None)
+        features = self._features(grid, t_rows, cols, horizons)
+        predicted = self._predict_scaled(features)
+        horizon_hours = horizons * self._step_hours(grid)
+        predicted = self.blend.apply(predicted, features["seasonal_mean"].to_numpy(), horizon_hours)
+        predicted = self.calibration.apply(predicted, features["hour"].to_numpy(), horizon_hours)
+        out = np.clip(np.sort(predicted, axis=1) * grid.scale[cols][:, None], 0, None)
         return out.reshape(self.horizon, n_zones, 3).transpose(1, 0, 2)
 
 
@@ -141,18 +195,6 @@ def _sample_recent_first(rows: np.ndarray, cols: np.ndarray, recent_from: int,
         keep = np.concatenate([recent, rng.choice(older, MAX_TRAIN_ROWS - len(recent), replace=False)])
     keep.sort()
     return rows[keep], cols[keep]
-
-
-def _calibrate(predicted: np.ndarray, actual: np.ndarray) -> float:
-    """The widening (or narrowing) of the p10–p90 band that covers 80% of held-out actuals."""
-    p10, p50, p90 = predicted[:, 0], predicted[:, 1], predicted[:, 2]
-    best, best_gap = 1.0, 1.0
-    for scale in np.arange(0.6, 3.01, 0.05):
-        inside = (actual >= p50 - scale * (p50 - p10)) & (actual <= p50 + scale * (p90 - p50))
-        gap = abs(inside.mean() - TARGET_COVERAGE)
-        if gap < best_gap:
-            best, best_gap = float(scale), gap
-    return best
 
 
 def profile_forecast(grid: Grid, origin_row: int, horizon: int) -> np.ndarray:

@@ -13,6 +13,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from csm.forecast.backtest import BacktestResult
+from csm.forecast.breakdown import losing_days
 
 
 def _png(figure: plt.Figure) -> str:
@@ -30,6 +31,15 @@ def write_report(result: BacktestResult, path: Path) -> None:
     axis.set(xlabel="steps ahead", ylabel="MASE", title="Error by lead time (lower is better)")
     axis.legend()
     images.append(_png(figure))
+    if not result.coverage_by_hour.empty:
+        figure, axis = plt.subplots(figsize=(8, 3.5))
+        by_hour = result.coverage_by_hour.dropna(how="all")
+        for method in by_hour.columns:
+            axis.plot(by_hour.index, by_hour[method], marker="o", ms=3, label=method)
+        axis.axhspan(0.78, 0.82, color="green", alpha=0.15, label="78–82 %")
+        axis.set(xlabel="local hour of day", ylabel="coverage", title="Coverage of the 80 % band per hour of day")
+        axis.legend(fontsize=8)
+        images.append(_png(figure))
     for zone, rows in result.sample.groupby("zone"):
         figure, axis = plt.subplots(figsize=(10, 3.2))
         axis.plot(rows["timestamp"], rows["actual"], color="black", lw=1, label="actual")
@@ -44,7 +54,14 @@ def write_report(result: BacktestResult, path: Path) -> None:
         axis.legend(loc="upper left", fontsize=8)
         images.append(_png(figure))
     settings = ", ".join(f"{k}={v}" for k, v in result.settings.items())
-    table = result.metrics.to_html(float_format=lambda v: f"{v:.3f}", border=0)
+    fmt = {"float_format": lambda v: f"{v:.3f}", "border": 0}
+    table = result.metrics.to_html(**fmt)
+    if not result.by_day_type.empty:
+        table += "<h2>Per day type (MASE, coverage)</h2>" + result.by_day_type.to_html(**fmt)
+    if "csm_MASE" in result.by_day and "how_mean_4w_MASE" in result.by_day:
+        lost = losing_days(result.by_day)
+        table += (f"<h2>Days on which csm lost to how_mean_4w: {len(lost)} of {len(result.by_day)}</h2>"
+                  + lost.to_html(**fmt))
     body = "".join(f'<img alt="plot" src="data:image/png;base64,{img}">' for img in images)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(

@@ -107,6 +107,8 @@ class SiteSchema(Strict):
     basemap_style_url: str | None = Field(
         None, description="optional MapLibre style URL; the dashboard works offline without one"
     )
+    # What the map draws under the zones; typed and checked by csm.site.basemap.
+    basemap: dict[str, Any] | None = None
     defaults: DefaultsSchema = DefaultsSchema()
     privacy: PrivacySchema = PrivacySchema()
     sensors: list[SensorSchema] = Field(default_factory=list)

@@ -3,7 +3,7 @@
 
 import { h, fill } from '../dom';
 import { formatClock, formatLeadTime, formatProbability } from '../format';
-import { LEVEL_COLOURS, LEVEL_LABELS, levelRank } from '../levels';
+import { LEVEL_COLOURS, LEVEL_LABELS, LEVEL_TEXT_COLOURS, levelRank } from '../levels';
 import type { AdviceAnswer, Alert, AlertsAnswer } from '../types';
 
 export interface AlertsContext {
@@ -38,7 +38,7 @@ export function renderAlertsPanel(element: HTMLElement, ctx: AlertsContext): voi
     h('h2', {}, 'Alerts ', h('span', { class: 'count', 'data-field': 'open-alerts' }, String(open.length))),
     open.length === 0 ? h('p', { class: 'note' }, 'No open alerts.') : h('ul', { class: 'alert-list' },
       ...open.map((a) => h('li', { 'data-alert': a.id, 'data-status': a.status },
-        h('span', { class: 'chip', style: `background:${LEVEL_COLOURS[a.level]}` }, LEVEL_LABELS[a.level]),
+        h('span', { class: 'chip', style: `background:${LEVEL_COLOURS[a.level]};color:${LEVEL_TEXT_COLOURS[a.level]}` }, LEVEL_LABELS[a.level]),
         h('a', { href: '#', class: 'zone-link', onclick: (e: Event) => { e.preventDefault(); ctx.onZone(a.zone_id); } },
           ctx.zoneName(a.zone_id)),
         h('div', { class: 'message' }, a.message),
@@ -52,7 +52,7 @@ export function renderAlertsPanel(element: HTMLElement, ctx: AlertsContext): voi
     h('h3', {}, 'Advice'),
     advice.length === 0 ? h('p', { class: 'note' }, 'No measures advised now.') : h('ol', { class: 'advice-list' },
       ...advice.slice(0, 12).map((a) => h('li', { 'data-measure': a.measure_id },
-        h('span', { class: 'chip', style: `background:${LEVEL_COLOURS[a.level]}` }, LEVEL_LABELS[a.level]),
+        h('span', { class: 'chip', style: `background:${LEVEL_COLOURS[a.level]};color:${LEVEL_TEXT_COLOURS[a.level]}` }, LEVEL_LABELS[a.level]),
         h('strong', {}, a.measure),
         h('div', { class: 'meta' },
           h('span', { class: 'owner' }, a.owner), ' · ',

@@ -4,7 +4,7 @@
 import { chartModel } from '../chart';
 import { h, s, fill } from '../dom';
 import { ageSeconds, formatAge, formatClock, formatCount, formatDensity, formatPercent } from '../format';
-import { LEVEL_COLOURS, LEVEL_LABELS, legendFor } from '../levels';
+import { LEVEL_COLOURS, LEVEL_LABELS, LEVEL_TEXT_COLOURS, legendFor } from '../levels';
 import type { ZoneFrame, ZonePoint } from '../timeline';
 import type { ZoneFeature, ZoneState } from '../types';
 
@@ -78,7 +78,7 @@ export function renderZonePanel(element: HTMLElement, ctx: ZonePanelContext | nu
     h('header', {},
       h('h2', { 'data-field': 'name' }, p.name),
       h('button', { class: 'close', type: 'button', 'aria-label': 'Close zone panel', onclick: () => ctx.onClose() }, '×')),
-    h('div', { class: 'level-badge', style: `background:${LEVEL_COLOURS[frame.level]}` },
+    h('div', { class: 'level-badge', style: `background:${LEVEL_COLOURS[frame.level]};color:${LEVEL_TEXT_COLOURS[frame.level]}` },
       h('span', { 'data-field': 'level' }, LEVEL_LABELS[frame.level]),
       frame.stale ? h('span', { class: 'stale-tag' }, 'stale') : null,
       h('span', { class: 'when' }, when)),
