@@ -338,7 +338,7 @@ export interface paths {
         delete?: never;
         options?: never;
         /** The site's PMTiles archive (HTTP range requests: 206 with Content-Range) */
-        head: operations["get_pmtiles_api_v1_sites__site_id__basemap_tiles_pmtiles_get"];
+        head: operations["get_pmtiles_api_v1_sites__site_id__basemap_tiles_pmtiles_head"];
         patch?: never;
         trace?: never;
     };
@@ -4012,7 +4012,7 @@ export interface operations {
             };
         };
     };
-    get_pmtiles_api_v1_sites__site_id__basemap_tiles_pmtiles_get: {
+    get_pmtiles_api_v1_sites__site_id__basemap_tiles_pmtiles_head: {
         parameters: {
             query?: never;
             header?: never;
