@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= python3
 WEB_DIST := src/csm/web_dist/index.html
 
-.PHONY: demo test install web lint typecheck bench lock clean sim
+.PHONY: demo test install web lint typecheck bench lock clean sim api-types
 
 install: $(VENV)/.installed
 
@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml requirements.lock requirements-sim.lock
 
 web: $(WEB_DIST)
 
-$(WEB_DIST): $(shell find web -type f -not -path 'web/node_modules/*' -not -path 'web/dist/*' 2>/dev/null)
+$(WEB_DIST): $(shell find web -type f -not -path '*/node_modules/*' -not -path 'web/dist/*' 2>/dev/null)
 	@if [ -f web/package.json ]; then \
 		cd web && npm ci --no-audit --no-fund && npm run build; \
 	else echo "no web/ package yet: the API serves a placeholder page"; mkdir -p src/csm/web_dist; fi
@@ -31,6 +31,12 @@ lint: install
 	$(VENV)/bin/ruff check src tests bench tools
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
+	$(PY) tools/check_api_types.py
+
+# The dashboard's API types: web/openapi.json from the app, web/src/api-types.ts from that.
+api-types: install
+	$(PY) tools/export_openapi.py
+	cd web/typegen && npm ci --no-audit --no-fund --silent && npm run -s generate
 
 test: install web lint
 	@if [ -f web/package.json ]; then cd web && npm test; fi
@@ -47,4 +53,4 @@ lock:
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev -o requirements.lock --python-version 3.11 -q
 
 clean:
-	rm -rf $(VENV) web/node_modules src/csm/web_dist var
+	rm -rf $(VENV) web/node_modules web/typegen/node_modules src/csm/web_dist var

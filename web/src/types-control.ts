@@ -24,8 +24,8 @@ export interface ControlAlert extends Alert {
   measures?: AdvisedMeasure[];
   actions?: ('ack' | 'measure' | 'resolve')[];
   zone_stale?: boolean;
-  history?: AlertStep[];
-  measures_taken?: { measure: string | null; by: string | null; at: string; note: string | null }[];
+  history: AlertStep[];
+  measures_taken: { measure: string | null; by: string | null; at: string; note?: string | null }[];
 }
 
 export interface ControlAdvice extends Advice {

@@ -74,7 +74,8 @@ describe('zone panel', () => {
 describe('alerts and advice per role', () => {
   const alert = (id: string, zone: string, level: 'yellow' | 'orange' | 'red', owner: string): ControlAlert => ({
     id, zone_id: zone, level, kind: 'level_change', status: 'raised', raised_at: '', message: '', expected_at: null,
-    probability: null, acknowledged_by: null, acknowledged_at: null,
+    probability: null, acknowledged_by: null, acknowledged_at: null, resolved_at: null, resolved_by: null,
+    updated_at: '', history: [], measures_taken: [],
     measures: [{ id: `m-${owner}`, measure: 'x', owner, owner_label: owner }],
   });
   const alerts = [alert('a', 'z1', 'yellow', 'police'), alert('b', 'z2', 'red', 'municipality'), alert('c', 'z1', 'red', 'municipality')];

@@ -87,7 +87,7 @@ describe('selection, cursor, history', () => {
   it('counts levels and stale zones, and reads permissions', () => {
     const counts = levelCounts({ a: state('a', 1, 'red', true), b: state('b', 1, 'red'), c: state('c', 1, 'green') });
     expect(counts).toMatchObject({ red: 2, green: 1, stale: 1, orange: 0 });
-    expect(can({ ...base, me: { username: 'x', role: 'viewer', permissions: ['view_picture'] } }, 'view_alerts'))
+    expect(can({ ...base, me: { username: 'x', role: 'viewer', kind: 'user', sites: ['*'], zones: {}, permissions: ['view_picture'] } }, 'view_alerts'))
       .toBe(false);
   });
 });

@@ -24,12 +24,14 @@ from csm.advice.lifecycle import (
     AlertBook,
     alert_book_of,
 )
+from csm.advice.models import AdviceMessage
 from csm.advice.playbook import load_playbook
 from csm.advice.queries import crossings_now, current_advice, stable_levels
 from csm.advice.webhooks import notify
 from csm.context import Job, Services, SiteRuntime
 from csm.domain.model import Level
 from csm.jobs import job_failed, job_succeeded
+from csm.picture.serialize import zone_states
 from csm.topics import ADVICE_TOPIC, ZONES_TOPIC
 
 log = logging.getLogger(__name__)
@@ -64,15 +66,15 @@ class AdviceEngine:
     def _update_levels(self, now: datetime) -> list[tuple[str, dict[str, Any]]]:
         site = self.site_runtime.site
         settings = load_playbook(site).hysteresis()
-        _, zones = self.site_runtime.picture.snapshot()
+        _, snapshot = self.site_runtime.picture.snapshot()
         events: list[tuple[str, dict[str, Any]]] = []
-        for state in zones:
-            zone = site.zones.get(state["zone_id"])
+        for state in zone_states(snapshot):
+            zone = site.zones.get(state.zone_id)
             if zone is None:
                 continue
             tracked = self.trackers.get(zone.id, TrackedLevel())
             cand = candidate_level(
-                tracked.level, state["density_per_m2"], zone.thresholds, state["occupancy"], zone.capacity,
+                tracked.level, state.density_per_m2, zone.thresholds, state.occupancy, zone.capacity,
                 settings.band,
             )
             self.trackers[zone.id], change = step_level(zone.id, tracked, cand, now, settings)
@@ -85,9 +87,9 @@ class AdviceEngine:
                     note = f"{zone.name} back to {change.level.value}"
                     events.append((RESOLVED, self.book.transition(alert["id"], RESOLVED, SYSTEM, now, note)))
             if change.level.rank > max(change.previous.rank, Level.GREEN.rank):
-                density = state["density_per_m2"] or 0.0
+                density = state.density_per_m2 or 0.0
                 message = (f"{zone.name} is {change.level.value}: {density:.2f} persons/m²,"
-                           f" {state['occupancy'] or 0:.0f} persons")
+                           f" {state.occupancy or 0:.0f} persons")
                 raised = self.book.raise_alert(zone.id, change.level, LEVEL_CHANGE, message, now,
                                                previous_level=change.previous.value)
                 if raised is not None:
@@ -178,7 +180,9 @@ async def run_advice(runtime: Services, stop: asyncio.Event, tick_seconds: float
                     job_failed(exc, f"advice evaluation for site {site_id}")
                     continue
                 if advice is not None:
-                    runtime.bus.publish(ADVICE_TOPIC, {"site": site_id, "as_of": now.isoformat(), "advice": advice})
+                    message = {"site": site_id, "as_of": now.isoformat(), "advice": advice}
+                    AdviceMessage.model_validate(message)  # the shape subscribers rely on
+                    runtime.bus.publish(ADVICE_TOPIC, message)
                 site = engine.site_runtime.site
                 local = now.astimezone(site.tz).time()
                 notifications = load_playbook(site).notifications

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from csm.advice.models import AlertMessage
 from csm.bus import Bus
 from csm.context import Services, Slot
 from csm.domain.model import Level
@@ -222,7 +223,9 @@ class AlertBook:
     def _published(self, alert_id: str, event: str) -> dict[str, Any]:
         alert = self.get(alert_id)
         if self.bus is not None:
-            self.bus.publish(ALERTS_TOPIC, {"site": self.site_id, "event": event, "alert": alert})
+            message = {"site": self.site_id, "event": event, "alert": alert}
+            AlertMessage.model_validate(message)  # the shape subscribers rely on
+            self.bus.publish(ALERTS_TOPIC, message)
         return alert
 
 

@@ -20,6 +20,7 @@ from csm.advice.ranking import Advice, rank_advice, triggers_from
 from csm.advice.transit import annotate, transit_advice
 from csm.context import SiteRuntime
 from csm.domain.model import Level
+from csm.picture.serialize import zone_states
 from csm.site.files import NETWORK_FILE, POSTS_FILE, read_geojson
 from csm.site.model import Site
 from csm.sources.disruptions import site_disruptions
@@ -29,11 +30,11 @@ def stable_levels(site_runtime: SiteRuntime, book: AlertBook) -> dict[str, tuple
     """Levels as the engine committed them (hysteresis, dwell); the raw live level for zones it has
     not judged yet (engine not running, or just started)."""
     levels = book.levels()
-    as_of, zones = site_runtime.picture.snapshot()
-    for zone in zones:
-        level = Level(zone["level"])
-        if zone["zone_id"] not in levels and level is not Level.UNKNOWN and as_of is not None:
-            levels[zone["zone_id"]] = (level, as_of)
+    as_of, snapshot = site_runtime.picture.snapshot()
+    for zone in zone_states(snapshot):
+        level = Level(zone.level)
+        if zone.zone_id not in levels and level is not Level.UNKNOWN and as_of is not None:
+            levels[zone.zone_id] = (level, as_of)
     return levels
 
 
@@ -113,8 +114,8 @@ def routes_to(site: Site, zone_id: str, levels: dict[str, Level], post_id: str |
 
 def expected_at(site_runtime: SiteRuntime, moment: datetime) -> dict[str, float]:
     """Persons per zone expected at `moment`: the forecast's p50 at the nearest step, else now."""
-    _, zones = site_runtime.picture.snapshot()
-    expected = {z["zone_id"]: float(z["occupancy"]) for z in zones if z.get("occupancy") is not None}
+    _, snapshot = site_runtime.picture.snapshot()
+    expected = {z.zone_id: z.occupancy for z in zone_states(snapshot) if z.occupancy is not None}
     _, frame = site_runtime.picture.store.latest_forecast(site_runtime.site.id)
     if not frame.empty:
         gap = (pd.to_datetime(frame["ts"], utc=True) - pd.Timestamp(moment)).abs()

@@ -13,6 +13,7 @@ from starlette.requests import HTTPConnection
 
 from csm import __version__
 from csm.api import log_redaction
+from csm.api.errors import install_error_handlers
 from csm.api.middleware import (
     BodyLimitMiddleware,
     CanonicalPathMiddleware,
@@ -20,6 +21,8 @@ from csm.api.middleware import (
     SecurityHeadersMiddleware,
     origin_of,
 )
+from csm.api.schemas.common import errors
+from csm.api.scope import ZoneScopeMiddleware
 from csm.auth.service import AuthService
 from csm.extensions import ROUTERS, resolve
 from csm.runtime import Runtime
@@ -72,7 +75,9 @@ def create_app(runtime: Runtime, web_dist: Path | None = WEB_DIST, close_runtime
     app.state.runtime = runtime
     app.state.auth = AuthService(runtime.store)
     for entry in ["csm.api.routes_auth:router", *ROUTERS]:
-        app.include_router(resolve(entry), dependencies=[Depends(authorize)])
+        # Any route: a bad token (401), no access policy (403), a body that is not JSON (400).
+        app.include_router(resolve(entry), dependencies=[Depends(authorize)], responses=errors(400, 401, 403))
+    install_error_handlers(app)
 
     if web_dist is not None and (web_dist / "index.html").is_file():
         app.mount("/", StaticFiles(directory=web_dist, html=True), name="dashboard")
@@ -81,6 +86,7 @@ def create_app(runtime: Runtime, web_dist: Path | None = WEB_DIST, close_runtime
         def no_dashboard() -> HTMLResponse:
             return HTMLResponse(_NO_DASHBOARD)
 
+    app.add_middleware(ZoneScopeMiddleware)
     app.add_middleware(DashboardLoginMiddleware)
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(CanonicalPathMiddleware)

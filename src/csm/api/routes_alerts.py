@@ -16,15 +16,21 @@ from csm.advice.lifecycle import (
     AlertTransitionError,
     alert_book_of,
 )
+from csm.advice.models import Alert
 from csm.advice.owners import owner_label
 from csm.advice.queries import advice_payload, routes_to, site_network, stable_levels
 from csm.api.alert_views import actions_for, advised_measures, may_take, stale_zones
 from csm.api.deps import get_runtime, get_site_runtime
+from csm.api.schemas.alerts import AdviceAnswer, AlertsAnswer, PostsAnswer, RoutesAnswer
+from csm.api.schemas.common import GUARDED, errors
+from csm.api.scope import ZoneScope, zone_scope
 from csm.api.visibility import principal_of, visible_zone_ids
 from csm.auth.roles import Permission
 from csm.runtime import Runtime, SiteRuntime
 
 router = APIRouter(prefix="/api/v1", tags=["alerts and advice"])
+SITE_ERRORS = {**GUARDED, **errors(404)}
+STEP_ERRORS = {**GUARDED, **errors(404, 409)}
 Status = Literal["raised", "acknowledged", "measure_taken", "resolved", "open"]
 
 
@@ -46,11 +52,13 @@ def _book(runtime: Runtime, sr: SiteRuntime) -> AlertBook:
     return alert_book_of(runtime, sr.site.id)
 
 
-@router.get("/sites/{site_id}/alerts", summary="Current and recent alerts, newest first")
+@router.get("/sites/{site_id}/alerts", summary="Current and recent alerts, newest first",
+            response_model=AlertsAnswer, responses=SITE_ERRORS)
 def list_alerts(
     request: Request,
     sr: SiteRuntime = Depends(get_site_runtime),
     runtime: Runtime = Depends(get_runtime),
+    scope: ZoneScope = Depends(zone_scope),
     status: Status | None = Query(None, description="only this status; 'open' = not resolved"),
     limit: int = Query(200, ge=1, le=1000),
 ) -> dict[str, Any]:
@@ -66,9 +74,12 @@ def list_alerts(
     return {"site": sr.site.id, "as_of": runtime.clock.now().isoformat(), "alerts": alerts[:limit]}
 
 
-@router.get("/sites/{site_id}/advice", summary="Measures to start now, ranked, with reasons and alternatives")
+@router.get("/sites/{site_id}/advice", summary="Measures to start now, ranked, with reasons and alternatives",
+            response_model=AdviceAnswer, responses=SITE_ERRORS)
 def get_advice(
-    request: Request, sr: SiteRuntime = Depends(get_site_runtime), runtime: Runtime = Depends(get_runtime)
+    request: Request,
+    sr: SiteRuntime = Depends(get_site_runtime), runtime: Runtime = Depends(get_runtime),
+    scope: ZoneScope = Depends(zone_scope),
 ) -> dict[str, Any]:
     payload = advice_payload(sr, _book(runtime, sr), runtime.clock.now())
     visible = visible_zone_ids(principal_of(request), sr.site)
@@ -83,29 +94,32 @@ def get_advice(
     return payload
 
 
-@router.get("/sites/{site_id}/routes", summary="Access routes from emergency posts avoiding red zones (GeoJSON)")
+@router.get("/sites/{site_id}/routes", summary="Access routes from emergency posts avoiding red zones (GeoJSON)",
+            response_model=RoutesAnswer, responses=SITE_ERRORS)
 def get_routes(
     sr: SiteRuntime = Depends(get_site_runtime),
     runtime: Runtime = Depends(get_runtime),
+    scope: ZoneScope = Depends(zone_scope),
     zone: str = Query(description="the zone to reach"),
     post: str | None = Query(None, description="one post id; default every post"),
 ) -> dict[str, Any]:
-    if zone not in sr.site.zones:
-        raise HTTPException(404, detail=f"unknown zone {zone!r}")
+    scope.require(zone)
     _, posts = site_network(sr.site)
     if post is not None and post not in posts:
         raise HTTPException(404, detail=f"unknown post {post!r}; expected one of {sorted(posts)}")
     levels = {z: lvl for z, (lvl, _) in stable_levels(sr, _book(runtime, sr)).items()}
     routes = routes_to(sr.site, zone, levels, post)
-    return {
+    answer: dict[str, Any] = scope.redact({
         "type": "FeatureCollection",
         "features": [r.feature() for r in routes],
         "properties": {"zone": zone, "no_route_from": sorted(({post} if post else set(posts))
                                                                - {r.post_id for r in routes})},
-    }
+    })
+    return answer
 
 
-@router.get("/sites/{site_id}/posts", summary="Emergency-service posts (GeoJSON)")
+@router.get("/sites/{site_id}/posts", summary="Emergency-service posts (GeoJSON)",
+            response_model=PostsAnswer, responses=SITE_ERRORS)
 def get_posts(sr: SiteRuntime = Depends(get_site_runtime)) -> dict[str, Any]:
     _, posts = site_network(sr.site)
     return {"type": "FeatureCollection", "features": [
@@ -134,7 +148,8 @@ def _step(request: Request, sr: SiteRuntime, runtime: Runtime, alert_id: str, st
         raise HTTPException(409, detail=str(exc)) from None
 
 
-@router.post("/sites/{site_id}/alerts/{alert_id}/ack", summary="Acknowledge an alert")
+@router.post("/sites/{site_id}/alerts/{alert_id}/ack", summary="Acknowledge an alert",
+             response_model=Alert, responses=STEP_ERRORS)
 def acknowledge(
     alert_id: str, body: StepBody, request: Request,
     sr: SiteRuntime = Depends(get_site_runtime), runtime: Runtime = Depends(get_runtime),
@@ -142,7 +157,8 @@ def acknowledge(
     return _step(request, sr, runtime, alert_id, ACKNOWLEDGED, body)
 
 
-@router.post("/sites/{site_id}/alerts/{alert_id}/measure", summary="Record a measure taken for an alert")
+@router.post("/sites/{site_id}/alerts/{alert_id}/measure", summary="Record a measure taken for an alert",
+             response_model=Alert, responses=STEP_ERRORS)
 def measure_taken(
     alert_id: str, body: MeasureBody, request: Request,
     sr: SiteRuntime = Depends(get_site_runtime), runtime: Runtime = Depends(get_runtime),
@@ -150,7 +166,8 @@ def measure_taken(
     return _step(request, sr, runtime, alert_id, MEASURE_TAKEN, body, measure=body.measure)
 
 
-@router.post("/sites/{site_id}/alerts/{alert_id}/resolve", summary="Resolve an alert")
+@router.post("/sites/{site_id}/alerts/{alert_id}/resolve", summary="Resolve an alert",
+             response_model=Alert, responses=STEP_ERRORS)
 def resolve(
     alert_id: str, body: ResolveBody, request: Request,
     sr: SiteRuntime = Depends(get_site_runtime), runtime: Runtime = Depends(get_runtime),

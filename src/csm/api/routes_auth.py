@@ -13,6 +13,16 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from pydantic import BaseModel, Field
 
 from csm.api.deps import get_runtime
+from csm.api.schemas.common import GUARDED, errors
+from csm.api.schemas.ops import (
+    AuditEntry,
+    IngestTokenAnswer,
+    LoginAnswer,
+    Me,
+    Removed,
+    Status,
+    UserInfo,
+)
 from csm.auth.grants import GrantRefused, check_grant, check_manage, covers, visible_sites
 from csm.auth.oidc import OidcClient, OidcConfig, OidcError, client_for
 from csm.auth.principal import Principal
@@ -21,7 +31,7 @@ from csm.auth.secrets import signing_key
 from csm.auth.service import AUDIT_STREAM, CSRF_COOKIE, SESSION_COOKIE, AuthService, client_address
 from csm.auth.sessions import SESSION_TTL, TICKET_TTL, OpenSession
 from csm.auth.tokens import issue_ingest_token
-from csm.auth.users import GLOBAL_SITE, User, UserError
+from csm.auth.users import GLOBAL_SITE, MIN_PASSWORD_LENGTH, User, UserError
 from csm.runtime import Runtime
 
 router = APIRouter(tags=["auth"])
@@ -65,7 +75,14 @@ def _set_session(response: Response, request: Request, token: str, csrf: str | N
     )
 
 
-@router.post("/api/v1/auth/login", summary="Log in with a local account")
+@router.post(
+    "/api/v1/auth/login", summary="Log in with a local account", response_model=LoginAnswer,
+    openapi_extra={"requestBody": {"required": True, "content": {
+        "application/json": {"schema": LoginBody.model_json_schema()},
+        "application/x-www-form-urlencoded": {"schema": LoginBody.model_json_schema()},
+    }}},
+    responses={**errors(401, 422, 429), 303: {"description": "form post: to the dashboard, or back to /login"}},
+)
 async def login(request: Request, auth: AuthService = Depends(get_auth)) -> Response:
     """JSON {username, password} answers with a bearer token and sets the session cookies;
     a form post (the /login page) is redirected to the dashboard. Repeated failures are refused
@@ -110,7 +127,8 @@ async def login(request: Request, auth: AuthService = Depends(get_auth)) -> Resp
     return response
 
 
-@router.post("/api/v1/auth/logout", summary="End this session (bearer token and cookie alike)")
+@router.post("/api/v1/auth/logout", summary="End this session (bearer token and cookie alike)",
+             response_model=Status, responses=GUARDED)
 def logout(request: Request, auth: AuthService = Depends(get_auth)) -> Response:
     """The session ends on the server: its token and cookie are refused from now on, by every worker."""
     principal = current_principal(request)
@@ -125,7 +143,7 @@ def logout(request: Request, auth: AuthService = Depends(get_auth)) -> Response:
     return response
 
 
-@router.get("/api/v1/auth/me", summary="Who am I, and what may I do")
+@router.get("/api/v1/auth/me", summary="Who am I, and what may I do", response_model=Me, responses=GUARDED)
 def me(request: Request) -> dict[str, Any]:
     principal = current_principal(request)
     return {
@@ -161,7 +179,9 @@ def _oidc(request: Request) -> OidcClient:
     return client_for(config)
 
 
-@router.get("/api/v1/auth/oidc/login", summary="Log in with the organisation's identity provider")
+@router.get("/api/v1/auth/oidc/login", summary="Log in with the organisation's identity provider",
+            response_class=RedirectResponse, status_code=302,
+            responses={302: {"description": "to the identity provider"}, **errors(404)})
 def oidc_login(request: Request) -> Response:
     client = _oidc(request)
     redirect_uri = client.config.redirect_url or str(request.url_for("oidc_callback"))
@@ -173,7 +193,9 @@ def oidc_login(request: Request) -> Response:
     return response
 
 
-@router.get("/api/v1/auth/oidc/callback", name="oidc_callback", summary="Identity provider callback")
+@router.get("/api/v1/auth/oidc/callback", name="oidc_callback", summary="Identity provider callback",
+            response_class=RedirectResponse, status_code=303,
+            responses={303: {"description": "logged in: to the dashboard"}, **errors(400, 403, 404, 422)})
 def oidc_callback(
     request: Request, code: str = Query(...), state: str = Query(...), auth: AuthService = Depends(get_auth)
 ) -> Response:
@@ -235,10 +257,11 @@ def login_css() -> Response:
 
 # -- administration: nobody grants rights beyond their own (csm.auth.grants) ----------------
 class NewUser(BaseModel):
-    username: str
+    username: str = Field(pattern=r"^[a-z0-9][a-z0-9._@-]{1,63}$")
     role: Role
     sites: list[str] = Field(min_length=1)
-    password: str | None = Field(None, description="omit for accounts that log in through OIDC only")
+    password: str | None = Field(None, min_length=MIN_PASSWORD_LENGTH,
+                                 description="omit for accounts that log in through OIDC only")
     zones: dict[str, list[str]] | None = None
     oidc_issuer: str | None = Field(None, description="with oidc_subject: the external identity of this account")
     oidc_subject: str | None = None
@@ -266,20 +289,23 @@ def _managed_user(auth: AuthService, actor: Principal, username: str) -> User:
     return user
 
 
-@router.get("/api/v1/users", summary="Accounts within your sites (administrators)")
+@router.get("/api/v1/users", summary="Accounts within your sites (administrators)", response_model=list[UserInfo],
+            responses=GUARDED)
 def list_users(request: Request, auth: AuthService = Depends(get_auth)) -> list[dict[str, Any]]:
     actor = current_principal(request)
     return [u.public() for u in auth.users.all() if covers(actor, u.sites)]
 
 
 @router.post("/api/v1/users", summary="Add an account within your sites and rights (administrators)",
-             status_code=201)
+             status_code=201, response_model=UserInfo, responses={**GUARDED, **errors(409)})
 def add_user(body: NewUser, request: Request, auth: AuthService = Depends(get_auth)) -> dict[str, Any]:
     actor = current_principal(request)
     try:
         check_grant(actor, body.role, body.sites)
     except GrantRefused as exc:
         raise _refused(exc) from exc
+    if auth.users.get(body.username) is not None:
+        raise HTTPException(409, f"user {body.username!r} exists; remove it first")
     if (body.oidc_issuer is None) != (body.oidc_subject is None):
         raise HTTPException(422, "give both oidc_issuer and oidc_subject, or neither")
     external = (body.oidc_issuer, body.oidc_subject) if body.oidc_issuer and body.oidc_subject else None
@@ -291,7 +317,8 @@ def add_user(body: NewUser, request: Request, auth: AuthService = Depends(get_au
     return user.public()
 
 
-@router.patch("/api/v1/users/{username}", summary="Change an account's role or sites (administrators)")
+@router.patch("/api/v1/users/{username}", summary="Change an account's role or sites (administrators)",
+              response_model=UserInfo, responses={**GUARDED, **errors(404)})
 def change_user(username: str, body: UserChange, request: Request,
                 auth: AuthService = Depends(get_auth)) -> dict[str, Any]:
     """Takes effect at the account's next request, on every worker: rights are never kept in tokens."""
@@ -307,7 +334,8 @@ def change_user(username: str, body: UserChange, request: Request,
     return changed.public()
 
 
-@router.delete("/api/v1/users/{username}", summary="Remove an account within your sites (administrators)")
+@router.delete("/api/v1/users/{username}", summary="Remove an account within your sites (administrators)",
+               response_model=Removed, responses={**GUARDED, **errors(404)})
 def remove_user(username: str, request: Request, auth: AuthService = Depends(get_auth)) -> dict[str, str]:
     actor = current_principal(request)
     _managed_user(auth, actor, username)
@@ -325,7 +353,8 @@ class NewIngestToken(BaseModel):
     days: int = Field(365, ge=1, le=3650)
 
 
-@router.post("/api/v1/tokens/ingest", summary="Issue a signed ingest token for one of your sites (administrators)")
+@router.post("/api/v1/tokens/ingest", summary="Issue a signed ingest token for one of your sites (administrators)",
+             response_model=IngestTokenAnswer, responses={**GUARDED, **errors(404)})
 def new_ingest_token(body: NewIngestToken, request: Request,
                      runtime: Runtime = Depends(get_runtime)) -> dict[str, str]:
     if not current_principal(request).may_see_site(body.site):
@@ -339,7 +368,8 @@ def new_ingest_token(body: NewIngestToken, request: Request,
     return {"token": issue_ingest_token(body.name, body.site, body.sensors, timedelta(days=body.days))}
 
 
-@router.get("/api/v1/audit", summary="Who viewed or changed what, and when (administrators, own sites)")
+@router.get("/api/v1/audit", summary="Who viewed or changed what, and when (administrators, own sites)",
+            response_model=list[AuditEntry], responses=GUARDED)
 def audit_log(
     request: Request,
     runtime: Runtime = Depends(get_runtime),

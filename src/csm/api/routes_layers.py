@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from csm.api.deps import get_site_runtime
 from csm.api.http_range import file_response
+from csm.api.schemas.common import errors
 from csm.runtime import SiteRuntime
 from csm.site.basemap import basemap_file, basemap_of
 
@@ -27,7 +28,8 @@ class BasemapInfo(BaseModel):
     context_url: str | None = None
 
 
-@router.get("/sites/{site_id}/basemap", summary="The site's basemap for the dashboard", response_model=BasemapInfo)
+@router.get("/sites/{site_id}/basemap", summary="The site's basemap for the dashboard", response_model=BasemapInfo,
+            responses=errors(404))
 def get_basemap(sr: SiteRuntime = Depends(get_site_runtime)) -> BasemapInfo:
     basemap = basemap_of(sr.site)
     if basemap is None:
@@ -42,7 +44,7 @@ def get_basemap(sr: SiteRuntime = Depends(get_site_runtime)) -> BasemapInfo:
     )
 
 
-@router.get("/sites/{site_id}/basemap/context", summary="The site's context layer (GeoJSON)")
+@router.get("/sites/{site_id}/basemap/context", summary="The site's context layer (GeoJSON)", responses=errors(404))
 def get_context(sr: SiteRuntime = Depends(get_site_runtime)) -> dict[str, Any]:
     basemap = basemap_of(sr.site)
     path = basemap_file(sr.site, basemap.context if basemap else None)
@@ -52,10 +54,16 @@ def get_context(sr: SiteRuntime = Depends(get_site_runtime)) -> dict[str, Any]:
     return data
 
 
-@router.api_route(
-    "/sites/{site_id}/basemap/tiles.pmtiles", methods=["GET", "HEAD"],
+# GET and HEAD registered apart: one operation id each in the OpenAPI document (generated types).
+@router.get(
+    "/sites/{site_id}/basemap/tiles.pmtiles",
     summary="The site's PMTiles archive (HTTP range requests: 206 with Content-Range)",
-    response_class=Response,
+    response_class=Response, responses=errors(404),
+)
+@router.head(
+    "/sites/{site_id}/basemap/tiles.pmtiles",
+    summary="The site's PMTiles archive (HTTP range requests: 206 with Content-Range)",
+    response_class=Response, responses=errors(404),
 )
 def get_pmtiles(request: Request, sr: SiteRuntime = Depends(get_site_runtime)) -> Response:
     basemap = basemap_of(sr.site)

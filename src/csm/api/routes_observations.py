@@ -16,6 +16,8 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from csm.api.deps import get_runtime
+from csm.api.schemas.common import ErrorBody, errors
+from csm.api.schemas.ops import IngestAnswer, observations_body_schema
 from csm.auth.principal import Principal
 from csm.auth.service import AuthService
 from csm.ingest.csv_import import FileRefusal, ingest_csv
@@ -50,14 +52,20 @@ OBSERVATIONS_EXAMPLE = [
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": {"type": "array", "items": {"type": "object"}},
+            "content": {"application/json": {"schema": observations_body_schema(),
                                              "example": OBSERVATIONS_EXAMPLE}},
         }
     },
-    responses={200: {"description": "all or some items accepted; refused ones listed with reasons"},
-               400: {"description": "body is not JSON (or not CSV)"},
-               413: {"description": f"body too large, or more than {MAX_ITEMS_PER_BATCH} items"},
-               422: {"description": "every item refused, or the CSV file refused as a whole"}},
+    response_model=IngestAnswer,
+    responses={
+        200: {"description": "all or some items accepted; refused ones listed with reasons"},
+        **errors(401, 403, 404, 429),
+        400: {"model": IngestAnswer | ErrorBody, "description": "body is not JSON (or not CSV), or no site given"},
+        413: {"model": IngestAnswer | ErrorBody,
+              "description": f"body too large, or more than {MAX_ITEMS_PER_BATCH} items"},
+        422: {"model": IngestAnswer | ErrorBody,
+              "description": "every item refused (each with its reason), or the CSV file refused as a whole"},
+    },
 )
 async def post_observations(
     request: Request,

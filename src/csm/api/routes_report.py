@@ -30,13 +30,18 @@ router = APIRouter(prefix="/api/v1", tags=["report"])
     },
 )
 async def day_report(
-    day: date = Query(..., alias="date", description="the day, YYYY-MM-DD in the site's timezone"),
+    day_text: str = Query(..., alias="date", pattern=r"^\d{4}-\d{2}-\d{2}$",
+                          description="the day, YYYY-MM-DD in the site's timezone"),
     format: Literal["html", "pdf"] = Query("html", description="html (one self-contained page) or pdf"),
     runtime: Runtime = Depends(get_runtime),
     site_runtime: SiteRuntime = Depends(get_site_runtime),
 ) -> Response:
     """Levels per zone, alerts and measures with lead times achieved, how well the forecast predicted
     each crossing, and data availability of one day: the after-action report."""
+    try:
+        day = date.fromisoformat(day_text)
+    except ValueError:
+        raise HTTPException(status_code=422, detail=f"{day_text} is not a calendar date") from None
     now: datetime = runtime.clock.now()
     if day > now.astimezone(site_runtime.site.tz).date():
         raise HTTPException(status_code=422, detail=f"{day.isoformat()} has not happened yet")

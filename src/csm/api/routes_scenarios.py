@@ -10,6 +10,8 @@ from fastapi import APIRouter, Body, Depends, HTTPException
 from fastapi.responses import JSONResponse
 
 from csm.api.deps import get_runtime, get_site_runtime
+from csm.api.schemas.common import GUARDED, errors
+from csm.api.schemas.planning import ScenarioExample, ScenarioList, ScenarioProblems, ScenarioResult
 from csm.flow.network import network_from_site
 from csm.runtime import Runtime, SiteRuntime
 from csm.scenario.baseline import BaselineUnavailable
@@ -19,10 +21,14 @@ from csm.scenario.results import get_result, list_results, save_result
 
 router = APIRouter(prefix="/api/v1", tags=["scenarios"])
 EXAMPLES_DIR = "scenarios"
+SITE_ERRORS = {**GUARDED, **errors(404)}
 
 
 @router.post("/sites/{site_id}/scenarios", status_code=201,
-             summary="Run a what-if scenario (the scenario file as JSON); the result is stored")
+             summary="Run a what-if scenario (the scenario file as JSON); the result is stored",
+             response_model=ScenarioResult,
+             responses={**GUARDED, **errors(404, 409),
+                        422: {"model": ScenarioProblems, "description": "the scenario is not valid"}})
 def run_scenario(
     document: dict[str, Any] = Body(..., description="a scenario document: name, date, baseline, changes"),
     sr: SiteRuntime = Depends(get_site_runtime),
@@ -43,13 +49,15 @@ def run_scenario(
     return result
 
 
-@router.get("/sites/{site_id}/scenarios", summary="Stored scenario runs, newest first (without series)")
+@router.get("/sites/{site_id}/scenarios", summary="Stored scenario runs, newest first (without series)",
+            response_model=ScenarioList, responses=SITE_ERRORS)
 def list_scenarios(sr: SiteRuntime = Depends(get_site_runtime), runtime: Runtime = Depends(get_runtime)
                    ) -> dict[str, Any]:
     return {"site": sr.site.id, "scenarios": [summary(r) for r in list_results(runtime.store, sr.site.id)]}
 
 
-@router.get("/sites/{site_id}/scenarios/examples", summary="Example scenario files shipped with the site")
+@router.get("/sites/{site_id}/scenarios/examples", summary="Example scenario files shipped with the site",
+            response_model=list[ScenarioExample], responses=SITE_ERRORS)
 def scenario_examples(sr: SiteRuntime = Depends(get_site_runtime)) -> list[dict[str, Any]]:
     folder: Path = sr.site.folder / EXAMPLES_DIR
     found = []
@@ -58,7 +66,8 @@ def scenario_examples(sr: SiteRuntime = Depends(get_site_runtime)) -> list[dict[
     return found
 
 
-@router.get("/sites/{site_id}/scenarios/{scenario_id}", summary="One stored scenario run, in full")
+@router.get("/sites/{site_id}/scenarios/{scenario_id}", summary="One stored scenario run, in full",
+            response_model=ScenarioResult, responses=SITE_ERRORS)
 def get_scenario(scenario_id: str, sr: SiteRuntime = Depends(get_site_runtime),
                  runtime: Runtime = Depends(get_runtime)) -> dict[str, Any]:
     result = get_result(runtime.store, sr.site.id, scenario_id)

@@ -8,12 +8,15 @@ from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 
 from csm.api.deps import get_runtime, get_site_runtime
+from csm.api.schemas.common import GUARDED, errors
+from csm.api.schemas.planning import DensityAnswer, SimulationList, SimulationResult
 from csm.runtime import Runtime, SiteRuntime
 from csm.scenario.results import get_result, list_results, save_result
 from csm.sim.clearing import MAX_AGENTS, STREAM, simulate_clearing, summary
 from csm.sim.run import SimulationUnavailable
 
 router = APIRouter(prefix="/api/v1", tags=["simulations"])
+SITE_ERRORS = {**GUARDED, **errors(404)}
 
 
 class SimulationBody(BaseModel):
@@ -26,7 +29,9 @@ class SimulationBody(BaseModel):
 
 
 @router.post("/sites/{site_id}/simulations", status_code=201,
-             summary="Simulate clearing a square (JuPedSim): exit times, peak densities, exit flows")
+             summary="Simulate clearing a square (JuPedSim): exit times, peak densities, exit flows",
+             response_model=SimulationResult, response_model_exclude_unset=True,
+             responses={**SITE_ERRORS, **errors(501)})
 def run_simulation(body: SimulationBody, sr: SiteRuntime = Depends(get_site_runtime),
                    runtime: Runtime = Depends(get_runtime)) -> dict[str, Any]:
     if body.zone not in sr.site.zones:
@@ -41,7 +46,8 @@ def run_simulation(body: SimulationBody, sr: SiteRuntime = Depends(get_site_runt
     return result
 
 
-@router.get("/sites/{site_id}/simulations", summary="Stored simulations, newest first")
+@router.get("/sites/{site_id}/simulations", summary="Stored simulations, newest first",
+            response_model=SimulationList, responses=SITE_ERRORS)
 def list_simulations(sr: SiteRuntime = Depends(get_site_runtime), runtime: Runtime = Depends(get_runtime)
                      ) -> dict[str, Any]:
     return {"site": sr.site.id, "simulations": [summary(r) for r in list_results(runtime.store, sr.site.id, STREAM)]}
@@ -54,14 +60,16 @@ def _stored(runtime: Runtime, sr: SiteRuntime, simulation_id: str) -> dict[str, 
     return result
 
 
-@router.get("/sites/{site_id}/simulations/{simulation_id}", summary="One stored simulation, in full")
+@router.get("/sites/{site_id}/simulations/{simulation_id}", summary="One stored simulation, in full",
+            response_model=SimulationResult, response_model_exclude_unset=True, responses=SITE_ERRORS)
 def get_simulation(simulation_id: str, sr: SiteRuntime = Depends(get_site_runtime),
                    runtime: Runtime = Depends(get_runtime)) -> dict[str, Any]:
     return _stored(runtime, sr, simulation_id)
 
 
 @router.get("/sites/{site_id}/simulations/{simulation_id}/density",
-            summary="Peak density per grid cell (GeoJSON, WGS84) with the exits, for the map")
+            summary="Peak density per grid cell (GeoJSON, WGS84) with the exits, for the map",
+            response_model=DensityAnswer, response_model_exclude_unset=True, responses=SITE_ERRORS)
 def get_density(simulation_id: str, sr: SiteRuntime = Depends(get_site_runtime),
                 runtime: Runtime = Depends(get_runtime)) -> dict[str, Any]:
     result = _stored(runtime, sr, simulation_id)

@@ -14,6 +14,8 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from csm.api.deps import get_runtime, get_site_runtime
+from csm.api.schemas.common import GUARDED, errors
+from csm.api.schemas.sources import EventsAnswer, ParkingAnswer, TrafficAnswer, TransitAnswer, WeatherAnswer
 from csm.runtime import Runtime, SiteRuntime
 from csm.sources.coordinator import SourceStatus, stored_descriptions, stored_statuses
 from csm.sources.disruptions import site_disruptions
@@ -23,6 +25,7 @@ from csm.sources.holidays_nl import settings_of as holiday_settings_of
 from csm.sources.transit_alerts import Disruption
 
 router = APIRouter(prefix="/api/v1", tags=["sources"])
+SITE_ERRORS = {**GUARDED, **errors(404)}
 HOURS = Query(6.0, gt=0, le=24 * 14, description="history window, hours before now")
 AHEAD = Query(48.0, ge=0, le=24 * 14, description="forecast window, hours after now")
 
@@ -61,13 +64,15 @@ def _window(runtime: Runtime, hours: float, ahead: float) -> tuple[datetime, dat
     return now - timedelta(hours=hours), now + timedelta(hours=ahead)
 
 
-@router.get("/sites/{site_id}/sources", summary="Status of each data source (ok, stale, failing, disabled)")
+@router.get("/sites/{site_id}/sources", summary="Status of each data source (ok, stale, failing, disabled)",
+            response_model=list[SourceStatus], responses=SITE_ERRORS)
 def get_sources(runtime: Runtime = Depends(get_runtime),
                 sr: SiteRuntime = Depends(get_site_runtime)) -> list[SourceStatus]:
     return stored_statuses(sr, runtime.clock.now())
 
 
-@router.get("/sites/{site_id}/weather", summary="Observed weather and weather forecasts for the site")
+@router.get("/sites/{site_id}/weather", summary="Observed weather and weather forecasts for the site",
+            response_model=WeatherAnswer, responses=SITE_ERRORS)
 def get_weather(hours: float = HOURS, ahead: float = AHEAD, runtime: Runtime = Depends(get_runtime),
                 sr: SiteRuntime = Depends(get_site_runtime)) -> dict[str, Any]:
     start, end = _window(runtime, hours, ahead)
@@ -78,7 +83,8 @@ def get_weather(hours: float = HOURS, ahead: float = AHEAD, runtime: Runtime = D
             "forecast": forecast, "station": _described(runtime, sr, "weather_buienradar")}
 
 
-@router.get("/sites/{site_id}/transit", summary="Expected and scheduled arrivals and delays per stop near zones")
+@router.get("/sites/{site_id}/transit", summary="Expected and scheduled arrivals and delays per stop near zones",
+            response_model=TransitAnswer, responses=SITE_ERRORS)
 def get_transit(hours: float = HOURS, ahead: float = Query(2.0, ge=0, le=48),
                 runtime: Runtime = Depends(get_runtime), sr: SiteRuntime = Depends(get_site_runtime)) -> dict[str, Any]:
     start, end = _window(runtime, hours, ahead)
@@ -98,14 +104,16 @@ class DisruptionsResponse(BaseModel):
     disruptions: list[Disruption]
 
 
-@router.get("/sites/{site_id}/disruptions", summary="Transit service disruptions affecting the site's zones")
+@router.get("/sites/{site_id}/disruptions", summary="Transit service disruptions affecting the site's zones",
+            response_model=DisruptionsResponse, responses=SITE_ERRORS)
 def get_disruptions(runtime: Runtime = Depends(get_runtime),
                     sr: SiteRuntime = Depends(get_site_runtime)) -> DisruptionsResponse:
     disruptions = site_disruptions(sr)
     return DisruptionsResponse(site=sr.site.id, as_of=runtime.clock.now(), disruptions=disruptions)
 
 
-@router.get("/sites/{site_id}/parking", summary="Occupancy per garage over time, with the zones it serves")
+@router.get("/sites/{site_id}/parking", summary="Occupancy per garage over time, with the zones it serves",
+            response_model=ParkingAnswer, responses=SITE_ERRORS)
 def get_parking(hours: float = HOURS, runtime: Runtime = Depends(get_runtime),
                 sr: SiteRuntime = Depends(get_site_runtime)) -> dict[str, Any]:
     start, end = _window(runtime, hours, 0)
@@ -117,7 +125,8 @@ def get_parking(hours: float = HOURS, runtime: Runtime = Depends(get_runtime),
     ]}
 
 
-@router.get("/sites/{site_id}/traffic", summary="Vehicle flow and speed on the access roads")
+@router.get("/sites/{site_id}/traffic", summary="Vehicle flow and speed on the access roads",
+            response_model=TrafficAnswer, responses=SITE_ERRORS)
 def get_traffic(hours: float = HOURS, runtime: Runtime = Depends(get_runtime),
                 sr: SiteRuntime = Depends(get_site_runtime)) -> dict[str, Any]:
     start, end = _window(runtime, hours, 0)
@@ -128,7 +137,8 @@ def get_traffic(hours: float = HOURS, runtime: Runtime = Depends(get_runtime),
     ]}
 
 
-@router.get("/sites/{site_id}/events", summary="Events and public/school holidays ahead")
+@router.get("/sites/{site_id}/events", summary="Events and public/school holidays ahead",
+            response_model=EventsAnswer, responses=SITE_ERRORS)
 def get_events(days: int = Query(14, ge=1, le=366), runtime: Runtime = Depends(get_runtime),
                sr: SiteRuntime = Depends(get_site_runtime)) -> dict[str, Any]:
     site = sr.site

@@ -11,6 +11,9 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from csm.api.deps import get_runtime
+from csm.api.schemas.common import GUARDED, errors
+from csm.api.schemas.picture import TrainingZoneStatesAnswer
+from csm.api.schemas.planning import IncidentInfo, SessionEnded, SessionInfo
 from csm.api.visibility import principal_of, view_states
 from csm.runtime import Runtime
 from csm.training.incidents import IncidentSchema
@@ -18,10 +21,14 @@ from csm.training.registry import TrainingRegistry, training_registry
 from csm.training.session import TrainingError, TrainingSession, create_session, default_start
 
 router = APIRouter(prefix="/api/v1/training", tags=["training"])
+ERRORS = {**GUARDED, **errors(400, 404)}
 
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+# Numbers and flags are strict: JSON `true` is not a speed of 1 (as the OpenAPI document says).
 
 
 class CreateBody(_Body):
@@ -31,17 +38,17 @@ class CreateBody(_Body):
     )
     date: dt.date | None = Field(None, description="local date (default: the site's demo date)")
     start: time | None = Field(None, description="local start time (default: the site's demo start)")
-    speed: float = Field(60.0, gt=0, le=3600, description="simulated seconds per real second")
-    paused: bool = False
+    speed: float = Field(60.0, gt=0, le=3600, strict=True, description="simulated seconds per real second")
+    paused: bool = Field(False, strict=True)
 
 
 class SpeedBody(_Body):
-    speed: float = Field(gt=0, le=3600)
+    speed: float = Field(gt=0, le=3600, strict=True)
 
 
 class JumpBody(_Body):
     to: datetime | None = Field(None, description="an aware moment to jump to")
-    minutes: float | None = Field(None, gt=0, le=24 * 60, description="... or so many minutes ahead")
+    minutes: float | None = Field(None, gt=0, le=24 * 60, strict=True, description="... or so many minutes ahead")
 
 
 def registry(request: Request) -> TrainingRegistry:
@@ -60,7 +67,8 @@ def _refuse(exc: TrainingError) -> HTTPException:
     return HTTPException(status_code=400, detail=str(exc))
 
 
-@router.post("/sessions", status_code=201, summary="Start a sandbox session replaying a day")
+@router.post("/sessions", status_code=201, summary="Start a sandbox session replaying a day",
+             response_model=SessionInfo, responses=ERRORS)
 def create(body: CreateBody, request: Request, runtime: Runtime = Depends(get_runtime)) -> dict[str, Any]:
     principal = principal_of(request)
     if body.site not in runtime.sites or not principal.may_see_site(body.site):
@@ -75,48 +83,55 @@ def create(body: CreateBody, request: Request, runtime: Runtime = Depends(get_ru
     return session.info()
 
 
-@router.get("/sessions", summary="Training sessions of the sites the caller may see")
+@router.get("/sessions", summary="Training sessions of the sites the caller may see",
+            response_model=list[SessionInfo], responses=GUARDED)
 def list_sessions(request: Request) -> list[dict[str, Any]]:
     principal = principal_of(request)
     return [s.info() for s in registry(request).all() if principal.may_see_site(s.site.id)]
 
 
-@router.get("/sessions/{session_id}", summary="One session: its clock, speed and incidents")
+@router.get("/sessions/{session_id}", summary="One session: its clock, speed and incidents",
+            response_model=SessionInfo, responses=ERRORS)
 def get_session(session_id: str, request: Request) -> dict[str, Any]:
     session = _session(session_id, request)
     session.advance()
     return session.info()
 
 
-@router.delete("/sessions/{session_id}", summary="End a session and drop its sandbox")
+@router.delete("/sessions/{session_id}", summary="End a session and drop its sandbox",
+               response_model=SessionEnded, responses=ERRORS)
 def end_session(session_id: str, request: Request) -> dict[str, Any]:
     _session(session_id, request)
     registry(request).remove(session_id)
     return {"ended": session_id}
 
 
-@router.post("/sessions/{session_id}/pause", summary="Pause the session's clock")
+@router.post("/sessions/{session_id}/pause", summary="Pause the session's clock",
+             response_model=SessionInfo, responses=ERRORS)
 def pause(session_id: str, request: Request) -> dict[str, Any]:
     session = _session(session_id, request)
     session.pause()
     return session.info()
 
 
-@router.post("/sessions/{session_id}/resume", summary="Resume the session's clock")
+@router.post("/sessions/{session_id}/resume", summary="Resume the session's clock",
+             response_model=SessionInfo, responses=ERRORS)
 def resume(session_id: str, request: Request) -> dict[str, Any]:
     session = _session(session_id, request)
     session.resume()
     return session.info()
 
 
-@router.post("/sessions/{session_id}/speed", summary="Change how fast the session's day runs")
+@router.post("/sessions/{session_id}/speed", summary="Change how fast the session's day runs",
+             response_model=SessionInfo, responses=ERRORS)
 def speed(session_id: str, body: SpeedBody, request: Request) -> dict[str, Any]:
     session = _session(session_id, request)
     session.set_speed(body.speed)
     return session.info()
 
 
-@router.post("/sessions/{session_id}/jump", summary="Jump the session ahead (to a moment or by minutes)")
+@router.post("/sessions/{session_id}/jump", summary="Jump the session ahead (to a moment or by minutes)",
+             response_model=SessionInfo, responses=ERRORS)
 def jump(session_id: str, body: JumpBody, request: Request) -> dict[str, Any]:
     session = _session(session_id, request)
     if (body.to is None) == (body.minutes is None):
@@ -132,7 +147,8 @@ def jump(session_id: str, body: JumpBody, request: Request) -> dict[str, Any]:
 
 
 @router.post("/sessions/{session_id}/incidents", status_code=201,
-             summary="Inject an incident: sensor failure, sudden surge, tram disruption")
+             summary="Inject an incident: sensor failure, sudden surge, tram disruption",
+             response_model=IncidentInfo, responses=ERRORS)
 def inject(session_id: str, body: IncidentSchema, request: Request) -> dict[str, Any]:
     session = _session(session_id, request)
     try:
@@ -142,7 +158,8 @@ def inject(session_id: str, body: IncidentSchema, request: Request) -> dict[str,
     return incident.to_dict()
 
 
-@router.get("/sessions/{session_id}/zones/state", summary="The sandbox's zone state, like the live one")
+@router.get("/sessions/{session_id}/zones/state", summary="The sandbox's zone state, like the live one",
+            response_model=TrainingZoneStatesAnswer, responses=ERRORS)
 def zone_state(session_id: str, request: Request) -> dict[str, Any]:
     session = _session(session_id, request)
     as_of, zones = session.state()

@@ -10,13 +10,25 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, WebSocket, WebSocketDisconnect
 
 from csm.api.deps import get_runtime, get_site_runtime, ws_site_runtime
+from csm.api.schemas.common import GUARDED, FeatureCollection, errors
+from csm.api.schemas.picture import (
+    ForecastAnswer,
+    HistoryAnswer,
+    SensorInfo,
+    ServerTime,
+    SiteSummary,
+    ZoneCollection,
+    ZoneStatesAnswer,
+)
+from csm.api.scope import ZoneScope, zone_scope
 from csm.api.state_cache import STATE_ANSWERS
-from csm.api.visibility import principal_of, view_series_value, view_states, visible_zone_ids
+from csm.api.visibility import principal_of, view_series_value, view_states
 from csm.picture.live import ZONES_TOPIC
 from csm.runtime import Runtime, SiteRuntime
 
 router = APIRouter(prefix="/api/v1", tags=["picture"])
 # Optional map layers a site folder may hold, by the name the dashboard asks for.
+SITE_ERRORS = {**GUARDED, **errors(404)}
 SITE_LAYERS = {"buildings": "buildings.geojson", "network": "network.geojson"}
 
 
@@ -46,26 +58,31 @@ def _site_summary(sr: SiteRuntime) -> dict[str, Any]:
     }
 
 
-@router.get("/sites", summary="Sites served by this deployment (those the caller may see)")
+@router.get("/sites", summary="Sites served by this deployment (those the caller may see)",
+            response_model=list[SiteSummary], responses=GUARDED)
 def list_sites(request: Request, runtime: Runtime = Depends(get_runtime)) -> list[dict[str, Any]]:
     principal = principal_of(request)
     return [_site_summary(sr) for sr in runtime.sites.values() if principal.may_see_site(sr.site.id)]
 
 
-@router.get("/sites/{site_id}", summary="One site: name, map centre, level legend")
+@router.get("/sites/{site_id}", summary="One site: name, map centre, level legend",
+            response_model=SiteSummary, responses=SITE_ERRORS)
 def get_site(sr: SiteRuntime = Depends(get_site_runtime)) -> dict[str, Any]:
     return _site_summary(sr)
 
 
-@router.get("/sites/{site_id}/zones", summary="Zone polygons as GeoJSON")
-def get_zones(request: Request, sr: SiteRuntime = Depends(get_site_runtime)) -> dict[str, Any]:
-    visible = visible_zone_ids(principal_of(request), sr.site)
+@router.get("/sites/{site_id}/zones", summary="Zone polygons as GeoJSON",
+            response_model=ZoneCollection, responses=SITE_ERRORS)
+def get_zones(sr: SiteRuntime = Depends(get_site_runtime), scope: ZoneScope = Depends(zone_scope)
+              ) -> dict[str, Any]:
     geojson = sr.site.zones_geojson()
-    geojson["features"] = [f for f in geojson["features"] if f["id"] in visible]
+    geojson["features"] = scope.keep(geojson["features"], "id")
     return geojson
 
 
-@router.get("/sites/{site_id}/layers/{layer}", summary="An optional map layer of the site folder (GeoJSON)")
+@router.get("/sites/{site_id}/layers/{layer}", summary="An optional map layer of the site folder (GeoJSON)",
+            response_model=FeatureCollection, response_model_exclude_unset=True,
+            responses={**SITE_ERRORS, **errors(500)})
 def get_layer(layer: str, sr: SiteRuntime = Depends(get_site_runtime)) -> dict[str, Any]:
     """Building footprints (`buildings.geojson`: extruded by `height` in m or `levels`) and the path
     network (`network.geojson`), drawn under the zones when the site has them."""
@@ -80,34 +97,35 @@ def get_layer(layer: str, sr: SiteRuntime = Depends(get_site_runtime)) -> dict[s
     return data
 
 
-@router.get("/sites/{site_id}/sensors", summary="Sensors and the zones they feed")
+@router.get("/sites/{site_id}/sensors", summary="Sensors and the zones they feed",
+            response_model=list[SensorInfo], responses=SITE_ERRORS)
 def get_sensors(sr: SiteRuntime = Depends(get_site_runtime)) -> list[dict[str, Any]]:
     return [s.model_dump(mode="json") for s in sr.site.sensors.values()]
 
 
 @router.get("/sites/{site_id}/zones/state", summary="Current occupancy, density, level per zone",
-            response_model=dict[str, Any])
+            response_model=ZoneStatesAnswer, responses=SITE_ERRORS)
 def get_zone_states(request: Request, sr: SiteRuntime = Depends(get_site_runtime)) -> Response:
     """{site, as_of, zones: [...]}; the encoded answer is reused until the picture changes."""
     answers = get_runtime(request).state.get(STATE_ANSWERS)
     return Response(answers.answer(sr, principal_of(request)), media_type="application/json")
 
 
-@router.get("/sites/{site_id}/zones/history", summary="Zone snapshots over a time window")
+@router.get("/sites/{site_id}/zones/history", summary="Zone snapshots over a time window",
+            response_model=HistoryAnswer, responses=SITE_ERRORS)
 def get_zone_history(
     request: Request,
     sr: SiteRuntime = Depends(get_site_runtime),
     runtime: Runtime = Depends(get_runtime),
+    scope: ZoneScope = Depends(zone_scope),
     hours: float = Query(6.0, gt=0, le=24 * 31, description="how far back from now"),
     zone: list[str] | None = Query(None, description="limit to these zone ids"),
 ) -> dict[str, Any]:
-    if zone:
-        unknown = [z for z in zone if z not in sr.site.zones]
-        if unknown:
-            raise HTTPException(404, detail=f"unknown zone(s): {', '.join(unknown)}")
+    unknown = [z for z in zone or [] if z not in sr.site.zones]
+    if unknown:
+        raise HTTPException(404, detail=f"unknown zone(s): {', '.join(unknown)}")
     principal = principal_of(request)
-    visible = visible_zone_ids(principal, sr.site)
-    wanted = [z for z in (zone or list(sr.site.zones)) if z in visible]
+    wanted = scope.ids(zone or list(sr.site.zones))
     end = runtime.clock.now()
     frame = runtime.store.zone_history(sr.site.id, end - timedelta(hours=hours), end, wanted)
     series: dict[str, list[dict[str, Any]]] = {}
@@ -127,18 +145,18 @@ def get_zone_history(
     return {"site": sr.site.id, "until": end.isoformat(), "zones": series}
 
 
-@router.get("/sites/{site_id}/zones/forecast", summary="Newest per-zone forecast: p10/p50/p90 and levels")
-def get_zone_forecast(request: Request, sr: SiteRuntime = Depends(get_site_runtime)) -> dict[str, Any]:
+@router.get("/sites/{site_id}/zones/forecast", summary="Newest per-zone forecast: p10/p50/p90 and levels",
+            response_model=ForecastAnswer, responses=SITE_ERRORS)
+def get_zone_forecast(sr: SiteRuntime = Depends(get_site_runtime), scope: ZoneScope = Depends(zone_scope)
+                      ) -> dict[str, Any]:
     from csm.services.forecasts import forecast_payload
 
-    principal = principal_of(request)
     payload = forecast_payload(sr)
-    visible = visible_zone_ids(principal, sr.site)
-    zones = {z: points for z, points in payload["zones"].items() if z in visible}
+    zones = scope.keys(payload["zones"])
     for points in zones.values():
         for point in points:
             for key in ("p10", "p50", "p90"):
-                point[key] = view_series_value(principal, sr.site, point[key])
+                point[key] = scope.count(point[key])
             if point["p50"] is None:
                 point["density_p50"] = None
     payload["zones"] = zones
@@ -153,7 +171,8 @@ def _maybe_round(value: float | None, digits: int) -> float | None:
     return None if value is None else round(value, digits)
 
 
-@router.get("/time", summary="The server's clock (simulated in the demo and training)")
+@router.get("/time", summary="The server's clock (simulated in the demo and training)",
+            response_model=ServerTime)
 def get_time(runtime: Runtime = Depends(get_runtime)) -> dict[str, str]:
     return {"now": runtime.clock.now().isoformat(), "wall": datetime.now(UTC).isoformat()}
 

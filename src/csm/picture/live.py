@@ -18,7 +18,7 @@ from csm.domain.model import ZoneState
 from csm.jobs import job_failed, job_succeeded
 from csm.metrics import Metrics
 from csm.picture.nowcast import compute_zone_states, last_reset
-from csm.picture.serialize import visible_change, zone_state_dict
+from csm.picture.serialize import visible_change, zone_state_dict, zones_message
 from csm.site.model import Site
 from csm.store.base import Store
 from csm.topics import OBSERVATIONS_TOPIC, ZONES_TOPIC
@@ -78,9 +78,7 @@ class PictureService:
         self._update_metrics(states)
         self._maybe_write_history(as_of, states)
         if changed:
-            self.bus.publish(
-                ZONES_TOPIC, {"site": self.site.id, "as_of": as_of.isoformat(), "zones": changed}
-            )
+            self.bus.publish(ZONES_TOPIC, zones_message(self.site.id, as_of, changed))
         return changed
 
     def snapshot(self) -> tuple[datetime | None, list[dict[str, Any]]]:

@@ -1,0 +1,85 @@
+"""Answers about alerts, advice, access routes and emergency posts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel
+
+from csm.advice.models import AdviceItem, Alert, Crossing, LevelName, ZoneAlternatives
+
+
+class AlertsAnswer(BaseModel):
+    site: str
+    as_of: datetime
+    alerts: list[Alert]
+
+
+class AdviceAnswer(BaseModel):
+    site: str
+    as_of: datetime
+    forecast_issued_at: datetime | None
+    advice: list[AdviceItem]
+    crossings: list[Crossing]
+    alternatives: list[ZoneAlternatives]
+    levels: dict[str, LevelName]
+
+
+class LineString(BaseModel):
+    type: Literal["LineString"] = "LineString"
+    coordinates: list[list[float]]
+
+
+class RouteProperties(BaseModel):
+    post: str
+    zone: str | None
+    mode: str
+    length_m: float
+    zones_passed: list[str]
+    avoided_red_zones: list[str]
+    penalised_orange_zones: list[str]
+
+
+class RouteFeature(BaseModel):
+    type: Literal["Feature"] = "Feature"
+    geometry: LineString
+    properties: RouteProperties
+
+
+class RoutesProperties(BaseModel):
+    zone: str | None
+    no_route_from: list[str]
+
+
+class RoutesAnswer(BaseModel):
+    """Access routes to a zone from the emergency posts, shortest first (GeoJSON)."""
+
+    type: Literal["FeatureCollection"] = "FeatureCollection"
+    features: list[RouteFeature]
+    properties: RoutesProperties
+
+
+class Point(BaseModel):
+    type: Literal["Point"] = "Point"
+    coordinates: list[float]
+
+
+class PostProperties(BaseModel):
+    id: str
+    name: str
+    service: str
+
+
+class PostFeature(BaseModel):
+    type: Literal["Feature"] = "Feature"
+    id: str
+    geometry: Point
+    properties: PostProperties
+
+
+class PostsAnswer(BaseModel):
+    type: Literal["FeatureCollection"] = "FeatureCollection"
+    features: list[PostFeature]
+
+
