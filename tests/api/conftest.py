@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
-from csm.demo.simulator import DaySimulator
 
 from csm.advice.engine import AdviceEngine
 from csm.clock import FixedClock
 from csm.demo.runner import backfill_until
 from csm.runtime import Runtime, build_runtime
+from csm.synthetic.day import DaySimulator
 
 DEMO_SITE = Path(__file__).resolve().parents[2] / "sites" / "scheveningen"
 SITE_ID = "scheveningen"
