@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -26,13 +26,13 @@ def test_forecast_endpoint_serves_the_newest_run_with_levels(tiny_runtime: Runti
     tiny_runtime.store.write_forecast("tiny", NOON, newest)
     with TestClient(create_app(tiny_runtime, web_dist=None)) as raw:
         body = AuthedClient(raw, tiny_runtime).get("/api/v1/sites/tiny/zones/forecast").json()  # type: ignore[attr-defined]
-    assert body["issued_at"] == NOON.isoformat()
+    assert datetime.fromisoformat(body["issued_at"]) == NOON
     points = body["zones"]["plein"]
     assert [p["p50"] for p in points] == [200, 500, 1200, 2100]
     # plein: 1000 m² walkable, capacity 2000 → 0.2 green, 0.5 yellow, 1.2 orange, 2.1 red
     assert [p["level"] for p in points] == ["green", "yellow", "orange", "red"]
     assert [p["level_p90"] for p in points] == ["green", "yellow", "red", "red"]
-    assert points[0]["ts"] == NOON.isoformat()
+    assert datetime.fromisoformat(points[0]["ts"]) == NOON
 
 
 def test_forecast_endpoint_without_a_run(tiny_runtime: Runtime) -> None:
@@ -106,7 +106,7 @@ def test_weather_reaches_the_forecast_observed_behind_forecast_ahead(tiny_runtim
 def test_intraday_update_reuses_the_fitted_model_with_the_newest_counts(tiny_runtime: Runtime) -> None:
     """Between refits the service forecasts again from the newest counts without refitting:
     the same fitted model, a new origin, and a forecast that reacts to what just happened."""
-    from csm import forecast_service
+    from csm.services import forecasts as forecast_service
     from csm.services.forecasts import STEP, run_forecast
     from tests.forecast.synthetic import synthetic_counts
 

@@ -48,8 +48,10 @@ def strings_in(value: Any) -> Iterator[str]:
 
 
 def operations(client: TestClient) -> list[tuple[str, str, dict[str, Any]]]:
+    """Every operation; logging out comes last, since it ends the organiser's server-side session."""
     spec = client.get("/openapi.json").json()
-    return [(method.upper(), path, op) for path, ops in spec["paths"].items() for method, op in ops.items()]
+    found = [(method.upper(), path, op) for path, ops in spec["paths"].items() for method, op in ops.items()]
+    return sorted(found, key=lambda item: item[1] == "/api/v1/auth/logout")
 
 
 def url_for(path: str, op: dict[str, Any], alert_id: str) -> str:
@@ -73,7 +75,13 @@ def test_every_route_answers_an_organiser_without_other_zones(
         kwargs: dict[str, Any] = {"json": {}} if method in ("POST", "PUT", "PATCH") else {}
         response = client.request(method, url, headers=headers, follow_redirects=False, **kwargs)
         walked.append(f"{method} {path} {response.status_code}")
-        if not response.headers.get("content-type", "").startswith("application/json"):
+        if method == "HEAD" or not response.headers.get("content-type", "").startswith("application/json"):
+            continue  # a HEAD answer has the GET's headers and no body
+        if "/basemap" in path:
+            continue  # map geography (streets, the pier as a structure), the same for everyone: no zone data
+        if path.endswith("/view"):
+            # The role view gives the surrounding zones as grey outlines with names and no numbers, on
+            # purpose (docs/privacy.md); it carries no state. Checked in tests/advice/test_incident_log.py.
             continue
         found = set(strings_in(response.json()))
         assert not found & hidden, f"{method} {url} shows out-of-scope zones {sorted(found & hidden)}"

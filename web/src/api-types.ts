@@ -1140,6 +1140,8 @@ export interface components {
             };
             /** Site */
             site: string;
+            /** Transit */
+            transit?: components["schemas"]["TransitAdvice"][];
         };
         /**
          * AdviceItem
@@ -1271,13 +1273,13 @@ export interface components {
             /** Action */
             action: string;
             /** Client */
-            client: string | null;
+            client?: string | null;
             /** Detail */
             detail?: string | null;
             /** Id */
             id: number;
             /** Role */
-            role: string;
+            role?: string | null;
             /** Site */
             site: string;
             /**
@@ -2609,6 +2611,16 @@ export interface components {
             /** Note */
             note?: string | null;
         };
+        /** StreamTicket */
+        StreamTicket: {
+            /**
+             * Expires In
+             * @description seconds the ticket stays valid
+             */
+            expires_in: number;
+            /** Ticket */
+            ticket: string;
+        };
         /** StreamTicketBody */
         StreamTicketBody: {
             /**
@@ -2650,6 +2662,20 @@ export interface components {
             training: boolean;
             /** Zones */
             zones: components["schemas"]["ZoneStateModel"][];
+        };
+        /**
+         * TransitAdvice
+         * @description A public-transport disruption that takes service away from zones, and what to do about it.
+         */
+        TransitAdvice: {
+            /** Disruption Id */
+            disruption_id: string;
+            /** Kind */
+            kind: string;
+            /** Zones */
+            zones: string[];
+        } & {
+            [key: string]: unknown;
         };
         /** TransitAnswer */
         TransitAnswer: {
@@ -3253,9 +3279,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["StreamTicket"];
                 };
             };
             /** @description the request cannot be used as sent */
@@ -3285,13 +3309,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation Error */
+            /** @description the request is not valid: `detail` says why (a sentence or a list of problems) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -4187,9 +4211,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["FeatureCollection"];
                 };
             };
             /** @description the request cannot be used as sent */
@@ -4250,12 +4272,23 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description the archive, or the requested byte range */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/vnd.pmtiles": string;
+                };
+            };
+            /** @description the archive, or the requested byte range */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.pmtiles": string;
+                };
             };
             /** @description the request cannot be used as sent */
             400: {
@@ -4315,12 +4348,23 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description the archive, or the requested byte range */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/vnd.pmtiles": string;
+                };
+            };
+            /** @description the archive, or the requested byte range */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.pmtiles": string;
+                };
             };
             /** @description the request cannot be used as sent */
             400: {
@@ -4630,6 +4674,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description unknown site, zone or item (or one outside the caller's scope) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -4661,13 +4714,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description the incident log, one row per step */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/csv": unknown;
+                    "text/csv": string;
                 };
             };
             /** @description the request cannot be used as sent */
@@ -4690,6 +4743,15 @@ export interface operations {
             };
             /** @description the caller's role or scope does not allow this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unknown site, zone or item (or one outside the caller's scope) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4728,13 +4790,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description the incident log as a PDF report */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/pdf": unknown;
+                    "application/pdf": string;
                 };
             };
             /** @description the request cannot be used as sent */
@@ -4757,6 +4819,15 @@ export interface operations {
             };
             /** @description the caller's role or scope does not allow this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unknown site, zone or item (or one outside the caller's scope) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5943,6 +6014,15 @@ export interface operations {
             };
             /** @description the caller's role or scope does not allow this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unknown site, zone or item (or one outside the caller's scope) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

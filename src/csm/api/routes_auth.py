@@ -160,7 +160,13 @@ class StreamTicketBody(BaseModel):
     site: str = Field(min_length=1, max_length=64, description="the site whose live stream to open")
 
 
-@router.post("/api/v1/auth/stream-ticket", summary="A single-use ticket to open a live stream")
+class StreamTicket(BaseModel):
+    ticket: str
+    expires_in: int = Field(description="seconds the ticket stays valid")
+
+
+@router.post("/api/v1/auth/stream-ticket", summary="A single-use ticket to open a live stream",
+             response_model=StreamTicket, responses={**GUARDED, **errors(403)})
 def stream_ticket(body: StreamTicketBody, request: Request, auth: AuthService = Depends(get_auth)) -> dict[str, Any]:
     """For WebSocket clients that cannot send the cookie or an Authorization header: connect to
     `/api/v1/sites/{site}/zones/stream?ticket=...` within 30 seconds. The ticket works once."""

@@ -15,6 +15,7 @@ from csm.advice.owners import OWNER_LABELS, owner_of_role
 from csm.advice.playbook import load_playbook
 from csm.api.deps import get_runtime, get_site_runtime
 from csm.api.incident_export import IncidentEntry, IncidentLog, incident_csv, incident_pdf
+from csm.api.schemas.common import errors, file_answer
 from csm.api.visibility import principal_of, visible_zone_ids
 from csm.runtime import Runtime, SiteRuntime
 
@@ -60,13 +61,18 @@ def build_log(
 class _Filters:
     def __init__(
         self,
-        day: date | None = Query(None, description="site-local day (YYYY-MM-DD); default today"),
+        day: str | None = Query(None, pattern=r"^\d{4}-\d{2}-\d{2}$",
+                                description="site-local day (YYYY-MM-DD); default today"),
         zone: str | None = Query(None, description="only this zone id"),
         level: str | None = Query(None, pattern="^(yellow|orange|red)$"),
         actor: str | None = Query(None, max_length=120, description="actor name contains this"),
         step: str | None = Query(None, pattern="^(raised|acknowledged|measure_taken|resolved)$"),
     ) -> None:
-        self.day, self.zone, self.level, self.actor, self.step = day, zone, level, actor, step
+        try:
+            self.day = date.fromisoformat(day) if day else None
+        except ValueError:
+            raise HTTPException(422, detail=f"{day} is not a calendar date") from None
+        self.zone, self.level, self.actor, self.step = zone, level, actor, step
 
     def log(self, request: Request, sr: SiteRuntime, runtime: Runtime) -> IncidentLog:
         if self.zone and self.zone not in sr.site.zones:
@@ -78,7 +84,8 @@ class _Filters:
         return [f"{k} {v}" for k, v in named.items() if v]
 
 
-@router.get("/sites/{site_id}/incidents", response_model=IncidentLog, summary="The day's incident log")
+@router.get("/sites/{site_id}/incidents", response_model=IncidentLog, summary="The day's incident log",
+            responses=errors(404))
 def get_incidents(
     request: Request, filters: _Filters = Depends(), sr: SiteRuntime = Depends(get_site_runtime),
     runtime: Runtime = Depends(get_runtime),
@@ -87,7 +94,8 @@ def get_incidents(
 
 
 @router.get("/sites/{site_id}/incidents.csv", summary="The day's incident log as CSV",
-            response_class=Response, responses={200: {"content": {"text/csv": {}}}})
+            response_class=Response, responses={**file_answer("text/csv", "the incident log, one row per step"),
+                                                **errors(404)})
 def get_incidents_csv(
     request: Request, filters: _Filters = Depends(), sr: SiteRuntime = Depends(get_site_runtime),
     runtime: Runtime = Depends(get_runtime),
@@ -98,7 +106,8 @@ def get_incidents_csv(
 
 
 @router.get("/sites/{site_id}/incidents.pdf", summary="The day's incident log as a PDF report",
-            response_class=Response, responses={200: {"content": {"application/pdf": {}}}})
+            response_class=Response, responses={**file_answer("application/pdf", "the incident log as a PDF report"),
+                                                **errors(404)})
 def get_incidents_pdf(
     request: Request, filters: _Filters = Depends(), sr: SiteRuntime = Depends(get_site_runtime),
     runtime: Runtime = Depends(get_runtime),
@@ -117,7 +126,7 @@ class RoleView(BaseModel):
     context: dict[str, Any]
 
 
-@router.get("/sites/{site_id}/view", response_model=RoleView,
+@router.get("/sites/{site_id}/view", response_model=RoleView, responses=errors(404),
             summary="The caller's view: its owner id, owner labels, zones outside its scope as outlines")
 def get_view(request: Request, sr: SiteRuntime = Depends(get_site_runtime)) -> RoleView:
     principal = principal_of(request)

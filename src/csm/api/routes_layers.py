@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from csm.api.deps import get_site_runtime
 from csm.api.http_range import file_response
-from csm.api.schemas.common import errors
+from csm.api.schemas.common import FeatureCollection, errors, file_answer
 from csm.runtime import SiteRuntime
 from csm.site.basemap import basemap_file, basemap_of
 
@@ -44,7 +44,8 @@ def get_basemap(sr: SiteRuntime = Depends(get_site_runtime)) -> BasemapInfo:
     )
 
 
-@router.get("/sites/{site_id}/basemap/context", summary="The site's context layer (GeoJSON)", responses=errors(404))
+@router.get("/sites/{site_id}/basemap/context", summary="The site's context layer (GeoJSON)",
+            response_model=FeatureCollection, responses=errors(404))
 def get_context(sr: SiteRuntime = Depends(get_site_runtime)) -> dict[str, Any]:
     basemap = basemap_of(sr.site)
     path = basemap_file(sr.site, basemap.context if basemap else None)
@@ -58,12 +59,16 @@ def get_context(sr: SiteRuntime = Depends(get_site_runtime)) -> dict[str, Any]:
 @router.get(
     "/sites/{site_id}/basemap/tiles.pmtiles",
     summary="The site's PMTiles archive (HTTP range requests: 206 with Content-Range)",
-    response_class=Response, responses=errors(404),
+    response_class=Response,
+    responses={**file_answer("application/vnd.pmtiles", "the archive, or the requested byte range", 200, 206),
+               **errors(404)},
 )
 @router.head(
     "/sites/{site_id}/basemap/tiles.pmtiles",
     summary="The site's PMTiles archive (HTTP range requests: 206 with Content-Range)",
-    response_class=Response, responses=errors(404),
+    response_class=Response,
+    responses={**file_answer("application/vnd.pmtiles", "the archive, or the requested byte range", 200, 206),
+               **errors(404)},
 )
 def get_pmtiles(request: Request, sr: SiteRuntime = Depends(get_site_runtime)) -> Response:
     basemap = basemap_of(sr.site)

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 from datetime import datetime, time, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from csm.api.deps import get_runtime
 from csm.api.schemas.common import GUARDED, errors
 from csm.api.schemas.picture import TrainingZoneStatesAnswer
 from csm.api.schemas.planning import IncidentInfo, SessionEnded, SessionInfo
 from csm.api.visibility import principal_of, view_states
+from csm.domain.timestamps import EARLIEST_YEAR, LATEST_YEAR
 from csm.runtime import Runtime
 from csm.training.incidents import IncidentSchema
 from csm.training.registry import TrainingRegistry, training_registry
@@ -28,6 +29,13 @@ class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _plausible_year(value: Any) -> Any:
+    """A training day from 1970..2200: far dates overflow the replay's clock and series."""
+    if value is not None and not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ValueError(f"year {value.year} is outside {EARLIEST_YEAR}..{LATEST_YEAR}")
+    return value
+
+
 # Numbers and flags are strict: JSON `true` is not a speed of 1 (as the OpenAPI document says).
 
 
@@ -36,7 +44,8 @@ class CreateBody(_Body):
     mode: Literal["scripted", "recorded"] = Field(
         "scripted", description="scripted: the demo simulator's day; recorded: the live store's observations"
     )
-    date: dt.date | None = Field(None, description="local date (default: the site's demo date)")
+    date: Annotated[dt.date | None, AfterValidator(_plausible_year)] = Field(
+        None, description="local date (default: the site's demo date)")
     start: time | None = Field(None, description="local start time (default: the site's demo start)")
     speed: float = Field(60.0, gt=0, le=3600, strict=True, description="simulated seconds per real second")
     paused: bool = Field(False, strict=True)
@@ -47,7 +56,8 @@ class SpeedBody(_Body):
 
 
 class JumpBody(_Body):
-    to: datetime | None = Field(None, description="an aware moment to jump to")
+    to: Annotated[datetime | None, AfterValidator(_plausible_year)] = Field(
+        None, description="an aware moment to jump to")
     minutes: float | None = Field(None, gt=0, le=24 * 60, strict=True, description="... or so many minutes ahead")
 
 

@@ -181,7 +181,14 @@ class ZoneScopeMiddleware:
         await self.app(scope, receive, filtering_send)
 
 
+# Routes that decide themselves what a zone-scoped caller sees: the role view gives an organiser the
+# surrounding zones as outlines and names only, on purpose (docs/privacy.md).
+SELF_SCOPED_SUFFIXES = ("/view",)
+
+
 def _restricted_scope(scope: Scope) -> ZoneScope | None:
+    if str(scope.get("path", "")).endswith(SELF_SCOPED_SUFFIXES):
+        return None
     site_id = (scope.get("path_params") or {}).get("site_id")
     principal = (scope.get("state") or {}).get("principal")
     app = scope.get("app")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from csm.advice.models import AdviceItem, Alert, Crossing, LevelName, ZoneAlternatives
 
@@ -16,6 +16,15 @@ class AlertsAnswer(BaseModel):
     alerts: list[Alert]
 
 
+class TransitAdvice(BaseModel):
+    """A public-transport disruption that takes service away from zones, and what to do about it."""
+
+    model_config = ConfigDict(extra="allow")
+    kind: str
+    disruption_id: str
+    zones: list[str]
+
+
 class AdviceAnswer(BaseModel):
     site: str
     as_of: datetime
@@ -24,6 +33,7 @@ class AdviceAnswer(BaseModel):
     crossings: list[Crossing]
     alternatives: list[ZoneAlternatives]
     levels: dict[str, LevelName]
+    transit: list[TransitAdvice] = Field(default_factory=list)
 
 
 class LineString(BaseModel):

@@ -69,3 +69,9 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 # Every route passes the access guard and may answer 401/403; most take parameters (422).
 GUARDED = errors(401, 403, 422)
+
+
+def file_answer(media_type: str, description: str, *codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI answers of a route that returns a file (CSV, PDF, PMTiles): a typed string body."""
+    body = {"description": description, "content": {media_type: {"schema": {"type": "string", "format": "binary"}}}}
+    return {code: body for code in (codes or (200,))}

@@ -128,7 +128,7 @@ class AuditEntry(Open):
     site: str
     ts: datetime
     user: str
-    role: str
+    role: str | None = None  # entries written by the system or a tool carry no role or client
     action: str
-    client: str | None
+    client: str | None = None
     detail: str | None = None
