@@ -35,4 +35,7 @@ def store_runtime(tiny_site_dir: Path, any_store_url: str, clock: FixedClock) ->
 def http(store_runtime: Runtime) -> Iterator[AuthedClient]:
     """The real app over `store_runtime` (both backends), with an administrator and a feed token."""
     with TestClient(create_app(store_runtime, web_dist=None)) as test_client:
+        # These tests send a hundred hostile batches as fast as the store takes them: the ingest
+        # flood limit (50 per second, tested in tests/test_security.py) must not answer some with 429.
+        test_client.app.state.auth.ingest_requests.limit = 1_000_000  # type: ignore[attr-defined]
         yield AuthedClient(test_client, store_runtime)
