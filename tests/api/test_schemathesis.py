@@ -27,7 +27,9 @@ ST = Path(sys.executable).parent / "st"
 DOMAIN_RULES = ["/api/v1/observations", "/api/v1/users", "/api/v1/tokens/ingest",
                 "/api/v1/sites/{site_id}/simulations", "/api/v1/sites/{site_id}/scenarios",
                 "/api/v1/training/sessions", "/api/v1/training/sessions/{session_id}/jump",
-                "/api/v1/training/sessions/{session_id}/incidents", "/api/v1/sites/{site_id}/export/report"]
+                "/api/v1/training/sessions/{session_id}/incidents", "/api/v1/sites/{site_id}/export/report",
+                "/api/v1/sites/{site_id}/incidents", "/api/v1/sites/{site_id}/incidents.csv",
+                "/api/v1/sites/{site_id}/incidents.pdf"]
 ACCEPTED = '["2xx", "3xx", "400", "401", "403", "404", "409", "422", "429"]'
 EXCLUDED = [
     "remove_user_api_v1_users__username__delete",  # would delete the account the fuzzer logs in with

@@ -85,7 +85,7 @@ class _Filters:
 
 
 @router.get("/sites/{site_id}/incidents", response_model=IncidentLog, summary="The day's incident log",
-            responses=errors(404))
+            responses=errors(404, 422))
 def get_incidents(
     request: Request, filters: _Filters = Depends(), sr: SiteRuntime = Depends(get_site_runtime),
     runtime: Runtime = Depends(get_runtime),
@@ -95,7 +95,7 @@ def get_incidents(
 
 @router.get("/sites/{site_id}/incidents.csv", summary="The day's incident log as CSV",
             response_class=Response, responses={**file_answer("text/csv", "the incident log, one row per step"),
-                                                **errors(404)})
+                                                **errors(404, 422)})
 def get_incidents_csv(
     request: Request, filters: _Filters = Depends(), sr: SiteRuntime = Depends(get_site_runtime),
     runtime: Runtime = Depends(get_runtime),
@@ -107,7 +107,7 @@ def get_incidents_csv(
 
 @router.get("/sites/{site_id}/incidents.pdf", summary="The day's incident log as a PDF report",
             response_class=Response, responses={**file_answer("application/pdf", "the incident log as a PDF report"),
-                                                **errors(404)})
+                                                **errors(404, 422)})
 def get_incidents_pdf(
     request: Request, filters: _Filters = Depends(), sr: SiteRuntime = Depends(get_site_runtime),
     runtime: Runtime = Depends(get_runtime),
