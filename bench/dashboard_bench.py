@@ -155,8 +155,9 @@ def main() -> None:
                 data_ready = page.evaluate(
                     "() => Math.max(...performance.getEntriesByType('resource')"
                     ".filter(e => /zones(\\/state)?$/.test(e.name)).map(e => e.responseEnd))") / 1000
-                drawn = page.evaluate(
-                    "() => window.__csm.map.queryRenderedFeatures({layers: ['zones-extrusion']}).length")
+                drawn = page.evaluate(  # stale zones (counts older than their interval) draw hatched
+                    "() => window.__csm.map.queryRenderedFeatures({layers: ['zones-extrusion', 'zones-stale']})"
+                    ".length")
                 page.wait_for_selector("#connection[data-state=live]", timeout=30_000)
                 before = page.evaluate("() => window.__csm.idle")
                 while newest_interval() == first_interval:  # counts of the next complete minute

@@ -1,8 +1,10 @@
 /** Formatting for operators: short, unambiguous, in the site's time zone. */
 
+const COUNT_FORMAT = new Intl.NumberFormat('en-GB', { maximumFractionDigits: 0 });
+
 export function formatCount(value: number | null | undefined): string {
   if (value === null || value === undefined || Number.isNaN(value)) return '–';
-  return Math.round(value).toLocaleString('en-GB');
+  return COUNT_FORMAT.format(Math.round(value));
 }
 
 /** The one rounding rule for every number shown against a threshold: round DOWN to `digits`
@@ -55,16 +57,30 @@ export function ageSeconds(iso: string | null | undefined, nowMs: number): numbe
   return Number.isNaN(t) ? null : (nowMs - t) / 1000;
 }
 
+/** One formatter per (kind, time zone): building an Intl.DateTimeFormat costs about a millisecond, and
+ * a page with a thousand zones and their alerts formats thousands of times per render. */
+const DATE_FORMATS = new Map<string, Intl.DateTimeFormat>();
+
+function dateFormat(kind: 'clock' | 'datetime', timeZone: string): Intl.DateTimeFormat {
+  const key = `${kind} ${timeZone}`;
+  let format = DATE_FORMATS.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-GB', kind === 'clock'
+      ? { timeZone, hour: '2-digit', minute: '2-digit', hour12: false }
+      : { timeZone, weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hour12: false });
+    DATE_FORMATS.set(key, format);
+  }
+  return format;
+}
+
 /** HH:MM in the site's time zone (24 h). */
 export function formatClock(ms: number, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hour12: false }).format(ms);
+  return dateFormat('clock', timeZone).format(ms);
 }
 
 /** "Sat 18 Jul 14:05" in the site's time zone. */
 export function formatDateTime(ms: number, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-GB', {
-    timeZone, weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hour12: false,
-  }).format(ms).replace(',', '');
+  return dateFormat('datetime', timeZone).format(ms).replace(',', '');
 }
 
 /** A signed offset from now for the time slider: "now", "−2 h 15 min", "+45 min". */
