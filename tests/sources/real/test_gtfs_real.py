@@ -82,7 +82,8 @@ def test_cairns_loop_stop_listed_twice_counts_one_bus(tmp_path_factory: pytest.T
     observations = GtfsStaticSource().parse(raw, GtfsSettings(radius_m=10), site, monday)
     assert arrivals(observations, "750070") == 34
     # 17 trips at hh:58 from 05:58 to 21:58, 15 at hh:26 from 07:26 to 21:26: 08:00-09:00 local has 08:26, 08:58
-    assert arrivals(observations, "750070", datetime(2014, 6, 1, 22, tzinfo=UTC), datetime(2014, 6, 1, 23, tzinfo=UTC)) == 2
+    eight = (datetime(2014, 6, 1, 22, tzinfo=UTC), datetime(2014, 6, 1, 23, tzinfo=UTC))
+    assert arrivals(observations, "750070", *eight) == 2
     stop = GtfsStaticSource().describe(raw, GtfsSettings(radius_m=10), site)["stops"]["750070"]
     assert (stop["name"], stop["routes"], stop["route_ids"]) == ("Machans Beach (Prior St) N231", ["120", "120N"],
                                                                  ["120-423", "120N-423"])
@@ -114,7 +115,8 @@ def test_nyc_subway_times_square(tmp_path_factory: pytest.TempPathFactory) -> No
     assert (arrivals(observations, "127N", *hour), arrivals(observations, "127S", *hour)) == (23, 29)
     express = GtfsStaticSource().parse(raw, GtfsSettings(routes=["7 Avenue Express"], radius_m=10), site, wednesday)
     assert arrivals(express, "127N") == 162
-    assert GtfsStaticSource().describe(raw, GtfsSettings(radius_m=10), site)["stops"]["127N"]["name"] == "Times Sq-42 St"
+    stops = GtfsStaticSource().describe(raw, GtfsSettings(radius_m=10), site)["stops"]
+    assert stops["127N"]["name"] == "Times Sq-42 St"
 
 
 def test_auckland_services_added_by_calendar_dates(tmp_path_factory: pytest.TempPathFactory) -> None:
@@ -126,6 +128,7 @@ def test_auckland_services_added_by_calendar_dates(tmp_path_factory: pytest.Temp
     thursday = datetime(2016, 5, 19, 0, tzinfo=UTC)
     observations = GtfsStaticSource().parse(raw, GtfsSettings(radius_m=10), site, thursday)
     assert arrivals(observations, "8019") == 39
-    assert arrivals(observations, "8019", datetime(2016, 5, 18, 20, tzinfo=UTC), datetime(2016, 5, 18, 21, tzinfo=UTC)) == 4
+    eight = (datetime(2016, 5, 18, 20, tzinfo=UTC), datetime(2016, 5, 18, 21, tzinfo=UTC))
+    assert arrivals(observations, "8019", *eight) == 4
     stop = GtfsStaticSource().describe(raw, GtfsSettings(routes=["007"], radius_m=10), site)["stops"]["8019"]
     assert (stop["name"], stop["routes"]) == ("22 Pt Chevalier Rd", ["007"])
