@@ -1,5 +1,7 @@
-"""Real GTFS Schedule feeds of three Spanish operators (EMT València with frequencies.txt,
-Logroño, Fuenlabrada); counts worked out by hand from the tables (see the comments)."""
+"""Real GTFS Schedule feeds: three Spanish operators (EMT València with frequencies.txt, Logroño,
+Fuenlabrada; repository files, $CSM_REAL_SAMPLES) and TransLink Cairns, MTA subway and Auckland
+Transport (inside PyPI sdists, run in CI); counts worked out by hand from the tables with
+`unzip -p | awk` (see the comments)."""
 
 from __future__ import annotations
 

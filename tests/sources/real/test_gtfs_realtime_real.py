@@ -1,6 +1,7 @@
-"""Real GTFS-Realtime feeds from three publishers (Logroño vehicles with stops and occupancy,
-Estonian vehicles with positions only, Carris Metropolitana alerts); values decoded by hand with
-`protoc --decode` / print(FeedMessage)."""
+"""Real GTFS-Realtime feeds: Logroño vehicles with stops and occupancy, Estonian vehicles with
+positions only, Carris Metropolitana alerts (repository files, $CSM_REAL_SAMPLES), and TripUpdates
+of the Dutch national feed and Auckland Transport (inside gtfsr-kit's sdist, run in CI); values
+decoded by hand with `protoc --decode` / print(FeedMessage)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""NDW DATEX II v2 files as NDW served them (SOAP envelope, gzipped, national size), values read
-by hand from the files (zcat | grep)."""
+"""NDW DATEX II files as NDW served them: v2 measured data and site tables (SOAP envelope, gzipped,
+national size; repository files, $CSM_REAL_SAMPLES) and the national v3 situation file (inside
+streetworks' sdist, run in CI); values read by hand from the files (zcat | grep)."""
 
 from __future__ import annotations
 
