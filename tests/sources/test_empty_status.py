@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from csm.clock import FixedClock
-from csm.runtime import build_runtime
+from csm.runtime import Runtime, build_runtime
 from csm.site.model import Site
 from csm.sources.protocol import SourceError
 from tests.sources.conftest import coordinator_of, fixture_sources, write_sources
@@ -55,3 +55,14 @@ def test_weather_without_stations_and_a_forecast_beyond_the_horizon_are_empty(si
     with pytest.raises(SourceError) as caught:
         BuienradarHourlyForecastSource().parse(raw, HourlyForecastSettings(), site, now)
     assert (caught.value.reason, caught.value.detail) == ("empty_feed", "no forecast hours within the horizon")
+
+
+def test_a_connector_that_returns_nothing_is_empty_not_ok(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The coordinator's own guard, for any connector (present or future) that returns [] instead
+    of raising `empty_feed`: the status is `empty` with a generic reason, never a silent `ok`."""
+    from csm.sources.holidays_nl import HolidaysSource
+
+    monkeypatch.setattr(HolidaysSource, "parse", lambda *_: [])
+    status = coordinator_of(runtime).poll("holidays")
+    assert (status.status, status.last_error) == ("empty", None)
+    assert status.summary and "yielded nothing for this site" in status.summary
