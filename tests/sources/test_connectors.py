@@ -262,7 +262,8 @@ MALFORMED: list[tuple[str, Any, Any, bytes, str, str | None]] = [
     ("gzip truncated", NdwTrafficSource(), NdwSettings(), gzip.compress(fixture("ndw_measurements.xml"))[:400],
      "bad_format", None),
     ("DATEX II without payload, 2 MB of filler", NdwTrafficSource(), NdwSettings(),
-     gzip.compress(b"<d2LogicalModel xmlns='http://datex2.eu/schema/2/2_0'>" + b"<x/>" * 500_000 + b"</d2LogicalModel>"),
+     gzip.compress(b"<d2LogicalModel xmlns='http://datex2.eu/schema/2/2_0'>" + b"<x/>" * 500_000
+                   + b"</d2LogicalModel>"),
      "bad_format", "payloadPublication"),
     ("GTFS stop time that is not HH:MM:SS", GtfsStaticSource(), GtfsSettings(url="file:x"),
      _zip_replace("stop_times.txt", b"HTM:11:ZA:0,06:17:00,06:17:00,2232201", b"HTM:11:ZA:0,6h17,6h17,2232201"),
