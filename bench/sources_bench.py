@@ -2,8 +2,9 @@
 
 Each file is parsed in a fresh child process so its peak RSS (ru_maxrss) is its own: the figure
 includes the interpreter and libraries (about 100 MB), which is what a deployment pays too.
-Files come from `$CSM_REAL_SAMPLES/<format>/<file>` (see tests/sources/real/PROVENANCE.md) and
-from the calendars shipped in recurring-ical-events; missing ones are listed, not faked.
+Files come from `$CSM_REAL_SAMPLES/<format>/<file>` (see tests/sources/real/PROVENANCE.md), from
+the calendars shipped in recurring-ical-events and from the pinned PyPI sdists of
+tests/sources/real/registry.py (downloaded once into its cache); missing ones are listed, not faked.
 
     .venv/bin/python bench/sources_bench.py [--samples DIR]
 """
@@ -33,6 +34,14 @@ CASES: list[tuple[str, str, str, float, float]] = [
     ("ics", "Germany.ics", "ics", 52.52, 13.40),
     ("ics", "fablab_cottbus.ics", "ics", 51.7563, 14.3329),
 ]
+# (key of tests/sources/real/registry.SAMPLES, what is parsed, latitude, longitude)
+PACKAGED: list[tuple[str, str, float, float]] = [
+    ("ndw/ndw-planned.xml.gz", "ndw_refused", 52.1223, 4.49208),
+    ("gtfs/cairns_gtfs.zip", "gtfs", -16.850758, 145.746978),
+    ("gtfs/nyc_subway_gtfs.zip", "gtfs", 40.75529, -73.987495),
+    ("gtfs/auckland_test_gtfs.zip", "gtfs", -36.870360, 174.709640),
+    ("gtfs_realtime/tripUpdates.pb", "gtfs_realtime", 52.37, 5.22),
+]
 
 
 def child(kind: str, path: str, lat: float, lon: float) -> None:
@@ -52,6 +61,14 @@ def child(kind: str, path: str, lat: float, lon: float) -> None:
         from csm.sources import datex2
 
         items = sum(1 for _ in datex2.measured_sites(raw))
+    elif kind == "ndw_refused":  # another publication: the time to say so
+        from csm.sources import datex2
+        from csm.sources.protocol import SourceError
+
+        try:
+            items = sum(1 for _ in datex2.measured_sites(raw))
+        except SourceError:
+            items = 0
     elif kind == "ndw_site_table":
         from csm.sources.traffic_ndw import NdwSettings, select_sites
 
@@ -92,8 +109,9 @@ def main() -> None:
 
     calendars = Path(str(resources.files("recurring_ical_events").joinpath("test", "calendars")))
     print(f"{'file':44} {'size MB':>8} {'unpacked MB':>11} {'seconds':>8} {'peak RSS MB':>11}  items")
-    for fmt, name, kind, lat, lon in CASES:
-        path = calendars / name if fmt == "ics" else Path(args.samples) / fmt / name
+    cases = [(name, calendars / name if fmt == "ics" else Path(args.samples) / fmt / name, kind, lat, lon)
+             for fmt, name, kind, lat, lon in CASES] + [_packaged(*case) for case in PACKAGED]
+    for name, path, kind, lat, lon in cases:
         if not path.is_file():
             print(f"{name:44} missing: {path}")
             continue
@@ -106,6 +124,18 @@ def main() -> None:
         figures = json.loads(result.stdout.strip().splitlines()[-1])
         print(f"{name:44} {path.stat().st_size / 1e6:8.2f} {unpacked:11.1f} {figures['seconds']:8.2f} "
               f"{figures['peak_rss_mb']:11.0f}  {figures['items']}")
+
+
+def _packaged(key: str, kind: str, lat: float, lon: float) -> tuple[str, Path, str, float, float]:
+    sys.path.insert(0, str(REPO))
+    from tests.sources.real.registry import SAMPLES, SampleUnavailable, packaged_file
+
+    try:
+        path = packaged_file(key)
+    except SampleUnavailable as exc:
+        print(f"{key:44} unavailable: {exc}")
+        path = SAMPLES[key].folder / SAMPLES[key].member
+    return path.name, path, kind, lat, lon
 
 
 def _unpacked_mb(path: Path) -> float:

@@ -261,6 +261,13 @@ MALFORMED: list[tuple[str, Any, Any, bytes, str, str | None]] = [
      "bad_format", "payloadPublication"),
     ("gzip truncated", NdwTrafficSource(), NdwSettings(), gzip.compress(fixture("ndw_measurements.xml"))[:400],
      "bad_format", None),
+    ("DATEX II without payload, 2 MB of filler", NdwTrafficSource(), NdwSettings(),
+     gzip.compress(b"<d2LogicalModel xmlns='http://datex2.eu/schema/2/2_0'>" + b"<x/>" * 500_000
+                   + b"</d2LogicalModel>"),
+     "bad_format", "payloadPublication"),
+    ("GTFS stop time that is not HH:MM:SS", GtfsStaticSource(), GtfsSettings(url="file:x"),
+     _zip_replace("stop_times.txt", b"HTM:11:ZA:0,06:17:00,06:17:00,2232201", b"HTM:11:ZA:0,6h17,6h17,2232201"),
+     "bad_value", "stop_times.txt:arrival_time"),
     ("DATEX II v2 site without values", NdwTrafficSource(), NdwSettings(sites={"GDH01_DUINSTRAAT_IN": "x"}),
      DATEX2_V2, "empty_feed", "siteMeasurements"),
     ("speed in m/s x 10", NdwTrafficSource(), NdwSettings(),
@@ -327,6 +334,23 @@ def test_gtfs_route_without_short_name_uses_its_long_name(site: Site) -> None:
     for wanted in (["Rijswijkseplein - Scheveningen Haven"], ["HTM:11"]):
         stops = source.describe(raw, GtfsSettings(url="file:x", routes=wanted), site)["stops"]
         assert stops["2232201"]["routes"] == ["Rijswijkseplein - Scheveningen Haven"]
+
+
+def test_gtfs_untimed_stop_and_a_stop_listed_twice(site: Site) -> None:
+    """Real feeds (TransLink Cairns, tests/sources/real) leave stops between timepoints without a
+    time and list a loop's stop twice at one time; self-made here on the fixture so it runs offline:
+    the untimed arrival is not counted (it no longer refuses the feed), the repeat is one bus."""
+    old = (b"HTM:11:ZA:1,06:29:00,06:29:00,2232201,3\nHTM:11:ZA:2,06:24:00,06:24:00,2200001,1\n"
+           b"HTM:11:ZA:2,06:38:00,06:38:00,2232202,2\nHTM:11:ZA:2,06:41:00,06:41:00,2232201,3")
+    new = (b"HTM:11:ZA:1,06:29:00,06:29:00,2232201,3\nHTM:11:ZA:1,06:29:00,06:29:00,2232201,4\n"
+           b"HTM:11:ZA:2,06:24:00,06:24:00,2200001,1\nHTM:11:ZA:2,06:38:00,06:38:00,2232202,2\n"
+           b"HTM:11:ZA:2,,,2232201,3")
+    raw = _zip_replace("stop_times.txt", old, new)
+    got = values(GtfsStaticSource().parse(raw, GtfsSettings(url="file:x", routes=["11"]), site, NOON))
+    # 06:17 and 06:29 (twice listed) local = 04:15 UTC; 06:41 (now untimed) alone was 04:30 UTC
+    assert got[("transit:2232201", "scheduled_arrivals", at(4, 15))] == 2
+    assert ("transit:2232201", "scheduled_arrivals", at(4, 30)) not in got
+    assert got[("transit:2232201", "scheduled_arrivals", at(4, 45))] == 1  # 06:53
 
 
 def test_hourly_forecast_in_the_shape_of_real_responses(site: Site) -> None:

@@ -80,3 +80,30 @@ def test_no_site_near_any_zone_is_empty_not_ok(site: Site, tmp_path: Path) -> No
     with pytest.raises(SourceError) as caught:
         NdwTrafficSource().parse(fixture("ndw_measurements.xml"), settings, site, NOON)
     assert caught.value.reason == "empty_feed" and "within 200 m of any zone" in caught.value.detail
+
+
+def _situations(records: int) -> bytes:
+    """A v3 SituationPublication (self-made, the shape of NDW's planned-works file) of any size."""
+    record = b"<sit:situation id='S'><sit:situationRecord xsi:type='sit:MaintenanceWorks' id='R'/></sit:situation>"
+    return gzip.compress(
+        b"<mc:messageContainer xmlns:mc='http://datex2.eu/schema/3/messageContainer'"
+        b" xmlns:sit='http://datex2.eu/schema/3/situation' xmlns:xsi='http://www.w3.org/2001/XMLSchema-instance'>"
+        b"<mc:payload xsi:type='sit:SituationPublication'>" + record * records + b"</mc:payload></mc:messageContainer>")
+
+
+@pytest.mark.parametrize("read", [datex2.measured_sites, datex2.site_table])
+def test_another_publication_is_refused_at_its_payload_not_after_reading_it(read: object) -> None:
+    # 200,000 records unpack to ~21 MB: with a 1 MB guard, only stopping at the payload's start
+    # gives the publication-type error instead of the size error
+    raw = _situations(200_000)
+    with pytest.raises(SourceError) as caught:
+        list(read(raw, limit=1_000_000))  # type: ignore[operator]
+    assert caught.value.reason == "bad_format" and caught.value.field == "payloadPublication"
+    assert caught.value.detail.endswith("found DATEX II v3 SituationPublication")
+
+
+def test_a_document_without_payload_is_refused_within_its_first_megabyte() -> None:
+    hostile = b"<?xml version='1.0'?><d2LogicalModel xmlns='http://datex2.eu/schema/2/2_0'>" + b"<x>1</x>" * 500_000
+    with pytest.raises(SourceError) as caught:
+        list(datex2.measured_sites(hostile + b"</d2LogicalModel>"))
+    assert caught.value.detail == "no DATEX II payloadPublication or payload in the first 1048576 bytes"

@@ -23,6 +23,7 @@ from csm.sources.protocol import SourceError
 
 XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
 MAX_UNPACKED_BYTES = 2 * 1024**3  # a streaming guard against zip bombs, far above real files
+PAYLOAD_WITHIN_BYTES = 1024**2  # real documents name their payload in the first kilobytes
 MEASURED = "MeasuredDataPublication"
 SITE_TABLE = "MeasurementSiteTablePublication"
 
@@ -30,11 +31,12 @@ SITE_TABLE = "MeasurementSiteTablePublication"
 class _GuardedReader(io.RawIOBase):
     """Reads a (gzipped) byte string, unpacking on the fly and counting unpacked bytes."""
 
-    def __init__(self, raw: bytes, limit: int) -> None:
+    def __init__(self, raw: bytes, limit: int, found: Publication) -> None:
         self._inner: io.BufferedIOBase = (
             gzip.GzipFile(fileobj=io.BytesIO(raw)) if raw[:2] == b"\x1f\x8b" else io.BytesIO(raw)
         )
         self._limit = limit
+        self._found = found
         self.count = 0
 
     def readable(self) -> bool:
@@ -49,6 +51,10 @@ class _GuardedReader(io.RawIOBase):
         if self.count > self._limit:
             raise SourceError(SourceReason.BAD_FORMAT, None,
                               f"unpacked document is larger than {self._limit} bytes (streaming guard)")
+        if self.count > PAYLOAD_WITHIN_BYTES and self._found.publication == "none":
+            # without a payload nothing is ever released: refuse before a large document fills memory
+            raise SourceError(SourceReason.BAD_FORMAT, "payloadPublication",
+                              f"no DATEX II payloadPublication or payload in the first {PAYLOAD_WITHIN_BYTES} bytes")
         return chunk
 
 
@@ -93,10 +99,14 @@ def _release(element: Any) -> None:
             del parent[0]
 
 
-def _events(raw: bytes, tags: tuple[str, ...], found: Publication,
+def _events(raw: bytes, tags: tuple[str, ...], found: Publication, expected: str,
             limit: int) -> Iterator[Any]:
-    """Yield finished elements with the given local names; `found` is filled from the payload."""
-    reader = _GuardedReader(raw, limit)
+    """Yield finished elements with the given local names; `found` is filled from the payload.
+
+    Stops at the payload's start when it is not the `expected` publication: a national situation
+    file (160 MB of roadworks) is refused at once instead of being parsed whole for nothing.
+    """
+    reader = _GuardedReader(raw, limit, found)
     wanted = tuple(f"{{*}}{t}" for t in tags)
     context = etree.iterparse(
         reader, events=("start", "end"), tag=("{*}payloadPublication", "{*}payload", *wanted),
@@ -109,6 +119,8 @@ def _events(raw: bytes, tags: tuple[str, ...], found: Publication,
                 if name in ("payloadPublication", "payload") and found.publication == "none":
                     found.version = _version_of(_namespace(element.tag))
                     found.publication = xsi_type(element) or name
+                    if found.publication != expected:
+                        return
                 continue
             if name in tags:
                 yield element
@@ -188,7 +200,7 @@ def _site_measurements(element: Any) -> SiteMeasurements:
 def measured_sites(raw: bytes, limit: int = MAX_UNPACKED_BYTES) -> Iterator[SiteMeasurements]:
     """Every `siteMeasurements` of a v2 or v3 MeasuredDataPublication, streamed."""
     found = Publication()
-    for element in _events(raw, ("siteMeasurements",), found, limit):
+    for element in _events(raw, ("siteMeasurements",), found, MEASURED, limit):
         if found.publication != MEASURED:
             break
         yield _site_measurements(element)
@@ -256,7 +268,8 @@ def site_table(raw: bytes, keep: Any = None, limit: int = MAX_UNPACKED_BYTES) ->
     found = Publication()
     records: dict[str, SiteRecord] = {}
     # v2 calls a site `measurementSiteRecord`, v3 `measurementSite`.
-    for element in _events(raw, ("measurementSiteRecord", "measurementSite"), found, limit):
+    for element in _events(raw, ("measurementSiteRecord", "measurementSite"), found, SITE_TABLE,
+                           limit):
         if found.publication != SITE_TABLE:
             break
         if element.get("id") is None:

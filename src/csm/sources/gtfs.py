@@ -164,7 +164,12 @@ def _near_stop_times(archive: zipfile.ZipFile, serving: dict[str, list[str]]) ->
     times = pd.concat(kept, ignore_index=True) if kept else pd.DataFrame(columns=usecols)
     if "departure_time" in times:  # arrival_time may be empty between timepoints: departure then
         times["arrival_time"] = times["arrival_time"].where(times["arrival_time"] != "", times["departure_time"])
-    return times[["trip_id", "arrival_time", "stop_id"]], rows
+    # Stops between timepoints may have no time at all (valid GTFS; TransLink Cairns has them): not
+    # counted. A loop that lists one stop twice at the same minute (Cairns trip 4166462, sequences
+    # 16 and 17) is one bus at the stop, not two.
+    times = times[times["arrival_time"].str.strip() != ""]
+    times = times.drop_duplicates(["trip_id", "stop_id", "arrival_time"])
+    return times[["trip_id", "arrival_time", "stop_id"]].reset_index(drop=True), rows
 
 
 def _trips_of(archive: zipfile.ZipFile, trip_ids: set[str]) -> pd.DataFrame:

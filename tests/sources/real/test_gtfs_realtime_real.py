@@ -1,9 +1,11 @@
-"""Real GTFS-Realtime feeds from three publishers (Logroño vehicles with stops and occupancy,
-Estonian vehicles with positions only, Carris Metropolitana alerts); values decoded by hand with
-`protoc --decode` / print(FeedMessage)."""
+"""Real GTFS-Realtime feeds: Logroño vehicles with stops and occupancy, Estonian vehicles with
+positions only, Carris Metropolitana alerts (repository files, $CSM_REAL_SAMPLES), and TripUpdates
+of the Dutch national feed and Auckland Transport (inside gtfsr-kit's sdist, run in CI); values
+decoded by hand with `protoc --decode` / print(FeedMessage)."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -13,7 +15,7 @@ from csm.site.model import Site
 from csm.sources.gtfs_realtime import GtfsRealtimeSettings, GtfsRealtimeSource, decode_feed, feed_types
 from csm.sources.protocol import SourceError
 from csm.sources.transit_alerts import active_disruptions
-from tests.sources.real.conftest import real_sample, write_point_site
+from tests.sources.real.conftest import packaged_sample, real_sample, write_point_site
 
 LOGRONO = "almanes_vehiclePositions.pb"
 ESTONIA = "maanteeamet_VehiclePositions.pb"
@@ -80,3 +82,49 @@ def test_alerts_feed_reports_the_count_for_the_site(tmp_path_factory: pytest.Tem
                                           datetime.now(UTC))
     # 5399 (Feira de Loures, route 2002_0), 5358 and 5223 (route 2533_0) are active at the feed time
     assert (count.sensor_id, count.metric, count.value) == ("transit:disruptions", "active_disruptions", 3)
+
+
+# -- feeds shipped in gtfsr-kit 8.0.1's sdist (see registry.py) -----------------------------------------
+def test_dutch_trip_updates(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # data/tripUpdates.pb: a Dutch national TripUpdates feed (operators CXX, VTN, ARR, QBUZZ, RET …;
+    # 2,847 trips) of 30 Nov 2014 22:46:23 UTC. Stop 41320: 20 updates from 22:32:49 to 22:43:54
+    # (delays -191, 50, -289, -49, -255, -306 s and fourteen 0 s: mean -1040/20 = -52.0) and 5 from
+    # 22:46:09 to 22:54:00 (-51, -90, 107, 0, 0: mean -6.8)
+    raw = packaged_sample("gtfs_realtime/tripUpdates.pb").read_bytes()
+    assert feed_types(decode_feed(raw)) == ["TripUpdates"]
+    site = site_at(tmp_path_factory, "nl", 52.37, 5.22)
+    got = {(o.metric, o.interval_start): o.value for o in
+           GtfsRealtimeSource().parse(raw, GtfsRealtimeSettings(stops=["41320"]), site, datetime.now(UTC))}
+    assert got == {("arrivals", datetime(2014, 11, 30, 22, 30, tzinfo=UTC)): 20,
+                   ("delay_s", datetime(2014, 11, 30, 22, 30, tzinfo=UTC)): -52.0,
+                   ("arrivals", datetime(2014, 11, 30, 22, 45, tzinfo=UTC)): 5,
+                   ("delay_s", datetime(2014, 11, 30, 22, 45, tzinfo=UTC)): -6.8}
+
+
+def test_dutch_trip_updates_for_a_stop_it_does_not_serve_is_empty(tmp_path_factory: pytest.TempPathFactory) -> None:
+    raw = packaged_sample("gtfs_realtime/tripUpdates.pb").read_bytes()
+    with pytest.raises(SourceError) as caught:
+        GtfsRealtimeSource().parse(raw, GtfsRealtimeSettings(stops=["no-such-stop"]),
+                                   site_at(tmp_path_factory, "nl2", 52.37, 5.22), datetime.now(UTC))
+    assert caught.value.reason == "empty_feed"
+    assert caught.value.detail == ("GTFS-Realtime TripUpdates (2847 entities): no update for a listed stop "
+                                   "within the horizon")
+
+
+def test_auckland_trip_updates_from_its_json_form(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # data/test_gtfsr/20160519080020.json: Auckland Transport's TripUpdates of 18 May 2016 20:00:20 UTC
+    # in protobuf's JSON form (650 entities, one update per trip), turned into the wire format here.
+    # Stop 7091: 7 departures 19:56:29-19:58:52 (delays -1261, -255, -307, 547, 682, -806, 442:
+    # mean -958/7) and 2 arrivals at 20:00:00 and 20:00:05 (-710, -1099: mean -904.5)
+    from google.protobuf import json_format
+    from google.transit import gtfs_realtime_pb2
+
+    document = json.loads(packaged_sample("gtfs_realtime/auckland_20160519080020.json").read_text())
+    raw = json_format.ParseDict(document, gtfs_realtime_pb2.FeedMessage()).SerializeToString()
+    site = site_at(tmp_path_factory, "akl", -36.87, 174.71)
+    got = {(o.metric, o.interval_start): o.value for o in
+           GtfsRealtimeSource().parse(raw, GtfsRealtimeSettings(stops=["7091"]), site, datetime.now(UTC))}
+    assert got[("arrivals", datetime(2016, 5, 18, 19, 45, tzinfo=UTC))] == 7
+    assert got[("delay_s", datetime(2016, 5, 18, 19, 45, tzinfo=UTC))] == pytest.approx(-958 / 7)
+    assert got[("arrivals", datetime(2016, 5, 18, 20, 0, tzinfo=UTC))] == 2
+    assert got[("delay_s", datetime(2016, 5, 18, 20, 0, tzinfo=UTC))] == -904.5

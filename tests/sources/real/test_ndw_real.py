@@ -1,5 +1,6 @@
-"""NDW DATEX II v2 files as NDW served them (SOAP envelope, gzipped, national size), values read
-by hand from the files (zcat | grep)."""
+"""NDW DATEX II files as NDW served them: v2 measured data and site tables (SOAP envelope, gzipped,
+national size; repository files, $CSM_REAL_SAMPLES) and the national v3 situation file (inside
+streetworks' sdist, run in CI); values read by hand from the files (zcat | grep)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from csm.site.loader import load_site
 from csm.sources import datex2
 from csm.sources.protocol import SourceError
 from csm.sources.traffic_ndw import NdwSettings, parse_measurements, select_sites
-from tests.sources.real.conftest import real_sample, write_point_site
+from tests.sources.real.conftest import packaged_sample, real_sample, write_point_site
 
 SPEED = "trafficspeed_2016-09-09T1557Z.xml.gz"  # sihaya/traffic traffic_speed_2016-09-09T16:00:01+02:00.xml.gz
 TABLE = "measurement_2016-09-09T1100Z.xml.gz"  # sihaya/traffic measurement_2016-09-09T13:00:01+02:00.xml.gz
@@ -79,3 +80,19 @@ def test_measured_excerpt_of_a_motorway_site() -> None:
     assert first.site_id == "RWS01_MONIBAS_0201hrr0200ra" and first.time_text == "2016-09-09T13:56:00Z"
     assert [(v.kind, v.value) for v in first.values] == [
         ("TrafficFlow", 1800), ("TrafficSpeed", 107), ("TrafficFlow", 1380), ("TrafficSpeed", 92)]
+
+
+# -- NDW's planned-works file shipped in streetworks 0.10.0's sdist (see registry.py) ----------------
+def test_v3_situation_file_is_refused_at_once_naming_what_it_is(n206: object) -> None:
+    # ndw-planned.xml.gz: NDW's national DATEX II v3 SituationPublication of 26 Jul 2026 08:45 UTC
+    # (messageContainer, publicationCreator NDWNL, 14.0 MB gzipped, 161,423,928 bytes unpacked).
+    # Refused at the payload's start: even a 10 MB streaming guard is never reached.
+    raw = packaged_sample("ndw/ndw-planned.xml.gz").read_bytes()
+    with pytest.raises(SourceError) as caught:
+        list(datex2.measured_sites(raw, limit=10_000_000))
+    assert caught.value.detail == ("expected a DATEX II v2 or v3 MeasuredDataPublication, "
+                                   "found DATEX II v3 SituationPublication")
+    with pytest.raises(SourceError) as caught:
+        select_sites(raw, NdwSettings(radius_m=100), n206)  # type: ignore[arg-type]
+    assert caught.value.detail == ("expected a DATEX II v2 or v3 MeasurementSiteTablePublication, "
+                                   "found DATEX II v3 SituationPublication")
