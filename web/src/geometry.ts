@@ -138,3 +138,13 @@ export function principalBearing(rings: number[][][]): number {
   if (bearing > 90) bearing -= 180;
   return Math.round(bearing) || 0; // no -0
 }
+
+/** The bearing that lays the zones' long axis along the screen's long side: the principal bearing
+ * on a landscape screen, turned a quarter on a portrait one (a phone held upright would otherwise
+ * show a long boulevard a few pixels tall). Of the two quarter turns, the one that keeps north in
+ * the upper half (|bearing| ≤ 90). */
+export function screenBearing(principal: number, width: number, height: number): number {
+  if (height <= width) return principal;
+  const turned = principal + 90;
+  return turned > 90 ? turned - 180 : turned;
+}

@@ -8,7 +8,7 @@ import * as maplibregl from 'maplibre-gl';
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import 'maplibre-gl/dist/maplibre-gl.css';
 
-import { bounds, interiorPoint, outerRing, principalBearing, type Position } from './geometry';
+import { bounds, interiorPoint, outerRing, principalBearing, screenBearing, type Position } from './geometry';
 import { LEVEL_COLOURS, LEVELS, levelMark, levelRank } from './levels';
 import { basemapStyle, applyTheme, type BasemapInfo } from './map/basemap';
 import { MapToggles, NorthArrow } from './map/controls';
@@ -61,7 +61,6 @@ export class CrowdMap {
   readonly anchors: Record<string, Position> = {};
   private loaded: Promise<void>;
   private pending: ZoneRenderFeature[] | null = null;
-  private labels = new Map<string, maplibregl.Marker>();
   private hover: maplibregl.Popup;
   private pitched = true;
   private drawn: string | null = null;
@@ -79,7 +78,8 @@ export class CrowdMap {
     for (const zone of zones) this.anchors[zone.id] = interiorPoint(outerRing(zone.geometry));
     const box = bounds(zones.map((z) => outerRing(z.geometry)));
     this.heightScale = heightScaleFor(box);
-    this.bearing = principalBearing(zones.map((z) => outerRing(z.geometry)));
+    this.bearing = screenBearing(principalBearing(zones.map((z) => outerRing(z.geometry))),
+      options.container.clientWidth, options.container.clientHeight);
     this.theme = initialTheme(options.basemap.theme);
     this.emergencyOn = options.emergency;
     options.container.dataset.theme = this.theme;
@@ -190,7 +190,9 @@ export class CrowdMap {
     const lon0 = points.reduce((sum, p) => sum + p[0], 0) / points.length;
     const mx = 111_320 * Math.cos((lat0 * Math.PI) / 180);
     const my = 110_540;
-    const turn = (-this.bearing * Math.PI) / 180;
+    // The camera's bearing b puts the ground direction b (clockwise from north) at the top: in
+    // east/north metres, the screen frame is the ground turned by +b.
+    const turn = (this.bearing * Math.PI) / 180;
     const local = points.map(([lon, lat]) => {
       const x = (lon - lon0) * mx;
       const y = (lat - lat0) * my;
@@ -327,31 +329,18 @@ export class CrowdMap {
     this.drawn = signature;
     source.setData({ type: 'FeatureCollection', features } as GeoJSON.FeatureCollection);
     this.levels = Object.fromEntries(features.map((f) => [f.id, f.properties.level as Level]));
+    // One label per zone, stale marked in it, so the collision-aware layer places both as one.
     this.labelLayer.setLabels('zone', features.flatMap((f) => {
       const at = this.anchors[f.id];
       const level = f.properties.level as Level;
+      const stale = Boolean(f.properties.stale);
       return at ? [{
         id: `zone-${f.id}`, kind: 'zone' as const, at, priority: 100 + levelRank(level) * 10,
-        text: `${levelMark(level)} ${f.properties.name}`, classes: [`level-${level}`],
-        title: `${f.properties.name}: ${level}`,
+        text: `${levelMark(level)} ${f.properties.name}${stale ? ' · ⚠ stale' : ''}`,
+        classes: [`level-${level}`, ...(stale ? ['stale-label'] : [])],
+        title: `${f.properties.name}: ${level}${stale ? ', no recent data' : ''}`,
       }] : [];
     }));
-    const stale = new Set(features.filter((f) => f.properties.stale).map((f) => f.id));
-    for (const [id, marker] of this.labels) {
-      if (!stale.has(id)) {
-        marker.remove();
-        this.labels.delete(id);
-      }
-    }
-    for (const f of features) {
-      if (!f.properties.stale || this.labels.has(f.id)) continue;
-      const element = document.createElement('div');
-      element.className = 'stale-label';
-      element.textContent = '⚠ stale';
-      element.title = `${f.properties.name}: no recent data`;
-      const anchor = this.anchors[f.id];
-      if (anchor) this.labels.set(f.id, new maplibregl.Marker({ element, anchor: 'bottom' }).setLngLat(anchor).addTo(this.map));
-    }
   }
 
   /** Whether the zones have been handed to the map (an `idle` after this means they are drawn). */

@@ -70,4 +70,13 @@ describe('principalBearing', () => {
     expect(principalBearing(diagonal)).toBe(-45);
     expect(principalBearing([])).toBe(0);
   });
+
+  it('turns the long axis along a portrait screen and keeps it on a landscape one', async () => {
+    const { screenBearing } = await import('../src/geometry');
+    expect(screenBearing(-45, 1600, 1000)).toBe(-45);
+    expect(screenBearing(-45, 390, 844)).toBe(45);
+    expect(screenBearing(90, 390, 844)).toBe(0);
+    expect(screenBearing(30, 390, 844)).toBe(-60);
+    expect(screenBearing(0, 500, 500)).toBe(0);
+  });
 });
