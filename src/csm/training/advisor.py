@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from csm.advice.hysteresis import HysteresisSettings, TrackedLevel, candidate_level, step_level
@@ -28,7 +28,7 @@ SYSTEM = "csm"
 
 def alert_id(zone_id: str, level: str, kind: str, at: datetime) -> str:
     """The same alert gets the same id on every worker and in every replay of the day."""
-    return hashlib.sha1(f"{zone_id}|{level}|{kind}|{at.isoformat()}".encode()).hexdigest()[:12]
+    return hashlib.sha1(f"{zone_id}|{level}|{kind}|{at.astimezone(UTC).isoformat()}".encode()).hexdigest()[:12]
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +106,7 @@ class SandboxAdvisor:
         if any((a["zone_id"], a["level"], a["kind"]) == (zone_id, level, kind) and a["status"] != RESOLVED
                for a in self.alerts.values()):
             return  # the same alert is open: no second one (as live)
+        at = at.astimezone(UTC)
         new_id = alert_id(zone_id, level, kind, at)
         measures = [{"id": m.id, "measure": m.measure, "owner": m.owner, "lead_time_minutes": m.lead_time_minutes}
                     for m in measures_for(load_playbook(self.site), self.site, zone_id, Level(level))]
@@ -117,4 +118,4 @@ class SandboxAdvisor:
 
     @staticmethod
     def _resolve(alert: dict[str, Any], at: datetime, note: str) -> None:
-        alert.update(status=RESOLVED, resolved_at=at.isoformat(), resolved_by=SYSTEM, resolved_note=note)
+        alert.update(status=RESOLVED, resolved_at=at.astimezone(UTC).isoformat(), resolved_by=SYSTEM, resolved_note=note)
