@@ -190,12 +190,15 @@ def test_only_trainers_steer_and_hostile_input_is_refused_with_reasons(people: t
     trainer, trainee = people
     assert trainee.post(BASE, DAY).status_code == 403
     sid = _start(trainer)
-    for path, body in [("/pause", {}), ("/jump", {"minutes": 5}), ("/incidents", SURGE), ("/speed", {"speed": 5})]:
+    steering: list[tuple[str, dict[str, Any]]] = [
+        ("/pause", {}), ("/jump", {"minutes": 5}), ("/incidents", SURGE), ("/speed", {"speed": 5})]
+    for path, body in steering:
         answer = trainee.post(f"{BASE}/{sid}{path}", body)
         assert answer.status_code == 403 and "trainer" in answer.json()["detail"]
     assert trainee.delete(f"{BASE}/{sid}").status_code == 403
-    refused = [
-        ("/jump", {"minutes": -2000}, 422), ("/jump", {"minutes": 240}, 400), ("/jump", {"to": "2026-07-18T13:00"}, 422),
+    refused: list[tuple[str, dict[str, Any], int]] = [
+        ("/jump", {"minutes": -2000}, 422), ("/jump", {"minutes": 240}, 400),
+        ("/jump", {"to": "2026-07-18T13:00"}, 422),
         ("/jump", {"to": "2026-07-18T12:00:00+02:00"}, 400), ("/jump", {"to": "2026-07-19T09:00:00+02:00"}, 400),
         ("/incidents", {"kind": "free", "zone": "strand"}, 422),
         ("/incidents", {"kind": "free", "zone": "nowhere", "note": "x"}, 400),

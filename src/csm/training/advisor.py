@@ -118,4 +118,5 @@ class SandboxAdvisor:
 
     @staticmethod
     def _resolve(alert: dict[str, Any], at: datetime, note: str) -> None:
-        alert.update(status=RESOLVED, resolved_at=at.astimezone(UTC).isoformat(), resolved_by=SYSTEM, resolved_note=note)
+        alert.update(status=RESOLVED, resolved_at=at.astimezone(UTC).isoformat(), resolved_by=SYSTEM,
+                     resolved_note=note)

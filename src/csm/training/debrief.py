@@ -146,7 +146,8 @@ def _timeline(site: Site, alerts: list[dict[str, Any]], crossings: list[Crossing
     rows: list[dict[str, Any]] = []
     for i in incidents:
         what = i.spec.note if i.spec.kind == "free" else i.spec.kind.replace("_", " ")
-        rows.append({"at": i.start.isoformat(), "kind": "incident", "zone_id": i.spec.zone or (i.spec.stops or [None])[0],
+        where = i.spec.zone or (i.spec.stops[0] if i.spec.stops else None)
+        rows.append({"at": i.start.isoformat(), "kind": "incident", "zone_id": where,
                      "text": f"incident {i.id}: {what}"})
     for a in alerts:
         advised = ", ".join(m["id"] for m in a.get("advised", [])) or "no playbook measure"

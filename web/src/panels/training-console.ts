@@ -91,16 +91,22 @@ function injectCard(state: TrainingState, actions: ConsoleActions): HTMLElement 
     placeholder: 'free incident: what happens (e.g. a fight at the Pier entrance)' });
   const effect = h('p', { class: 'muted', id: 'incident-effect' });
   const status = h('p', { class: 'muted', role: 'status' });
+  const fields: [HTMLElement, string[]][] = [
+    [zone, ['surge', 'sensor_failure', 'free']], [stops, ['tram_disruption']], [factor, ['surge']],
+    [level, ['free']], [note, ['free', 'surge', 'sensor_failure', 'tram_disruption']],
+  ];
   const showEffect = (): void => {
     const entry = state.catalogue.find((c) => c.kind === kind.value);
     effect.textContent = entry ? `${entry.effect} (needs ${entry.needs})` : '';
+    // Only the fields this kind of incident uses.
+    for (const [field, kinds] of fields) (field.parentElement as HTMLElement).hidden = !kinds.includes(kind.value);
   };
   kind.addEventListener('change', showEffect);
-  showEffect();
   const form = h('form', { class: 'training-form', id: 'training-inject' },
     h('label', {}, 'Incident ', kind), h('label', {}, 'Zone ', zone), h('label', {}, 'Tram stops ', stops),
     h('label', {}, 'Factor ', factor), h('label', {}, 'Minutes ', duration), h('label', {}, 'Alert level ', level),
     h('label', { class: 'wide' }, 'Note ', note), effect, h('button', { type: 'submit', class: 'primary' }, 'Inject now'), status);
+  showEffect();
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const body: Record<string, unknown> = { kind: kind.value, note: note.value || null };

@@ -36,7 +36,9 @@ function renderAlerts(main: HTMLElement, state: TrainingState, session: Training
   // Leave the list alone while a trainee types a measure, unless the alerts themselves changed.
   if (main.dataset.alerts === signature) return;
   main.dataset.alerts = signature;
-  const open = alerts.filter((a) => a.status !== 'resolved');
+  // Open alerts first, the most severe first (newest first within a level), as in the live list.
+  const open = alerts.filter((a) => a.status !== 'resolved').sort((a, b) =>
+    (LEVEL_ORDER[a.level] ?? 9) - (LEVEL_ORDER[b.level] ?? 9) || b.raised_at.localeCompare(a.raised_at));
   const closed = alerts.filter((a) => a.status === 'resolved').slice(0, 10);
   fill(list, ...(alerts.length ? [...open, ...closed].map((a) => alertItem(a, session, changed))
     : [h('li', { class: 'muted' }, 'No alerts in the sandbox yet.')]));
