@@ -215,3 +215,26 @@ def test_only_trainers_steer_and_hostile_input_is_refused_with_reasons(people: t
     assert trainer.get(f"{BASE}/nope/debrief").status_code == 404
     catalogue = trainee.get("/api/v1/training/catalogue").json()
     assert {c["kind"] for c in catalogue} == {"surge", "sensor_failure", "tram_disruption", "free"}
+
+
+def test_two_workers_on_postgresql_agree_on_alerts_steps_and_rewinds(site_dir: Path, pg_schema_url: str) -> None:  # noqa: F811
+    """Each API worker rebuilds the sandbox from the stored spec; a rewind on one is followed by the other."""
+    first = build_runtime([site_dir], pg_schema_url, clock=FixedClock(NOON))
+    second = build_runtime([site_dir], pg_schema_url, clock=FixedClock(NOON))
+    try:
+        with TestClient(create_app(first, web_dist=None)) as a, TestClient(create_app(second, web_dist=None)) as b:
+            trainer, trainee = Person(a, first, "municipality"), Person(b, second, "emergency_services")
+            sid = _start(trainer, SURGE, SECOND_SURGE)
+            _jump(trainer, sid, "14:20")
+            red = _alerts(trainee, sid)[("plein", "red")]  # worker B built the sandbox from the spec
+            assert _alerts(trainee, sid) == _alerts(Person(a, first, "emergency_services"), sid)
+            assert trainee.post(f"{BASE}/{sid}/alerts/{red['id']}/ack").status_code == 200
+            assert _alerts(trainer, sid)[("plein", "red")]["status"] == "acknowledged"  # seen on worker A
+            _jump(trainer, sid, "14:10")
+            assert ("plein", "red") not in _alerts(trainee, sid)  # B followed the rewind
+            assert _picture(trainee, sid) == _picture(trainer, sid)
+            log = trainer.get(f"{BASE}/{sid}/log").json()["entries"]
+            assert [e["rewound"] for e in log if e["type"] == "action"] == [True]
+    finally:
+        first.close()
+        second.close()
