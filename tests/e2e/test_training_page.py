@@ -185,6 +185,7 @@ def test_a_trainer_runs_an_exercise_a_trainee_handles_it_and_the_debrief_shows_t
     marked_training(trainee)
     assert "+2 min" in trainee.locator("tr[data-action='acknowledged']").inner_text()
     phone_trainee.wait_for_selector("#debrief", timeout=SLOW)
+    assert phone_trainee.evaluate("() => document.documentElement.scrollWidth") <= 390
     shot(phone_trainee, "training-debrief-390")
     for page in (trainer, trainee, phone_trainee, phone_trainer):
         assert not page.errors, page.errors
