@@ -68,7 +68,7 @@ def test_a_trainer_steers_a_scripted_day_and_live_data_stays_untouched(
     assert strand["stale"] is True
 
     back = client.post(f"/api/v1/training/sessions/{sid}/jump", json={"to": "2026-07-18T13:00:00+02:00"})
-    assert back.status_code == 400 and "forward" in back.json()["detail"]
+    assert back.status_code == 400 and "starts at" in back.json()["detail"]
     assert client.post(f"/api/v1/training/sessions/{sid}/speed", json={"speed": 600}).json()["speed"] == 600
     assert client.post(f"/api/v1/training/sessions/{sid}/resume").json()["paused"] is False
     assert [s["id"] for s in client.get("/api/v1/training/sessions").json()] == [sid]

@@ -860,6 +860,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/training/catalogue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The incidents a trainer can inject, and what each does */
+        get: operations["catalogue_api_v1_training_catalogue_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/training/sessions": {
         parameters: {
             query?: never;
@@ -867,10 +884,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Training sessions of the sites the caller may see */
+        /** Training sessions of the sites the caller may see (to join) */
         get: operations["list_sessions_api_v1_training_sessions_get"];
         put?: never;
-        /** Start a sandbox session replaying a day */
+        /** Start a sandbox session replaying a day (trainer) */
         post: operations["create_api_v1_training_sessions_post"];
         delete?: never;
         options?: never;
@@ -885,12 +902,97 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One session: its clock, speed and incidents */
+        /** One session: its clock, speed and (trainers) incidents */
         get: operations["get_session_api_v1_training_sessions__session_id__get"];
         put?: never;
         post?: never;
-        /** End a session and drop its sandbox */
+        /** End a session: its debrief is kept, its sandbox dropped */
         delete: operations["end_session_api_v1_training_sessions__session_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/training/sessions/{session_id}/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The sandbox's alerts with the trainees' steps */
+        get: operations["list_alerts_api_v1_training_sessions__session_id__alerts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/training/sessions/{session_id}/alerts/{alert_id}/ack": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Acknowledge a sandbox alert (trainee) */
+        post: operations["acknowledge_api_v1_training_sessions__session_id__alerts__alert_id__ack_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/training/sessions/{session_id}/alerts/{alert_id}/measure": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record a measure taken for a sandbox alert (trainee) */
+        post: operations["measure_taken_api_v1_training_sessions__session_id__alerts__alert_id__measure_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/training/sessions/{session_id}/alerts/{alert_id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resolve a sandbox alert (trainee) */
+        post: operations["resolve_api_v1_training_sessions__session_id__alerts__alert_id__resolve_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/training/sessions/{session_id}/debrief": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Trainees' actions against the playbook's advice: timeline, lead times, misses */
+        get: operations["debrief_api_v1_training_sessions__session_id__debrief_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -905,7 +1007,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Inject an incident: sensor failure, sudden surge, tram disruption */
+        /** Inject an incident: sensor failure, surge, tram disruption or a free one (trainer) */
         post: operations["inject_api_v1_training_sessions__session_id__incidents_post"];
         delete?: never;
         options?: never;
@@ -922,8 +1024,25 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Jump the session ahead (to a moment or by minutes) */
+        /** Jump the session ahead or back (to a moment or by minutes; back replays the day) */
         post: operations["jump_api_v1_training_sessions__session_id__jump_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/training/sessions/{session_id}/log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What trainees and the trainer did, as it happens (trainer) */
+        get: operations["session_log_api_v1_training_sessions__session_id__log_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -939,7 +1058,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Pause the session's clock */
+        /** Pause the session's clock (trainer) */
         post: operations["pause_api_v1_training_sessions__session_id__pause_post"];
         delete?: never;
         options?: never;
@@ -956,7 +1075,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Resume the session's clock */
+        /** Resume the session's clock (trainer) */
         post: operations["resume_api_v1_training_sessions__session_id__resume_post"];
         delete?: never;
         options?: never;
@@ -973,7 +1092,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Change how fast the session's day runs */
+        /** Change how fast the session's day runs (trainer) */
         post: operations["speed_api_v1_training_sessions__session_id__speed_post"];
         delete?: never;
         options?: never;
@@ -1189,6 +1308,19 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** AdvisedMeasure */
+        AdvisedMeasure: {
+            /** Id */
+            id: string;
+            /** Lead Time Minutes */
+            lead_time_minutes: number;
+            /** Measure */
+            measure: string;
+            /** Owner */
+            owner: string;
+        } & {
+            [key: string]: unknown;
+        };
         /**
          * Alert
          * @description One alert as folded from the log. Details the engine logged when raising it (e.g.
@@ -1315,6 +1447,17 @@ export interface components {
              */
             theme: "dark" | "light";
         };
+        /** CatalogueEntry */
+        CatalogueEntry: {
+            /** Effect */
+            effect: string;
+            /** Kind */
+            kind: string;
+            /** Label */
+            label: string;
+            /** Needs */
+            needs: string;
+        };
         /** CreateBody */
         CreateBody: {
             /**
@@ -1404,6 +1547,171 @@ export interface components {
             received_at: string;
             /** Site Id */
             site_id: string | null;
+        };
+        /** Debrief */
+        Debrief: {
+            /** Actions */
+            actions: components["schemas"]["DebriefAction"][];
+            /** Alerts */
+            alerts: components["schemas"]["DebriefAlert"][];
+            /** Crossings */
+            crossings: components["schemas"]["DebriefCrossing"][];
+            /** Ended */
+            ended: boolean;
+            /**
+             * Now
+             * Format: date-time
+             */
+            now: string;
+            /** Session */
+            session: string;
+            /** Site */
+            site: string;
+            /**
+             * Start
+             * Format: date-time
+             */
+            start: string;
+            summary: components["schemas"]["DebriefSummary"];
+            /** Timeline */
+            timeline: components["schemas"]["TimelineRow"][];
+            /** Timezone */
+            timezone: string;
+        };
+        /** DebriefAction */
+        DebriefAction: {
+            /** Action */
+            action: string;
+            /** Advised */
+            advised: boolean;
+            /** Alert Id */
+            alert_id: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Before Crossing */
+            before_crossing: string | null;
+            /** By */
+            by: string;
+            /** Crossing Level */
+            crossing_level: string | null;
+            /** Lead Minutes */
+            lead_minutes: number | null;
+            /** Measure */
+            measure: string | null;
+            /** Note */
+            note: string | null;
+            /** Rewound */
+            rewound: boolean;
+            /** Seq */
+            seq: number;
+            /**
+             * Wall At
+             * Format: date-time
+             */
+            wall_at: string;
+            /** Zone Id */
+            zone_id: string;
+            /** Zone Name */
+            zone_name: string;
+        };
+        /** DebriefAdvised */
+        DebriefAdvised: {
+            /** Id */
+            id: string;
+            /** Lead Time Minutes */
+            lead_time_minutes: number;
+            /** Measure */
+            measure: string;
+            /** Owner */
+            owner: string;
+            /** Taken */
+            taken: boolean;
+        } & {
+            [key: string]: unknown;
+        };
+        /** DebriefAlert */
+        DebriefAlert: {
+            /** Actions */
+            actions: number;
+            /** Advised */
+            advised: components["schemas"]["DebriefAdvised"][];
+            /** Alert Id */
+            alert_id: string;
+            /** First Action At */
+            first_action_at: string | null;
+            /** Kind */
+            kind: string;
+            /** Level */
+            level: string;
+            /** Message */
+            message: string;
+            /** Missed */
+            missed: boolean;
+            /**
+             * Raised At
+             * Format: date-time
+             */
+            raised_at: string;
+            /** Response Minutes */
+            response_minutes: number | null;
+            /** Stood Down At */
+            stood_down_at: string | null;
+            /** Zone Id */
+            zone_id: string;
+            /** Zone Name */
+            zone_name: string;
+        };
+        /** DebriefCrossing */
+        DebriefCrossing: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** First Action At */
+            first_action_at: string | null;
+            /** From */
+            from: string;
+            /** Lead Minutes */
+            lead_minutes: number | null;
+            /** Level */
+            level: string;
+            /** Status */
+            status: string;
+            /** Warned At */
+            warned_at: string | null;
+            /** Zone Id */
+            zone_id: string;
+            /** Zone Name */
+            zone_name: string;
+        };
+        /** DebriefSummary */
+        DebriefSummary: {
+            /** Actions */
+            actions: number;
+            /** Ahead */
+            ahead: number;
+            /** Alerts */
+            alerts: number;
+            /** Crossings */
+            crossings: number;
+            /** Handled */
+            handled: number;
+            /** Late */
+            late: number;
+            /** Mean Lead Minutes */
+            mean_lead_minutes: number | null;
+            /** Mean Response Minutes */
+            mean_response_minutes: number | null;
+            /** Missed Alerts */
+            missed_alerts: number;
+            /** Missed Crossings */
+            missed_crossings: number;
+            /** Rewound Actions */
+            rewound_actions: number;
         };
         /** DensityAnswer */
         DensityAnswer: {
@@ -1718,32 +2026,6 @@ export interface components {
             /** Zone Name */
             zone_name: string;
         };
-        /** IncidentInfo */
-        IncidentInfo: {
-            /** End */
-            end: string | null;
-            /** Factor */
-            factor: number;
-            /** Id */
-            id: number;
-            /** Kind */
-            kind: string;
-            /** Note */
-            note: string | null;
-            /** Sensor */
-            sensor: string | null;
-            /**
-             * Start
-             * Format: date-time
-             */
-            start: string;
-            /** Stops */
-            stops: string[];
-            /** Zone */
-            zone: string | null;
-        } & {
-            [key: string]: unknown;
-        };
         /** IncidentLog */
         IncidentLog: {
             /** Day */
@@ -1789,8 +2071,18 @@ export interface components {
              * Kind
              * @enum {string}
              */
-            kind: "sensor_failure" | "surge" | "tram_disruption";
-            /** Note */
+            kind: "sensor_failure" | "surge" | "tram_disruption" | "free";
+            /**
+             * Level
+             * @description free: the level of the alert it raises
+             * @default orange
+             * @enum {string}
+             */
+            level: "yellow" | "orange" | "red";
+            /**
+             * Note
+             * @description free: what happens (the trainees' alert text)
+             */
             note?: string | null;
             /**
              * Sensor
@@ -1804,7 +2096,7 @@ export interface components {
             stops?: string[];
             /**
              * Zone
-             * @description surge: the zone; sensor_failure: every sensor of this zone
+             * @description surge: the zone; sensor_failure: every sensor of this zone; free: where it happens
              */
             zone?: string | null;
         };
@@ -1831,12 +2123,12 @@ export interface components {
         JumpBody: {
             /**
              * Minutes
-             * @description ... or so many minutes ahead
+             * @description ... or so many minutes ahead (negative: back)
              */
             minutes?: number | null;
             /**
              * To
-             * @description an aware moment to jump to
+             * @description an aware moment to jump to (earlier than now: the day is replayed to it)
              */
             to?: string | null;
         };
@@ -1865,6 +2157,27 @@ export interface components {
              */
             type: "LineString";
         };
+        /** LogEntry */
+        LogEntry: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** By */
+            by?: string | null;
+            /** Seq */
+            seq: number;
+            /** Type */
+            type: string;
+            /**
+             * Wall At
+             * Format: date-time
+             */
+            wall_at: string;
+        } & {
+            [key: string]: unknown;
+        };
         /** LoginAnswer */
         LoginAnswer: {
             /** Csrf Token */
@@ -1891,16 +2204,6 @@ export interface components {
             zones: {
                 [key: string]: string[];
             };
-        };
-        /** MeasureBody */
-        MeasureBody: {
-            /**
-             * Measure
-             * @description playbook measure id or a description
-             */
-            measure: string;
-            /** Note */
-            note?: string | null;
         };
         /** MeasureTaken */
         MeasureTaken: {
@@ -2392,32 +2695,6 @@ export interface components {
             /** Ended */
             ended: string;
         };
-        /** SessionInfo */
-        SessionInfo: {
-            /** Created By */
-            created_by: string;
-            /** Id */
-            id: string;
-            /** Incidents */
-            incidents: components["schemas"]["IncidentInfo"][];
-            /** Local Time */
-            local_time: string;
-            /** Mode */
-            mode: string;
-            /**
-             * Now
-             * Format: date-time
-             */
-            now: string;
-            /** Observations */
-            observations: number;
-            /** Paused */
-            paused: boolean;
-            /** Site */
-            site: string;
-            /** Speed */
-            speed: number;
-        };
         /** SimulationBody */
         SimulationBody: {
             /**
@@ -2603,14 +2880,6 @@ export interface components {
             /** Status */
             status: string;
         };
-        /**
-         * StepBody
-         * @description The actor is always the logged-in account: a `by` field, if sent, is ignored.
-         */
-        StepBody: {
-            /** Note */
-            note?: string | null;
-        };
         /** StreamTicket */
         StreamTicket: {
             /**
@@ -2629,6 +2898,20 @@ export interface components {
              */
             site: string;
         };
+        /** TakenMeasure */
+        TakenMeasure: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** By */
+            by: string | null;
+            /** Measure */
+            measure: string | null;
+            /** Note */
+            note: string | null;
+        };
         /** Thresholds */
         Thresholds: {
             /** Orange */
@@ -2637,6 +2920,20 @@ export interface components {
             red: number;
             /** Yellow */
             yellow: number;
+        };
+        /** TimelineRow */
+        TimelineRow: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Kind */
+            kind: string;
+            /** Text */
+            text: string;
+        } & {
+            [key: string]: unknown;
         };
         /** TrafficAnswer */
         TrafficAnswer: {
@@ -2649,6 +2946,152 @@ export interface components {
             measurement_sites: components["schemas"]["DescribedSeries"][];
             /** Site */
             site: string;
+        };
+        /** TrainingAlert */
+        TrainingAlert: {
+            /** Acknowledged At */
+            acknowledged_at: string | null;
+            /** Acknowledged By */
+            acknowledged_by: string | null;
+            /** Advised */
+            advised: components["schemas"]["AdvisedMeasure"][];
+            /** History */
+            history: components["schemas"]["TrainingStep"][];
+            /** Id */
+            id: string;
+            /** Kind */
+            kind: string;
+            /**
+             * Level
+             * @enum {string}
+             */
+            level: "green" | "yellow" | "orange" | "red" | "unknown";
+            /** Measures Taken */
+            measures_taken: components["schemas"]["TakenMeasure"][];
+            /** Message */
+            message: string;
+            /**
+             * Raised At
+             * Format: date-time
+             */
+            raised_at: string;
+            /** Resolved At */
+            resolved_at: string | null;
+            /** Resolved By */
+            resolved_by: string | null;
+            /** Status */
+            status: string;
+            /** Zone Id */
+            zone_id: string;
+            /** Zone Name */
+            zone_name: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** TrainingAlerts */
+        TrainingAlerts: {
+            /** Alerts */
+            alerts: components["schemas"]["TrainingAlert"][];
+            /**
+             * Now
+             * Format: date-time
+             */
+            now: string;
+            /** Session */
+            session: string;
+            /** Training */
+            training: boolean;
+        };
+        /** TrainingIncident */
+        TrainingIncident: {
+            /** End */
+            end: string | null;
+            /** Factor */
+            factor: number;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Level */
+            level: string;
+            /** Note */
+            note: string | null;
+            /** Sensor */
+            sensor: string | null;
+            /**
+             * Start
+             * Format: date-time
+             */
+            start: string;
+            /** Stops */
+            stops: string[];
+            /** Zone */
+            zone: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** TrainingLog */
+        TrainingLog: {
+            /** Entries */
+            entries: components["schemas"]["LogEntry"][];
+            /** Session */
+            session: string;
+        };
+        /** TrainingSessionInfo */
+        TrainingSessionInfo: {
+            /** Created By */
+            created_by: string | null;
+            /**
+             * Day End
+             * Format: date-time
+             */
+            day_end: string;
+            /** Epoch */
+            epoch: number;
+            /** Id */
+            id: string;
+            /** Incidents */
+            incidents: components["schemas"]["TrainingIncident"][];
+            /** Local Time */
+            local_time: string;
+            /**
+             * May Run
+             * @default false
+             */
+            may_run: boolean;
+            /** Mode */
+            mode: string;
+            /**
+             * Now
+             * Format: date-time
+             */
+            now: string;
+            /** Observations */
+            observations: number;
+            /** Paused */
+            paused: boolean;
+            /** Site */
+            site: string;
+            /** Speed */
+            speed: number;
+            /** Start */
+            start: string | null;
+            /** Timezone */
+            timezone: string;
+        };
+        /** TrainingStep */
+        TrainingStep: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** By */
+            by: string | null;
+            /** Status */
+            status: string;
+        } & {
+            [key: string]: unknown;
         };
         /** TrainingZoneStatesAnswer */
         TrainingZoneStatesAnswer: {
@@ -2870,6 +3313,39 @@ export interface components {
             site: string;
             /** Zones */
             zones: components["schemas"]["ZoneStateModel"][];
+        };
+        /** MeasureBody */
+        csm__api__routes_alerts__MeasureBody: {
+            /**
+             * Measure
+             * @description playbook measure id or a description
+             */
+            measure: string;
+            /** Note */
+            note?: string | null;
+        };
+        /**
+         * StepBody
+         * @description The actor is always the logged-in account: a `by` field, if sent, is ignored.
+         */
+        csm__api__routes_alerts__StepBody: {
+            /** Note */
+            note?: string | null;
+        };
+        /** MeasureBody */
+        csm__api__routes_training__MeasureBody: {
+            /**
+             * Measure
+             * @description playbook measure id or a description
+             */
+            measure: string;
+            /** Note */
+            note?: string | null;
+        };
+        /** StepBody */
+        csm__api__routes_training__StepBody: {
+            /** Note */
+            note?: string | null;
         };
     };
     responses: never;
@@ -3896,7 +4372,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["StepBody"];
+                "application/json": components["schemas"]["csm__api__routes_alerts__StepBody"];
             };
         };
         responses: {
@@ -3977,7 +4453,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["MeasureBody"];
+                "application/json": components["schemas"]["csm__api__routes_alerts__MeasureBody"];
             };
         };
         responses: {
@@ -6502,6 +6978,62 @@ export interface operations {
             };
         };
     };
+    catalogue_api_v1_training_catalogue_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogueEntry"][];
+                };
+            };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description login required, or the token is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the caller's role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the request is not valid: `detail` says why (a sentence or a list of problems) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_sessions_api_v1_training_sessions_get: {
         parameters: {
             query?: never;
@@ -6517,7 +7049,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SessionInfo"][];
+                    "application/json": components["schemas"]["TrainingSessionInfo"][];
                 };
             };
             /** @description the request cannot be used as sent */
@@ -6577,7 +7109,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SessionInfo"];
+                    "application/json": components["schemas"]["TrainingSessionInfo"];
                 };
             };
             /** @description the request cannot be used as sent */
@@ -6644,7 +7176,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SessionInfo"];
+                    "application/json": components["schemas"]["TrainingSessionInfo"];
                 };
             };
             /** @description the request cannot be used as sent */
@@ -6761,6 +7293,383 @@ export interface operations {
             };
         };
     };
+    list_alerts_api_v1_training_sessions__session_id__alerts_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingAlerts"];
+                };
+            };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description login required, or the token is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the caller's role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unknown site, zone or item (or one outside the caller's scope) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the request is not valid: `detail` says why (a sentence or a list of problems) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    acknowledge_api_v1_training_sessions__session_id__alerts__alert_id__ack_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+                alert_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["csm__api__routes_training__StepBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingAlert"];
+                };
+            };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description login required, or the token is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the caller's role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unknown site, zone or item (or one outside the caller's scope) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the request conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the request is not valid: `detail` says why (a sentence or a list of problems) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    measure_taken_api_v1_training_sessions__session_id__alerts__alert_id__measure_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+                alert_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["csm__api__routes_training__MeasureBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingAlert"];
+                };
+            };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description login required, or the token is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the caller's role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unknown site, zone or item (or one outside the caller's scope) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the request conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the request is not valid: `detail` says why (a sentence or a list of problems) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    resolve_api_v1_training_sessions__session_id__alerts__alert_id__resolve_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+                alert_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["csm__api__routes_training__StepBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingAlert"];
+                };
+            };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description login required, or the token is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the caller's role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unknown site, zone or item (or one outside the caller's scope) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the request conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the request is not valid: `detail` says why (a sentence or a list of problems) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    debrief_api_v1_training_sessions__session_id__debrief_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Debrief"];
+                };
+            };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description login required, or the token is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the caller's role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unknown site, zone or item (or one outside the caller's scope) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the request is not valid: `detail` says why (a sentence or a list of problems) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     inject_api_v1_training_sessions__session_id__incidents_post: {
         parameters: {
             query?: never;
@@ -6782,7 +7691,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["IncidentInfo"];
+                    "application/json": components["schemas"]["TrainingIncident"];
                 };
             };
             /** @description the request cannot be used as sent */
@@ -6853,7 +7762,74 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SessionInfo"];
+                    "application/json": components["schemas"]["TrainingSessionInfo"];
+                };
+            };
+            /** @description the request cannot be used as sent */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description login required, or the token is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the caller's role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unknown site, zone or item (or one outside the caller's scope) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the request is not valid: `detail` says why (a sentence or a list of problems) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    session_log_api_v1_training_sessions__session_id__log_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingLog"];
                 };
             };
             /** @description the request cannot be used as sent */
@@ -6920,7 +7896,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SessionInfo"];
+                    "application/json": components["schemas"]["TrainingSessionInfo"];
                 };
             };
             /** @description the request cannot be used as sent */
@@ -6987,7 +7963,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SessionInfo"];
+                    "application/json": components["schemas"]["TrainingSessionInfo"];
                 };
             };
             /** @description the request cannot be used as sent */
@@ -7058,7 +8034,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SessionInfo"];
+                    "application/json": components["schemas"]["TrainingSessionInfo"];
                 };
             };
             /** @description the request cannot be used as sent */

@@ -46,3 +46,10 @@ export const postJson = <T>(path: string, body: unknown): Promise<T> => request<
 export function siteUrl(site: string, rest = ''): string {
   return `/api/v1/sites/${encodeURIComponent(site)}${rest}`;
 }
+
+// -- training (web/src/training*.ts): the sandbox sessions' routes --------------------------------
+export const deleteJson = <T>(path: string): Promise<T> => request<T>('DELETE', path);
+
+export function trainingUrl(session: string, rest = ''): string {
+  return `/api/v1/training/sessions/${encodeURIComponent(session)}${rest}`;
+}

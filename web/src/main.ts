@@ -20,6 +20,7 @@ import { onAmbiguousTap } from './picking';
 import { render, scheduleRender } from './render';
 import { applyStates, applyStream, type DashboardState } from './store';
 import { openStream } from './stream';
+import { mountTraining } from './training';
 import type { Me, SiteSummary, ZoneCollection, ZoneState } from './types';
 
 declare global {
@@ -153,6 +154,7 @@ function createMap(site: SiteSummary, zones: ZoneCollection, basemap: BasemapInf
 }
 
 async function boot(): Promise<void> {
+  if (await mountTraining()) return; // `/?training`: the training page instead of the live one
   wireControls();
   store.subscribe(() => scheduleRender());
   const [me, sites] = await Promise.all([getJson<Me>('/api/v1/auth/me'), getJson<SiteSummary[]>('/api/v1/sites')]);

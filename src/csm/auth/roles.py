@@ -26,7 +26,8 @@ class Permission(StrEnum):
     # Acknowledge alerts and record the measures one's own organisation owns (organisers), in scope.
     HANDLE_OWN_MEASURES = "handle_own_measures"
     RUN_SCENARIOS = "run_scenarios"
-    TRAINING = "training"
+    TRAINING = "training"  # join training sessions as a trainee: see the sandbox, handle its alerts
+    RUN_TRAINING = "run_training"  # trainer: start, steer (pause, speed, jump) and end sessions, inject, debrief
     EXPORT = "export"
     INGEST = "ingest"  # sensors and sources, with signed ingest tokens
     MANAGE_DEAD_LETTERS = "manage_dead_letters"
@@ -37,7 +38,7 @@ class Permission(StrEnum):
 
 _OPERATIONS = {
     Permission.VIEW_PICTURE, Permission.VIEW_ALERTS, Permission.HANDLE_ALERTS, Permission.HANDLE_OWN_MEASURES,
-    Permission.RUN_SCENARIOS, Permission.TRAINING, Permission.EXPORT,
+    Permission.RUN_SCENARIOS, Permission.TRAINING, Permission.RUN_TRAINING, Permission.EXPORT,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

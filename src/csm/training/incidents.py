@@ -8,7 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-IncidentKind = Literal["sensor_failure", "surge", "tram_disruption"]
+IncidentKind = Literal["sensor_failure", "surge", "tram_disruption", "free"]
+AlertLevelName = Literal["yellow", "orange", "red"]
 TRAM_WAITING_FACTOR = 3.0  # passengers pile up at a stop whose trams do not come
 
 
@@ -18,13 +19,15 @@ class IncidentSchema(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: IncidentKind
-    zone: str | None = Field(None, description="surge: the zone; sensor_failure: every sensor of this zone")
+    zone: str | None = Field(
+        None, description="surge: the zone; sensor_failure: every sensor of this zone; free: where it happens")
     sensor: str | None = Field(None, description="sensor_failure: one sensor id")
     stops: list[str] = Field(default_factory=list, description="tram_disruption: tram-stop zone ids")
     factor: float = Field(2.0, gt=0, le=20, description="surge: crowd multiplier in the zone")
     at: datetime | None = Field(None, description="simulated start (default: now in the session)")
     duration_minutes: float | None = Field(None, gt=0, le=24 * 60, description="default: until the end")
-    note: str | None = Field(None, max_length=500)
+    note: str | None = Field(None, max_length=500, description="free: what happens (the trainees' alert text)")
+    level: AlertLevelName = Field("orange", description="free: the level of the alert it raises")
 
     @model_validator(mode="after")
     def _where(self) -> IncidentSchema:
@@ -34,7 +37,22 @@ class IncidentSchema(BaseModel):
             raise ValueError("a sensor failure needs `sensor` or `zone`")
         if self.kind == "tram_disruption" and not self.stops:
             raise ValueError("a tram disruption needs `stops` (tram-stop zone ids)")
+        if self.kind == "free" and not (self.zone and self.note and self.note.strip()):
+            raise ValueError("a free incident needs `zone` and a `note` saying what happens")
         return self
+
+
+# The catalogue the trainer console offers: what each kind does to the sandbox and what it needs.
+CATALOGUE: list[dict[str, str]] = [
+    {"kind": "surge", "label": "Sudden surge", "needs": "zone, factor",
+     "effect": "the zone's crowd is multiplied by the factor (arriving over 5 minutes)"},
+    {"kind": "sensor_failure", "label": "Sensor failure", "needs": "sensor or zone",
+     "effect": "the sensor (or every sensor of the zone) stops reporting: the zone goes stale"},
+    {"kind": "tram_disruption", "label": "Tram disruption", "needs": "stops",
+     "effect": "passengers pile up at the tram stops (3x) while trams do not come"},
+    {"kind": "free", "label": "Free incident", "needs": "zone, note, level",
+     "effect": "an alert with the trainer's text at the zone (a fight, a lost child, a blocked exit...)"},
+]
 
 
 @dataclass(frozen=True, slots=True)

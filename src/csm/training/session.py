@@ -5,8 +5,10 @@ Readings come from the synthetic day model (csm.synthetic.day, a scripted day) o
 observations of a past day (read once, never written). They go through the sandbox's own ingest
 and picture, the same code as live, so the dashboard shows a sandbox zone exactly as a live one.
 The session advances when asked (each state request, or a tick): readings up to the session's
-clock are ingested, with active incidents applied, in whole FEED_STEP slices so what a sandbox
-holds depends on the session's clock only, not on when it was asked.
+clock are ingested, with active incidents applied, in whole FEED_STEP slices, and the sandbox's
+alerts (csm.training.advisor) are judged at the end of each slice, so what a sandbox holds depends
+on the session's clock only, not on when it was asked. A jump back rebuilds the sandbox and replays
+the day to the earlier moment (`epoch` counts the rewinds, so other workers rebuild too).
 
 What defines a session (site, mode, start, clock, incidents) is plain data (`spec`), kept in the
 store by the registry: any API worker rebuilds the same sandbox from it (`restore_session`).
@@ -34,11 +36,14 @@ from csm.site.model import Site
 from csm.store.base import Store
 from csm.store.factory import open_store
 from csm.synthetic.day import DaySimulator
+from csm.training.advisor import SandboxAdvisor
 from csm.training.incidents import Incident, IncidentSchema, failed_sensors, make_incident, surges_at
 
 Mode = Literal["scripted", "recorded"]
 SURGE_RAMP = timedelta(minutes=5)  # a surge arrives (and leaves) over this
-MAX_CATCH_UP = timedelta(hours=3)  # a jump ahead backfills at most this much (the picture needs less)
+# One jump ahead replays at most this much: every minute is fed and judged (nothing skipped, so a
+# sandbox at a moment is the same however it got there: on every worker, after every rewind).
+MAX_JUMP_AHEAD = timedelta(hours=3)
 FEED_STEP = timedelta(minutes=1)  # readings are fed in slices on this grid of simulated time
 CHANNEL = "training"
 
@@ -63,6 +68,8 @@ class TrainingSession:
     fed_until: datetime | None = None
     start: datetime | None = None
     revision: int = 0
+    epoch: int = 0  # how many times the session was rewound (a rebuilt sandbox)
+    advisor: SandboxAdvisor | None = None
     # Called after every change of the clock or the incidents (the registry stores the spec).
     on_change: Callable[[TrainingSession], None] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -81,16 +88,37 @@ class TrainingSession:
         self.clock.set_speed(speed)
         self._changed()
 
-    def jump_to(self, moment: datetime) -> None:
-        """Move the session's clock forward; going back would contradict what was already fed."""
-        if self.fed_until is not None and moment < self.fed_until:
-            raise TrainingError(f"can only jump forward (the session is at {self.fed_until.isoformat()})")
+    def jump_to(self, moment: datetime) -> bool:
+        """Move the session's clock; back (before what was fed) rebuilds the sandbox and replays the
+        day to `moment`. Returns True when it was a rewind."""
+        assert self.start is not None
+        if moment < self.start:
+            raise TrainingError(f"the session starts at {self.start.isoformat()}: cannot jump before it")
+        if moment > self.day_end():
+            raise TrainingError(f"the session's day ends at {self.day_end().isoformat()}")
+        rewind = self.fed_until is not None and moment < self.fed_until
+        if not rewind and moment - self.clock.now() > MAX_JUMP_AHEAD:
+            hours = MAX_JUMP_AHEAD.total_seconds() / 3600
+            raise TrainingError(f"jump at most {hours:g} h ahead at a time (every minute is replayed)")
+        if rewind:
+            with self._lock:
+                self._rebuild()
+                self.epoch += 1
         self.clock.jump_to(moment)
         self.advance()
         self._changed()
+        return rewind
+
+    def day_end(self) -> datetime:
+        """The end of the replayed day (local midnight): the furthest a session may go."""
+        assert self.start is not None
+        local = self.start.astimezone(self.site.tz).date() + timedelta(days=1)
+        return datetime.combine(local, time(0), tzinfo=self.site.tz).astimezone(UTC)
 
     def inject(self, spec: IncidentSchema) -> Incident:
         self._check_incident(spec)
+        if spec.at is not None and self.fed_until is not None and spec.at < self.fed_until:
+            raise TrainingError("an incident starts now or later in the session (jump back first to place it earlier)")
         with self._lock:
             incident = make_incident(len(self.incidents) + 1, spec, self.clock.now())
             self.incidents.append(incident)
@@ -109,13 +137,19 @@ class TrainingSession:
         return {
             "id": self.id, "site": self.site.id, "mode": self.mode, "created_by": self.created_by,
             "start": self.start.isoformat(), "clock": self.clock.anchor(), "revision": self.revision,
+            "epoch": self.epoch,
             "incidents": [{"id": i.id, "spec": i.spec.model_dump(mode="json"), "start": i.start.isoformat(),
                            "end": i.end.isoformat() if i.end else None} for i in self.incidents],
         }
 
     def follow(self, spec: dict[str, Any]) -> None:
-        """Take over the clock and incidents another worker stored (a newer revision)."""
+        """Take over the clock and incidents another worker stored (a newer revision); a rewind
+        there (a newer epoch) rebuilds this worker's sandbox too."""
         with self._lock:
+            epoch = int(spec.get("epoch", 0))
+            if epoch != self.epoch:
+                self._rebuild()
+                self.epoch = epoch
             self.clock.follow(spec["clock"])
             self.incidents = [
                 Incident(int(i["id"]), IncidentSchema.model_validate(i["spec"]), datetime.fromisoformat(i["start"]),
@@ -150,16 +184,21 @@ class TrainingSession:
             until = floor_time(now, FEED_STEP)
             start = self.fed_until or until
             if until > start:
-                start = max(start, floor_time(until - MAX_CATCH_UP, FEED_STEP))
-                items = []
                 sensors = {z: [s.id for s in self.site.sensors_of_zone(z)] for z in self.site.zones}
+                items, steps = [], []
                 while start < until:
                     step_end = min(until, floor_time(start, FEED_STEP) + FEED_STEP)
                     failed = failed_sensors(self.incidents, step_end, sensors)
                     items += [i for i in self._items(start, step_end) if i["sensor_id"] not in failed]
+                    steps.append(step_end)
                     start = step_end
                 if items:
                     self.ingest.ingest_items(items, CHANNEL)
+                # The picture is computed "as of" each step (intervals ended by then), so judging
+                # after one batched write equals judging slice by slice.
+                if self.advisor is not None:
+                    for step_end in steps:
+                        self.advisor.step(step_end, self.picture.compute(step_end), self.incidents)
                 self.fed_until = until
             self.picture.refresh()
             return now
@@ -176,7 +215,27 @@ class TrainingSession:
             "speed": self.clock.speed, "paused": self.clock.paused,
             "incidents": [i.to_dict() for i in self.incidents],
             "observations": self.store.count_observations(self.site.id),
+            "start": self.start.isoformat() if self.start else None,
+            "day_end": self.day_end().isoformat(), "epoch": self.epoch,
+            "timezone": str(self.site.tz),
         }
+
+    def alerts(self) -> list[dict[str, Any]]:
+        """The sandbox's alerts up to the session's now (as the system raised and stood them down)."""
+        self.advance()
+        return [dict(a) for a in self.advisor.alerts.values()] if self.advisor else []
+
+    def _rebuild(self) -> None:
+        """A fresh sandbox at the session's start (the same day, readings and incidents)."""
+        assert self.start is not None
+        self.store.close()
+        self.store = open_store("duckdb::memory:")
+        bus, metrics = LocalBus(), Metrics()
+        self.ingest = IngestService(self.site, self.store, metrics, bus, self.clock)
+        self.picture = PictureService(self.site, self.store, self.clock, bus, metrics)
+        if self.sim is not None:
+            self.sim = DaySimulator(self.site)
+        _seed(self, self.start)
 
     def close(self) -> None:
         self.store.close()
@@ -258,15 +317,23 @@ def create_session(site: Site, mode: Mode, start: datetime, speed: float, live_s
         if session.recorded.empty:
             session.close()
             raise TrainingError(f"no recorded observations for {site.id} on {start.astimezone(site.tz).date()}")
-    # This morning's readings from the counters' reset, so line-counter balances are right.
+    _seed(session, start)
+    return session
+
+
+def _seed(session: TrainingSession, start: datetime) -> None:
+    """This morning's readings from the counters' reset, so line-counter balances are right; the
+    advisor starts at `start` (what happened before it raised no alerts in the sandbox)."""
+    site = session.site
+    reset = last_reset(start, site.defaults.line_counter_reset, site)
     items = session._items(reset, start)
     if items:
         session.ingest.ingest_items(items, CHANNEL)
     session.picture.rebuild_history(reset, floor_time(start, session.picture.history_step))
     session.fed_until = start.astimezone(UTC)
     session.start = start
+    session.advisor = SandboxAdvisor.for_site(site)
     session.picture.refresh()
-    return session
 
 
 def restore_session(spec: dict[str, Any], site: Site, live_store: Store | None = None) -> TrainingSession:
@@ -274,6 +341,7 @@ def restore_session(spec: dict[str, Any], site: Site, live_store: Store | None =
     start = datetime.fromisoformat(spec["start"])
     session = create_session(site, spec["mode"], start, float(spec["clock"]["speed"]), live_store,
                              spec.get("created_by"), session_id=str(spec["id"]))
+    session.epoch = int(spec.get("epoch", 0))
     session.follow(spec)
     return session
 

@@ -91,31 +91,6 @@ class DensityAnswer(FeatureCollection):
     properties: DensityProperties
 
 
-class IncidentInfo(Open):
-    id: int
-    kind: str
-    zone: str | None
-    sensor: str | None
-    stops: list[str]
-    factor: float
-    note: str | None
-    start: datetime
-    end: datetime | None
-
-
-class SessionInfo(BaseModel):
-    id: str
-    site: str
-    mode: str
-    created_by: str
-    now: datetime
-    local_time: str
-    speed: float
-    paused: bool
-    incidents: list[IncidentInfo]
-    observations: int
-
-
 class SessionEnded(BaseModel):
     ended: str
 
