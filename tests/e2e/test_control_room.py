@@ -465,7 +465,8 @@ def test_phone_fits_the_width_and_taps_select_reliably(room: ControlRoom, role: 
     # Held upright, the map turns the boulevard along the screen's long side instead of leaving it
     # a strip a few pixels tall: the zones' label anchors span a good part of the map's height (the
     # ambulance sees every zone; an organiser's own zones are a short stretch of it).
-    spread = 1.0 if role == "organiser" else page.evaluate("""() => { const ys = window.__csm.state().zones.map((z) => window.__csm.projectZone(z.id))
+    spread = 1.0 if role == "organiser" else page.evaluate("""() => { const ys = window.__csm.state().zones
+      .map((z) => window.__csm.projectZone(z.id))
       .filter((p) => p).map((p) => p.y); const m = document.getElementById('map').getBoundingClientRect();
       return (Math.max(...ys) - Math.min(...ys)) / m.height; }""")
     assert spread >= 0.3, spread
