@@ -175,7 +175,7 @@ export class CrowdMap {
       else this.hover.remove();
     });
     map.on('mouseout', () => this.hover.remove());
-    if (this.pending) this.setZones(this.pending);
+    if (this.pending) this.drawZones(this.pending);
     void this.addEmergency();
     void this.addContextLabels();
   }
@@ -313,8 +313,24 @@ export class CrowdMap {
     }
   }
 
-  /** Redraw the zones; labels mark stale zones (text is HTML: the offline style has no glyphs). */
+  private live: ZoneRenderFeature[] = [];
+  private overlay: ZoneRenderFeature[] | null = null;
+
+  /** The live picture's zones; kept aside while a scenario overlay is shown. */
   setZones(features: ZoneRenderFeature[]): void {
+    this.live = features;
+    if (!this.overlay) this.drawZones(features);
+  }
+
+  /** Scenario mode (panels/scenario.ts): draw these zones instead of the live ones; null returns to live. */
+  showOverlay(features: ZoneRenderFeature[] | null): void {
+    this.overlay = features;
+    this.options.container.dataset.overlay = features ? 'scenario' : 'live';
+    this.drawZones(features ?? this.live);
+  }
+
+  /** Redraw the zones; labels mark stale zones (text is HTML: the offline style has no glyphs). */
+  private drawZones(features: ZoneRenderFeature[]): void {
     const source = this.map.getSource('zones') as maplibregl.GeoJSONSource | undefined;
     if (!source) {
       this.pending = features;
