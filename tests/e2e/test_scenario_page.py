@@ -61,15 +61,17 @@ class Planning:
         page.fill("input[name=username]", f"e2e-{role}")
         page.fill("input[name=password]", PASSWORD)
         page.click("button[type=submit]")
-        page.wait_for_selector("html[data-map-idle]", timeout=30_000)
-        if path != "/":
+        page.wait_for_selector("html[data-map-idle]", state="attached", timeout=60_000)
+        if path != "/":  # a shared link opened in a fresh page, as a colleague would
+            page.goto("about:blank")
             page.goto(f"{self.base_url}{path}")
-            page.wait_for_selector("html[data-map-idle]", timeout=30_000)
+            page.wait_for_selector("html[data-map-idle]", state="attached", timeout=60_000)
         return page
 
     def api(self, role: str) -> httpx.Client:
         client = httpx.Client(base_url=self.base_url, timeout=60)
         client.post("/api/v1/auth/login", json={"username": f"e2e-{role}", "password": PASSWORD}).raise_for_status()
+        client.headers["X-CSRF-Token"] = client.cookies.get("csm_csrf") or ""  # as the page sends it
         return client
 
 
@@ -154,6 +156,18 @@ def run_example(page: Any) -> str:
 RUN: dict[str, Any] = {}
 
 
+def stored_run(planning: Planning) -> str:
+    """The run of the first test, or (that test deselected) the same example run through the API."""
+    if "id" not in RUN:
+        api = planning.api("planner")
+        examples = {e["file"]: e["document"] for e in api.get("/api/v1/sites/scheveningen/scenarios/examples").json()}
+        answer = api.post("/api/v1/sites/scheveningen/scenarios", json=examples[EXAMPLE])
+        assert answer.status_code == 201, answer.text
+        RUN["id"] = answer.json()["id"]
+    run_id: str = RUN["id"]
+    return run_id
+
+
 def test_a_scenario_runs_from_the_page_and_changes_the_map_against_the_baseline(planning: Planning) -> None:
     page = planning.open("planner", DESKTOP)
     live_title = page.title()
@@ -213,8 +227,7 @@ def test_a_scenario_runs_from_the_page_and_changes_the_map_against_the_baseline(
 
 
 def test_the_share_link_reopens_the_stored_run_for_another_authorised_role(planning: Planning) -> None:
-    run_id = RUN.get("id") or planning.api("planner").post(
-        "/api/v1/sites/scheveningen/scenarios", json={"name": "t", "changes": []}).json()["id"]
+    run_id = stored_run(planning)
     page = planning.open("police", DESKTOP, f"/#scenario={run_id}")
     page.wait_for_selector("body.scenario-mode", timeout=30_000)
     drawn(page, "scenario")
@@ -227,7 +240,7 @@ def test_the_share_link_reopens_the_stored_run_for_another_authorised_role(plann
 
 @pytest.mark.parametrize("role", ["viewer", "ambulance"])
 def test_a_role_without_scenario_rights_sees_nothing_and_the_api_refuses(planning: Planning, role: str) -> None:
-    run_id = RUN.get("id", "abcdef123456")
+    run_id = stored_run(planning)
     page = planning.open(role, DESKTOP, f"/#scenario={run_id}")
     page.wait_for_timeout(1500)
     assert page.locator("#open-scenarios, #open-simulations, #scenario-banner:visible, #planning").count() == 0
@@ -236,7 +249,8 @@ def test_a_role_without_scenario_rights_sees_nothing_and_the_api_refuses(plannin
     api = planning.api(role)
     for path in (f"/scenarios/{run_id}", "/scenarios", "/scenarios/examples", "/simulations"):
         assert api.get(f"/api/v1/sites/scheveningen{path}").status_code == 403
-    assert api.post("/api/v1/sites/scheveningen/scenarios", json={"name": "x"}).status_code == 403
+    refused = api.post("/api/v1/sites/scheveningen/scenarios", json={"name": "x"})
+    assert refused.status_code == 403 and "CSRF" not in refused.text  # refused for the role, not the token
 
 
 def test_a_composed_scenario_runs_and_a_wrong_one_is_explained(planning: Planning) -> None:
@@ -266,9 +280,7 @@ def test_a_composed_scenario_runs_and_a_wrong_one_is_explained(planning: Plannin
 
 
 def test_scenario_mode_on_a_phone(planning: Planning) -> None:
-    run_id = RUN.get("id")
-    if run_id is None:
-        pytest.skip("needs the run of the first test")
+    run_id = stored_run(planning)
     page = planning.open("planner", PHONE, f"/#scenario={run_id}")
     page.wait_for_selector("body.scenario-mode", timeout=30_000)
     drawn(page, "scenario")

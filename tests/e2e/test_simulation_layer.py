@@ -13,9 +13,12 @@ from csm.scenario.results import list_results
 from csm.sim.clearing import STREAM
 from csm.sim.run import jupedsim_available
 from tests.conftest import REQUIRE_SERVICES
-from tests.e2e.test_scenario_page import (  # noqa: F401 (fixtures)
-    DESKTOP, PHONE, TABLET, Planning, _close_pages, planning, shot,
-)
+from tests.e2e import test_scenario_page as _scenario_page
+from tests.e2e.test_scenario_page import DESKTOP, PHONE, TABLET, Planning, shot
+
+# The same real server and roles as the scenario page (module-scoped: one server for this module).
+planning = _scenario_page.planning
+_close_pages = _scenario_page._close_pages
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(
     not jupedsim_available() and not REQUIRE_SERVICES, reason="install the sim extra (make install)")]
@@ -95,4 +98,5 @@ def test_roles_without_the_right_see_no_simulation(planning: Planning) -> None:
     assert page.get_attribute("#map", "data-simulation-cells") is None
     api = planning.api("viewer")
     assert api.get(f"/api/v1/sites/scheveningen/simulations/{run_id}/density").status_code == 403
-    assert api.post("/api/v1/sites/scheveningen/simulations", json={"zone": SQUARE, "agents": 5}).status_code == 403
+    refused = api.post("/api/v1/sites/scheveningen/simulations", json={"zone": SQUARE, "agents": 5})
+    assert refused.status_code == 403 and "CSRF" not in refused.text
