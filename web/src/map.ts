@@ -342,7 +342,8 @@ export class CrowdMap {
     if (signature === this.drawn) return;
     this.drawn = signature;
     source.setData({ type: 'FeatureCollection', features } as GeoJSON.FeatureCollection);
-    this.levels = Object.fromEntries(features.map((f) => [f.id, f.properties.level as Level]));
+    // Access routes follow the live levels, never a scenario's.
+    if (!this.overlay) this.levels = Object.fromEntries(features.map((f) => [f.id, f.properties.level as Level]));
     this.labelLayer.setLabels('zone', features.flatMap((f) => {
       const at = this.anchors[f.id];
       const level = f.properties.level as Level;
