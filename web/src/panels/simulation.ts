@@ -115,7 +115,10 @@ export function mountSimulation(ctx: PlanningContext, shell: PlanningShell): voi
       shell.show('simulation', 'Simulation: clearing a square');
       dimZones(true);
       const box = gridBounds(grid);
-      if (box) ctx.map.map.fitBounds(box, { padding: 60, pitch: 0, duration: 0, maxZoom: 19 });
+      // On tablets and phones the panel is a sheet over the lower part of the map: keep the square above it.
+      const height = ctx.map.map.getContainer().clientHeight;
+      const sheet = window.innerWidth <= 1100 ? Math.round(height * 0.45) : 0;
+      if (box) ctx.map.map.fitBounds(box, { padding: { top: 40, left: 40, right: 40, bottom: 40 + sheet }, pitch: 0, duration: 0, maxZoom: 19 });
       draw();
     } catch (error) {
       status = `Could not open the simulation: ${message(error)}`;
