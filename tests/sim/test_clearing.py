@@ -83,3 +83,29 @@ def test_clearing_gevers_deynootplein_through_the_api(client: AuthedClient) -> N
     lon, lat = cells[0]["geometry"]["coordinates"][0][0]
     assert 4.27 < lon < 4.29 and 52.10 < lat < 52.12  # back in WGS84 on the square
     assert client.get("/api/v1/sites/scheveningen/simulations/nope").status_code == 404
+
+
+@needs_sim
+def test_the_time_line_follows_the_crowd_out_of_the_room() -> None:
+    """What the map's slider plays: persons on the square fall to zero, every person leaves through
+    an exit once, and each cell's density over time peaks at its peak density."""
+    from csm.sim.analysis import TIMELINE_FRAMES, analyse
+    from csm.sim.run import clear_square
+
+    room = box_square(10, 10, 1.2)
+    clearing = clear_square(room, 40, seed=5, max_seconds=120)
+    result = analyse(room, clearing)
+    line = result["timeline"]
+    assert len(line["end_s"]) == len(line["on_square"]) == TIMELINE_FRAMES
+    assert line["end_s"][-1] >= result["evacuation_time_s"] - line["step_s"]
+    assert all(a >= b for a, b in zip(line["on_square"], line["on_square"][1:], strict=False))
+    assert line["on_square"][-1] == 0 and line["out_by_exit"]["door"][-1] == 40
+    cells = result["density_grid"]["features"]
+    assert cells
+    for cell in cells:
+        series = cell["properties"]["density_over_time"]
+        assert len(series) == TIMELINE_FRAMES
+        assert max(series) == pytest.approx(cell["properties"]["peak_density_p_per_m2"], abs=0.011)
+    # Early in the run more cells hold someone than late in it.
+    occupied = [sum(1 for c in cells if c["properties"]["density_over_time"][k] > 0) for k in (0, TIMELINE_FRAMES - 1)]
+    assert occupied[0] > occupied[1]

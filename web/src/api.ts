@@ -53,3 +53,23 @@ export const deleteJson = <T>(path: string): Promise<T> => request<T>('DELETE', 
 export function trainingUrl(session: string, rest = ''): string {
   return `/api/v1/training/sessions/${encodeURIComponent(session)}${rest}`;
 }
+
+/** A change whose refusal the caller shows in detail (a 422's `problems`): the status and the parsed
+ * body, not an exception. 401 still goes to the login page. */
+export async function postForAnswer(path: string, body: unknown): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(path, {
+    method: 'POST', credentials: 'same-origin', body: JSON.stringify(body),
+    headers: { Accept: 'application/json', 'Content-Type': 'application/json', 'X-CSRF-Token': cookie('csm_csrf') ?? '' },
+  });
+  if (response.status === 401) {
+    window.location.assign('/login');
+    throw new ApiError(401, 'login required');
+  }
+  let parsed: unknown = null;
+  try {
+    parsed = await response.json();
+  } catch {
+    parsed = { detail: response.statusText };
+  }
+  return { status: response.status, body: parsed };
+}

@@ -16,6 +16,7 @@ import { CrowdMap } from './map';
 import type { BasemapInfo } from './map/basemap';
 import { EMERGENCY_ROLES } from './map/emergency';
 import { showZoneChooser } from './panels/chooser';
+import { mountPlanning } from './panels/scenario-mount';
 import { onAmbiguousTap } from './picking';
 import { render, scheduleRender } from './render';
 import { applyStates, applyStream, type DashboardState } from './store';
@@ -178,6 +179,7 @@ async function boot(): Promise<void> {
   await loadRoleView(site.id);
   store.update((s) => applyStates({ ...s, site, me, zones: zones.features }, states.as_of, states.zones));
   view.map = createMap(site, zones, basemap, me);
+  mountPlanning({ site, me, map: view.map, zones: zones.features });
   // Map: access routes follow the advice, the levels and the selection.
   store.subscribe(() => void view.map?.updateRoutes(store.state.advice?.advice ?? [], store.state.selected));
   render(store.state);

@@ -175,7 +175,7 @@ export class CrowdMap {
       else this.hover.remove();
     });
     map.on('mouseout', () => this.hover.remove());
-    if (this.pending) this.setZones(this.pending);
+    if (this.pending) this.drawZones(this.pending);
     void this.addEmergency();
     void this.addContextLabels();
   }
@@ -315,8 +315,24 @@ export class CrowdMap {
     }
   }
 
-  /** Redraw the zones; labels mark stale zones (text is HTML: the offline style has no glyphs). */
+  private live: ZoneRenderFeature[] = [];
+  private overlay: ZoneRenderFeature[] | null = null;
+
+  /** The live picture's zones; kept aside while a scenario overlay is shown. */
   setZones(features: ZoneRenderFeature[]): void {
+    this.live = features;
+    if (!this.overlay) this.drawZones(features);
+  }
+
+  /** Scenario mode (panels/scenario.ts): draw these zones instead of the live ones; null returns to live. */
+  showOverlay(features: ZoneRenderFeature[] | null): void {
+    this.overlay = features;
+    this.options.container.dataset.overlay = features ? 'scenario' : 'live';
+    this.drawZones(features ?? this.live);
+  }
+
+  /** Redraw the zones; labels mark stale zones (text is HTML: the offline style has no glyphs). */
+  private drawZones(features: ZoneRenderFeature[]): void {
     const source = this.map.getSource('zones') as maplibregl.GeoJSONSource | undefined;
     if (!source) {
       this.pending = features;
@@ -328,7 +344,8 @@ export class CrowdMap {
     if (signature === this.drawn) return;
     this.drawn = signature;
     source.setData({ type: 'FeatureCollection', features } as GeoJSON.FeatureCollection);
-    this.levels = Object.fromEntries(features.map((f) => [f.id, f.properties.level as Level]));
+    // Access routes follow the live levels, never a scenario's.
+    if (!this.overlay) this.levels = Object.fromEntries(features.map((f) => [f.id, f.properties.level as Level]));
     // One label per zone, stale marked in it, so the collision-aware layer places both as one.
     this.labelLayer.setLabels('zone', features.flatMap((f) => {
       const at = this.anchors[f.id];

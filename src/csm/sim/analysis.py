@@ -16,6 +16,7 @@ from csm.sim.run import Clearing
 GRID_M = 2.0
 EXIT_APPROACH_M = 4.0  # depth of the measurement area in front of an exit
 VORONOI_EVERY_S = 1.0
+TIMELINE_FRAMES = 48  # steps of the run's time line (density per cell, persons out per exit)
 
 
 def _pedpy_densities(square: Square, clearing: Clearing) -> dict[str, Any]:
@@ -63,6 +64,28 @@ def _exit_flows(square: Square, clearing: Clearing, remaining: set[int]) -> list
     return rows
 
 
+def _bins(clearing: Clearing) -> float:
+    """Seconds per time-line step: the run in TIMELINE_FRAMES equal steps (at least one frame)."""
+    return max(clearing.simulated_s / TIMELINE_FRAMES, 1.0 / clearing.frame_rate)
+
+
+def timeline(square: Square, clearing: Clearing, remaining: set[int]) -> dict[str, Any]:
+    """The clearing run over time, for the map's slider: persons still on the square and persons out
+    through each exit, at the end of each step."""
+    step = _bins(clearing)
+    ends = [round(step * (k + 1), 1) for k in range(TIMELINE_FRAMES)]
+    out = {e.id: [0] * TIMELINE_FRAMES for e in square.exits}
+    for agent, t in clearing.exit_time_s.items():
+        exit_id = clearing.exit_of.get(agent)
+        if agent in remaining or exit_id not in out:
+            continue
+        first = min(int(t // step), TIMELINE_FRAMES - 1)
+        for k in range(first, TIMELINE_FRAMES):
+            out[exit_id][k] += 1
+    inside = [clearing.agents - sum(col[k] for col in out.values()) for k in range(TIMELINE_FRAMES)]
+    return {"step_s": round(step, 2), "end_s": ends, "on_square": inside, "out_by_exit": out}
+
+
 def density_grid(square: Square, clearing: Clearing, cell_m: float = GRID_M) -> dict[str, Any]:
     """GeoJSON cells (WGS84) with the highest classic density each reached, in p/m²."""
     minx, miny, maxx, maxy = square.polygon.bounds
@@ -71,12 +94,20 @@ def density_grid(square: Square, clearing: Clearing, cell_m: float = GRID_M) -> 
     frames = frames[(frames["x"] >= minx) & (frames["x"] < minx + nx * cell_m)
                     & (frames["y"] >= miny) & (frames["y"] < miny + ny * cell_m)]  # not in the door corridors
     peak = np.zeros((nx, ny))
+    bins = _bins(clearing)
+    over_time = np.zeros((nx * ny, TIMELINE_FRAMES))
     if not frames.empty:
         ix = ((frames["x"].to_numpy() - minx) // cell_m).astype(int)
         iy = ((frames["y"].to_numpy() - miny) // cell_m).astype(int)
         counts = pd.DataFrame({"frame": frames["frame"].to_numpy(), "cell": ix * ny + iy}).value_counts()
         per_cell = counts.groupby(level="cell").max()
         peak.ravel()[per_cell.index.to_numpy()] = per_cell.to_numpy()
+        # The run over time: the highest count of each cell within each bin of TIMELINE_FRAMES.
+        binned = counts.reset_index()
+        binned["bin"] = np.minimum(binned["frame"].to_numpy() / clearing.frame_rate // bins,
+                                   TIMELINE_FRAMES - 1).astype(int)
+        per_bin = binned.groupby(["cell", "bin"])["count"].max()
+        over_time[per_bin.index.get_level_values("cell"), per_bin.index.get_level_values("bin")] = per_bin.to_numpy()
     features = []
     for i, j in zip(*np.nonzero(peak), strict=True):
         cell = box(minx + i * cell_m, miny + j * cell_m, minx + (i + 1) * cell_m, miny + (j + 1) * cell_m)
@@ -86,7 +117,10 @@ def density_grid(square: Square, clearing: Clearing, cell_m: float = GRID_M) -> 
         features.append({
             "type": "Feature",
             "geometry": mapping(square.lonlat(inside)),
-            "properties": {"peak_density_p_per_m2": round(float(peak[i, j]) / inside.area, 2)},
+            "properties": {
+                "peak_density_p_per_m2": round(float(peak[i, j]) / inside.area, 2),
+                "density_over_time": [round(float(c) / inside.area, 2) for c in over_time[i * ny + j]],
+            },
         })
     return {"type": "FeatureCollection", "features": features}
 
@@ -115,6 +149,7 @@ def analyse(square: Square, clearing: Clearing) -> dict[str, Any]:
         **_pedpy_densities(square, clearing),
         "exits": _exit_flows(square, clearing, remaining),
         "density_grid": grid,
+        "timeline": timeline(square, clearing, remaining),
         "exit_lines": exits_geojson,
         "grid_m": GRID_M,
         "start_positions": {"type": "Feature", "geometry": mapping(square.lonlat(
