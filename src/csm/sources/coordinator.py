@@ -287,7 +287,8 @@ class SourceCoordinator:
         settings = state.configured.settings
         state.last_error = message
         state.failures += 1
-        state.summary = message
+        if state.last_success is None:  # the error itself is `last_error`; the summary never repeats it
+            state.summary = "no good poll yet"
         retry_in = min(settings.poll_seconds, settings.backoff_seconds * 2**state.failures)
         state.next_due = now + timedelta(seconds=max(retry_in, 1.0))
         self.metrics.polls.labels(self.site_id, state.configured.name, outcome).inc()
