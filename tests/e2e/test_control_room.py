@@ -323,7 +323,7 @@ def test_times_are_relative_and_data_health_is_told(room: ControlRoom) -> None:
         time.sleep(0.5)
     assert book.get(passed.id).status == "resolved"
     page.click("#tab-alerts")
-    page.wait_for_selector(f"#alerts-panel li[data-alert='{passed['id']}']", state="detached", timeout=20_000)
+    page.wait_for_selector(f"#alerts-panel li[data-alert='{passed.id}']", state="detached", timeout=20_000)
     close(page)
 
 
