@@ -16,10 +16,12 @@ from typing import Any
 
 import httpx
 import pytest
+import redis
 import websockets
 
 from csm.advice.lifecycle import alert_book_of
 from csm.api.app import create_app
+from csm.bus_redis import split_bus_url
 from csm.clock import FixedClock
 from csm.domain.model import Level
 from csm.runtime import Runtime, build_runtime
@@ -125,7 +127,18 @@ def two_workers_on_redis(tiny_site_dir: Path, pg_schema_url: str, bus_url: str) 
         runtime.close()
 
 
-async def next_notice(ws: Any, topic: str, timeout: float = 10.0) -> dict[str, Any]:
+def subscribed(bus_url: str, topics: tuple[str, ...]) -> bool:
+    """Some process listens on each of these topics' Redis channels."""
+    url, namespace = split_bus_url(bus_url)
+    client = redis.Redis.from_url(url)
+    try:
+        counts = dict(client.pubsub_numsub(*(f"{namespace}:bus:{t}" for t in topics)))
+        return all(int(n) > 0 for n in counts.values())
+    finally:
+        client.close()
+
+
+async def next_notice(ws: Any, topic: str, timeout: float = 30.0) -> dict[str, Any]:
     async def loop() -> dict[str, Any]:
         while True:
             message = json.loads(await ws.recv())
@@ -136,7 +149,7 @@ async def next_notice(ws: Any, topic: str, timeout: float = 10.0) -> dict[str, A
 
 
 def test_stream_clients_of_any_worker_hear_of_alerts_and_sources_as_they_change(
-    two_workers_on_redis: list[Runtime],
+    two_workers_on_redis: list[Runtime], bus_url: str
 ) -> None:
     """The alert book and the source coordinator publish on the bus; every API worker subscribes,
     so a dashboard connected to a worker that runs no jobs rereads alerts and sources at once."""
@@ -148,7 +161,10 @@ def test_stream_clients_of_any_worker_hear_of_alerts_and_sources_as_they_change(
                                       additional_headers=user) as ws:
             snapshot = json.loads(await asyncio.wait_for(ws.recv(), 5))
             assert snapshot["type"] == "snapshot"
-            await asyncio.sleep(0.5)  # worker B's subscriptions have reached Redis
+            for _ in range(400):  # worker B's subscriptions have reached Redis
+                if subscribed(bus_url, ("alerts", "sources")):
+                    break
+                await asyncio.sleep(0.05)
             raised = alert_book_of(first, "tiny").raise_alert("plein", Level.ORANGE, "level_change",
                                                               "Plein is orange", NOON)
             assert raised is not None
