@@ -102,7 +102,8 @@ def test_staleness_follows_the_clock_and_recovery_clears_the_error(runtime: Runt
     failing = coordinator.poll("parking")
     assert failing.status == "failing" and "haven" in (failing.last_error or "")
     assert "good values kept" in (failing.last_error or "")
-    assert failing.summary == good_summary  # the last good poll's summary, not the error again
+    assert failing.summary == f"last good poll: {good_summary}"  # not the error again
+    assert coordinator.poll("parking").summary == failing.summary  # failing twice: said once
     feed.write_text(good)
     assert coordinator.poll("parking").last_error is None
 

@@ -42,6 +42,7 @@ EMPTY_REASON = "empty_feed"
 DAY_SECONDS = 86_400
 TICK_SECONDS = 0.5
 SOURCE_STATE_KIND = "source"
+LAST_GOOD = "last good poll: "
 
 
 class SourceStatus(BaseModel):
@@ -294,8 +295,11 @@ class SourceCoordinator:
         settings = state.configured.settings
         state.last_error = message
         state.failures += 1
-        if state.last_success is None:  # the error itself is `last_error`; the summary never repeats it
+        # The error itself is `last_error`; the summary never repeats it, it says what is still known.
+        if state.last_success is None:
             state.summary = "no good poll yet"
+        elif not state.summary.startswith(LAST_GOOD):
+            state.summary = f"{LAST_GOOD}{state.summary}"
         retry_in = min(settings.poll_seconds, settings.backoff_seconds * 2**state.failures)
         state.next_due = now + timedelta(seconds=max(retry_in, 1.0))
         self.metrics.polls.labels(self.site_id, state.configured.name, outcome).inc()
