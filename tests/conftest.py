@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import paho.mqtt.client as mqtt
 import pytest
@@ -18,6 +19,7 @@ import yaml
 from csm.clock import FixedClock
 from csm.ingest.mqtt import BrokerAddress
 from csm.runtime import Runtime, build_runtime
+from csm.synthetic.day import DaySimulator
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO_SITE = REPO / "sites" / "scheveningen"
@@ -58,6 +60,11 @@ def publisher(mqtt_broker: str) -> Iterator[mqtt.Client]:
     yield client
     client.loop_stop()
     client.disconnect()
+
+
+def mqtt_publish(client: mqtt.Client, topic: str, payload: bytes | str) -> None:
+    """Publish at QoS 1 and wait until the broker has it (as a sensor gateway does)."""
+    client.publish(topic, payload, qos=1).wait_for_publish(5)
 
 
 @pytest.fixture
@@ -194,3 +201,21 @@ class AuthedClient:
 
 
 from fastapi.testclient import TestClient as TestClientType  # noqa: E402
+
+DEMO_DAY_LATE_MORNING = datetime(2026, 7, 18, 11, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
+
+
+def demo_morning(path: Path, clock: FixedClock | None = None) -> tuple[Runtime, DaySimulator]:
+    """The demo's hot Saturday at 11:00 in a DuckDB file at `path`: four weeks of history seeded
+    (as `csm demo` does), the morning's counts, the live picture and a forecast."""
+    from csm.demo.runner import backfill_until, seed_history
+    from csm.services.forecasts import run_forecast
+
+    runtime = build_runtime([DEMO_SITE], f"duckdb:{path}", clock=clock or FixedClock(DEMO_DAY_LATE_MORNING))
+    site_runtime = runtime.sites["scheveningen"]
+    sim = DaySimulator(site_runtime.site)
+    seed_history(site_runtime, sim, DEMO_DAY_LATE_MORNING, days=28)
+    backfill_until(site_runtime, sim, DEMO_DAY_LATE_MORNING)
+    site_runtime.picture.refresh()
+    assert run_forecast(site_runtime, DEMO_DAY_LATE_MORNING) is not None
+    return runtime, sim

@@ -106,8 +106,7 @@ def test_weather_reaches_the_forecast_observed_behind_forecast_ahead(tiny_runtim
 def test_intraday_update_reuses_the_fitted_model_with_the_newest_counts(tiny_runtime: Runtime) -> None:
     """Between refits the service forecasts again from the newest counts without refitting:
     the same fitted model, a new origin, and a forecast that reacts to what just happened."""
-    from csm.services import forecasts as forecast_service
-    from csm.services.forecasts import STEP, run_forecast
+    from csm.services.forecasts import FITTED_MODELS, STEP, run_forecast
     from tests.forecast.synthetic import synthetic_counts
 
     history = synthetic_counts(days=18, zones=3, freq="15min", start="2026-06-30")
@@ -117,18 +116,20 @@ def test_intraday_update_reuses_the_fitted_model_with_the_newest_counts(tiny_run
                          "stale": False})
     rows = rows[rows["ts"] < pd.Timestamp(NOON)]
     tiny_runtime.store.write_zone_history("tiny", rows)
-    first = run_forecast(tiny_runtime.sites["tiny"], NOON, refit=True)
+    models = tiny_runtime.state.get(FITTED_MODELS)
+    first = run_forecast(tiny_runtime.sites["tiny"], NOON, refit=True, models=models)
     assert first is not None
-    fitted = forecast_service._fitted["tiny"]
+    fitted = models.by_site["tiny"]
     # An hour later, with a surge in the plein: four times the usual count for the last hour.
     hour_later = NOON + timedelta(hours=1)
     surge = pd.DataFrame({"zone_id": "plein", "ts": pd.date_range(NOON, periods=4, freq=STEP, tz="UTC"),
                           "occupancy": 4 * rows[rows["zone_id"] == "plein"]["occupancy"].iloc[-4:].to_numpy() + 400,
                           "density": 0.0, "level": "green", "stale": False})
     tiny_runtime.store.write_zone_history("tiny", surge)
-    second = run_forecast(tiny_runtime.sites["tiny"], hour_later + timedelta(minutes=15), refit=False)
+    second = run_forecast(tiny_runtime.sites["tiny"], hour_later + timedelta(minutes=15), refit=False,
+                          models=models)
     assert second is not None
-    assert forecast_service._fitted["tiny"] is fitted  # not refitted
+    assert models.by_site["tiny"] is fitted  # not refitted
     _, before = first
     _, after = second
     plein_before = before[before["zone_id"] == "plein"].set_index("ts")["p50"]

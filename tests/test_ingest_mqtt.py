@@ -13,7 +13,7 @@ import pytest
 
 from csm.ingest.mqtt import MqttIngestConsumer, counts_topic, parse_topic
 from csm.runtime import Runtime
-from tests.conftest import NOON
+from tests.conftest import NOON, mqtt_publish
 from tests.test_ingest_http import item
 
 pytestmark = pytest.mark.services
@@ -41,8 +41,7 @@ def consumer(tiny_runtime: Runtime, mqtt_broker: str) -> Iterator[MqttIngestCons
 
 
 def publish(client: mqtt.Client, sensor: str, payload: object, raw: bytes | None = None) -> None:
-    info = client.publish(counts_topic("tiny", sensor), raw if raw is not None else json.dumps(payload), qos=1)
-    info.wait_for_publish(5)
+    mqtt_publish(client, counts_topic("tiny", sensor), raw if raw is not None else json.dumps(payload))
 
 
 def test_topic_contract() -> None:

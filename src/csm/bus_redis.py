@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import random
 import threading
@@ -32,12 +31,12 @@ from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from csm.bus import LocalBus
+from csm.topics import BusMessage, Resync, check_message, decode, encode
 
 log = logging.getLogger(__name__)
 
 OUTBOX_LIMIT = 10_000
 LOCAL_TOPICS = frozenset({"zones"})
-RESYNC = {"type": "resync"}
 _RETRYABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
@@ -85,18 +84,19 @@ class RedisBus:
         self._ready.wait(5)
 
     # -- public interface ------------------------------------------------------------------
-    def publish(self, topic: str, message: dict[str, Any]) -> None:
+    def publish(self, topic: str, message: BusMessage) -> None:
+        check_message(topic, message)
         if topic in self.local_topics:
-            self._local.publish(topic, message)
+            self._local.deliver(topic, message)
             return
         if self._closed:
             return
-        document = json.dumps(message, default=str)
+        document = encode(topic, message)
         with contextlib.suppress(RuntimeError):  # loop closed during shutdown
             self._loop.call_soon_threadsafe(self._enqueue, self._channel(topic), document)
 
     @asynccontextmanager
-    async def subscribe(self, topic: str) -> AsyncIterator[asyncio.Queue[dict[str, Any]]]:
+    async def subscribe(self, topic: str) -> AsyncIterator[asyncio.Queue[BusMessage]]:
         async with self._local.subscribe(topic) as queue:
             if topic not in self.local_topics:
                 self._want(topic, +1)
@@ -201,7 +201,7 @@ class RedisBus:
                 if not first:
                     self.reconnects += 1
                     for topic in {self._topic(c) for c in wanted}:
-                        self._local.publish(topic, dict(RESYNC))
+                        self._local.deliver(topic, Resync())
                 first = False
                 delay = 0.1
                 await self._pump(pubsub, wanted)
@@ -239,13 +239,10 @@ class RedisBus:
                 continue
             channel = message["channel"]
             channel = channel.decode() if isinstance(channel, bytes) else str(channel)
-            try:
-                document = json.loads(message["data"])
-            except (ValueError, TypeError):
-                log.warning("non-JSON message on %s ignored", channel)
-                continue
-            if isinstance(document, dict):
-                self._local.publish(self._topic(channel), document)
+            topic = self._topic(channel)
+            decoded = decode(topic, message["data"])
+            if decoded is not None:
+                self._local.deliver(topic, decoded)
 
     async def _shutdown(self) -> None:
         for _ in range(50):  # up to ~0.5 s to send what is queued

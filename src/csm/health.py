@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from csm.ingest.totals import deployment_totals
 from csm.jobs import JobHealth, stored_job_health
 from csm.runtime import Runtime
 from csm.sources.coordinator import stored_statuses
@@ -59,7 +60,8 @@ def readiness(runtime: Runtime) -> Readiness:
 
 
 def refresh_shared_metrics(runtime: Runtime) -> None:
-    """Set the gauges of what the leader's jobs record (job health, source status) from the store."""
+    """Set the gauges of what the leader's jobs record (job health, source status) and of the
+    deployment's ingest totals (every worker's counters) from the store."""
     metrics = runtime.metrics
     for job in all_job_health(runtime):
         metrics.job_last_success.labels(job.name).set(job.last_success.timestamp() if job.last_success else 0)
@@ -73,3 +75,17 @@ def refresh_shared_metrics(runtime: Runtime) -> None:
             metrics.source_failing.labels(site_id, status.name).set(int(status.status == "failing"))
             if status.age_seconds is not None:
                 metrics.source_age.labels(site_id, channel_of(status.name)).set(status.age_seconds)
+    refresh_ingest_totals(runtime)
+
+
+def refresh_ingest_totals(runtime: Runtime) -> None:
+    """This process's counters into the store, then the sums of every process's into the gauges."""
+    if runtime.ingest_totals is not None:
+        runtime.ingest_totals.flush()
+    totals = deployment_totals(runtime.store)
+    metrics = runtime.metrics
+    for gauge, name in ((metrics.deployment_ingested, "ingested"), (metrics.deployment_duplicates, "duplicates"),
+                        (metrics.deployment_rejected, "rejected")):
+        for labels, value in totals[name].items():
+            if len(labels) == len(gauge._labelnames):  # an entry of another release may differ
+                gauge.labels(*labels).set(value)

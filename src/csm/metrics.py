@@ -62,6 +62,20 @@ class Metrics:
                                   registry=self.registry)
         self.job_failing = Gauge("csm_job_failing", "1 when a job's newest outcome is a failure", ["job"],
                                  registry=self.registry)
+        # The same counts summed over every process that shares the store (csm.ingest.totals),
+        # set at each scrape, so any worker answers the deployment's totals.
+        self.deployment_ingested = Gauge(
+            "csm_deployment_observations_ingested", "Observations stored, summed over every worker",
+            ["site", "channel"], registry=self.registry,
+        )
+        self.deployment_duplicates = Gauge(
+            "csm_deployment_observations_duplicate", "Observations re-sent, summed over every worker",
+            ["site", "channel"], registry=self.registry,
+        )
+        self.deployment_rejected = Gauge(
+            "csm_deployment_observations_rejected", "Input items refused, by reason, summed over every worker",
+            ["site", "channel", "reason"], registry=self.registry,
+        )
         self.stream_clients = Gauge(
             "csm_stream_clients", "Connected live-stream clients", ["site"], registry=self.registry,
         )

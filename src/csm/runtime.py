@@ -20,6 +20,7 @@ from csm.clock import Clock, SystemClock
 from csm.context import BackgroundJob, FeatureState, Job, SiteRuntime
 from csm.extensions import JOB_FACTORIES, resolve
 from csm.ingest.pipeline import IngestService
+from csm.ingest.totals import IngestTotals
 from csm.jobs import Supervisor, stop_tasks
 from csm.leader import Leadership, SoleLeader, leadership_for, run_while_leading
 from csm.metrics import Metrics
@@ -55,6 +56,8 @@ class Runtime:
     leadership: Leadership = field(default_factory=SoleLeader)
     state: FeatureState = field(default_factory=FeatureState)
     settings: Settings = field(default_factory=Settings)
+    # This process's ingest counters in the store, summed by /metrics (csm.ingest.totals).
+    ingest_totals: IngestTotals | None = None
     supervisor: Supervisor = field(init=False)
     _stop: asyncio.Event | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -101,6 +104,8 @@ class Runtime:
         await asyncio.to_thread(self.supervisor.flush)
 
     def close(self) -> None:
+        if self.ingest_totals is not None:
+            self.ingest_totals.close()
         close_bus = getattr(self.bus, "close", None)
         if close_bus is not None:
             close_bus()
@@ -138,8 +143,10 @@ def build_runtime(
         sites[site.id] = site_runtime_for(site, store, metrics, bus, clock)
     runtime = Runtime(
         store=store, bus=bus, clock=clock, metrics=metrics, sites=sites, leadership=leadership_for(store_url),
-        settings=settings or Settings(),
+        settings=settings or Settings(), ingest_totals=IngestTotals(store, metrics, clock),
     )
+    if not isinstance(runtime.leadership, SoleLeader) and runtime.ingest_totals is not None:
+        runtime.ingest_totals.start()  # other processes share the store: keep our counts there
     for entry in JOB_FACTORIES:
         runtime.jobs.extend(resolve(entry)(runtime))
     return runtime

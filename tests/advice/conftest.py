@@ -15,6 +15,7 @@ from csm.clock import FixedClock
 from csm.runtime import Runtime, build_runtime
 from csm.site.loader import load_site
 from csm.site.model import Site
+from csm.topics import BusMessage, check_message
 from tests.conftest import write_site
 
 NOW = datetime(2026, 7, 18, 11, 0, tzinfo=UTC)  # 13:00 in Scheveningen
@@ -87,9 +88,10 @@ class Recorder:
     """A bus that keeps what was published (the alert book publishes from worker threads)."""
 
     def __init__(self) -> None:
-        self.messages: list[tuple[str, dict[str, Any]]] = []
+        self.messages: list[tuple[str, Any]] = []
 
-    def publish(self, topic: str, message: dict[str, Any]) -> None:
+    def publish(self, topic: str, message: BusMessage) -> None:
+        check_message(topic, message)  # as the real buses do
         self.messages.append((topic, message))
 
     def subscribe(self, topic: str) -> Any:

@@ -8,35 +8,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from csm.advice.engine import AdviceEngine
 from csm.advice.lifecycle import PREDICTED_CROSSING
 from csm.advice.queries import advice_payload
-from csm.clock import FixedClock
-from csm.demo.runner import backfill_until, seed_history
-from csm.runtime import Runtime, build_runtime
-from csm.services.forecasts import run_forecast
+from csm.runtime import Runtime
 from csm.synthetic.day import DaySimulator
+from tests.conftest import DEMO_DAY_LATE_MORNING, demo_morning
 
-DEMO_SITE = Path(__file__).resolve().parents[2] / "sites" / "scheveningen"
-LATE_MORNING = datetime(2026, 7, 18, 11, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
+LATE_MORNING = DEMO_DAY_LATE_MORNING
 ZONE = "boulevard-kurhaus"
 
 
 @pytest.fixture(scope="module")
 def hot_morning(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Runtime, DaySimulator]]:
-    path = tmp_path_factory.mktemp("demo") / "csm.duckdb"
-    runtime = build_runtime([DEMO_SITE], f"duckdb:{path}", clock=FixedClock(LATE_MORNING))
-    site_runtime = runtime.sites["scheveningen"]
-    sim = DaySimulator(site_runtime.site)
-    seed_history(site_runtime, sim, LATE_MORNING, days=28)  # as `csm demo` seeds
-    backfill_until(site_runtime, sim, LATE_MORNING)
-    site_runtime.picture.refresh()
-    assert run_forecast(site_runtime, LATE_MORNING) is not None
+    runtime, sim = demo_morning(tmp_path_factory.mktemp("demo") / "csm.duckdb")
     yield runtime, sim
     runtime.close()
 
@@ -57,9 +45,10 @@ def test_red_is_predicted_before_it_happens(hot_morning: tuple[Runtime, DaySimul
     assert now_level[ZONE] in ("green", "yellow")  # calm at 11:00 ...
     engine = AdviceEngine.for_site(runtime, site_runtime)
     raised = [a for event, a in engine.evaluate(LATE_MORNING) if event == "raised"]
-    predicted = {(a["zone_id"], a["level"]): a for a in raised if a["kind"] == PREDICTED_CROSSING}
+    predicted = {(a.zone_id, a.level): a for a in raised if a.kind == PREDICTED_CROSSING}
     assert (ZONE, "red") in predicted  # ... but red is coming
-    expected_at = datetime.fromisoformat(predicted[(ZONE, "red")]["expected_at"])
+    expected_at = predicted[(ZONE, "red")].expected_at
+    assert expected_at is not None
     truly_red = first_red(sim, runtime)
     assert expected_at <= truly_red, "the warning must come before the boulevard is red"
     assert expected_at - LATE_MORNING >= timedelta(hours=1)  # lead time enough for the police measure

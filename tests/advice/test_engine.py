@@ -26,16 +26,16 @@ def test_level_alert_after_dwell_and_resolved_after_stand_down(mini_runtime: Run
     assert step(mini_runtime, engine, 0, zuid=300) == []  # first reading: yellow? 0.3 p/m² is green
     assert step(mini_runtime, engine, 1, zuid=1300) == []  # orange pending (dwell 2 min)
     events = step(mini_runtime, engine, 2, zuid=1300)
-    assert [(e, a["kind"], a["level"], a["zone_id"]) for e, a in events] == [
+    assert [(e, a.kind, a.level, a.zone_id) for e, a in events] == [
         ("raised", LEVEL_CHANGE, "orange", "zuid")
     ]
-    assert "Boulevard Zuid is orange: 1.30 persons/m²" in events[0][1]["message"]
+    assert "Boulevard Zuid is orange: 1.30 persons/m²" in events[0][1].message
     for _ in range(15):  # inside the band: stays orange, nothing new
         assert step(mini_runtime, engine, 1, zuid=1050) == []
     assert step(mini_runtime, engine, 1, zuid=700) == []
     events = step(mini_runtime, engine, 10, zuid=700)
-    assert [(e, a["status"]) for e, a in events] == [("resolved", RESOLVED)]
-    assert events[0][1]["resolved_by"] == "csm"
+    assert [(e, a.status) for e, a in events] == [("resolved", RESOLVED)]
+    assert events[0][1].resolved_by == "csm"
     # A restarted engine starts from the logged levels: no new alert for the same state.
     again = AdviceEngine.for_site(mini_runtime, mini_runtime.sites["mini"])
     assert again.trackers["zuid"].level.value == "yellow"
@@ -49,17 +49,17 @@ def test_predicted_crossing_raised_kept_and_withdrawn(mini_runtime: Runtime) -> 
     engine.evaluate(NOW)
     sr.picture.store.write_forecast("mini", NOW, forecast({"zuid": [800, 1300, 1500, 2400, 2600], "noord": [300] * 5}))
     events = engine.evaluate(NOW)
-    raised = {(a["level"], a["kind"]) for e, a in events if e == "raised"}
+    raised = {(a.level, a.kind) for e, a in events if e == "raised"}
     assert raised == {("orange", PREDICTED_CROSSING), ("red", PREDICTED_CROSSING)}  # yellow: advice only
-    red = next(a for _, a in events if a["level"] == "red")
-    assert red["expected_at"] == (NOW + timedelta(minutes=60)).isoformat() and red["lead_time_minutes"] == 60
-    assert "expected to reach red at 14:00 (in 60 min)" in red["message"]
+    red = next(a for _, a in events if a.level == "red")
+    assert red.expected_at == NOW + timedelta(minutes=60) and red.lead_time_minutes == 60
+    assert "expected to reach red at 14:00 (in 60 min)" in red.message
     assert engine.evaluate(NOW + timedelta(minutes=1)) == []  # no duplicates
     calmer = forecast({"zuid": [800, 1000, 1100, 1250, 1300]}, start=NOW + timedelta(minutes=2))
     sr.picture.store.write_forecast("mini", NOW + timedelta(minutes=2), calmer)
     events = engine.evaluate(NOW + timedelta(minutes=2))
-    assert [(e, a["level"]) for e, a in events] == [("resolved", "red")]
-    assert events[0][1]["history"][-1]["note"] == "no longer expected by the forecast"
+    assert [(e, a.level) for e, a in events] == [("resolved", "red")]
+    assert events[0][1].history[-1].note == "no longer expected by the forecast"
 
 
 def test_advice_payload_with_alternatives(mini_runtime: Runtime) -> None:

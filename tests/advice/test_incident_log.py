@@ -83,14 +83,14 @@ def test_organisers_handle_only_their_own_measures_in_their_zones(event_runtime:
     organiser = bearer(event_runtime, "event_organiser", zones={"mini": ["strand"]})
     with TestClient(create_app(event_runtime, web_dist=None)) as client:
         seen = client.get("/api/v1/sites/mini/alerts", headers=organiser).json()["alerts"]
-        assert [a["id"] for a in seen] == [beach["id"]] and seen[0]["actions"] == ["ack", "measure"]
-        url = f"/api/v1/sites/mini/alerts/{beach['id']}"
+        assert [a["id"] for a in seen] == [beach.id] and seen[0]["actions"] == ["ack", "measure"]
+        url = f"/api/v1/sites/mini/alerts/{beach.id}"
         assert client.post(f"{url}/measure", json={"measure": "beach-hosts"}, headers=organiser).status_code == 403
         assert client.post(f"{url}/resolve", json={"reason": "done"}, headers=organiser).status_code == 403
         assert client.post(f"{url}/ack", json={}, headers=organiser).status_code == 200
         taken = client.post(f"{url}/measure", json={"measure": "beach-stewards"}, headers=organiser)
         assert taken.status_code == 200 and taken.json()["measures_taken"][0]["by"] == "test-event-organiser"
-        other = f"/api/v1/sites/mini/alerts/{boulevard['id']}/ack"
+        other = f"/api/v1/sites/mini/alerts/{boulevard.id}/ack"
         assert client.post(other, json={}, headers=organiser).status_code == 404  # outside the event
         log = client.get("/api/v1/sites/mini/incidents", headers=organiser).json()["entries"]
         assert {e["zone_id"] for e in log} == {"strand"}

@@ -6,13 +6,14 @@ from datetime import timedelta
 
 from csm.advice.crossings import predicted_crossings
 from csm.advice.playbook import load_playbook
-from csm.advice.ranking import START_NOW, UPCOMING, Advice, rank_advice, triggers_from
+from csm.advice.ranking import START_NOW, UPCOMING, rank_advice, triggers_from
+from csm.domain.advice import AdviceItem
 from csm.domain.model import Level
 from csm.site.model import Site
 from tests.advice.conftest import NOW, forecast
 
 
-def advise(site: Site, p50: dict[str, list[float]], current: dict[str, Level]) -> list[Advice]:
+def advise(site: Site, p50: dict[str, list[float]], current: dict[str, Level]) -> list[AdviceItem]:
     levels = {z: (lvl, NOW - timedelta(minutes=20)) for z, lvl in current.items()}
     crossings = predicted_crossings(forecast(p50, spread=0.1), site.zones, NOW, current)
     return rank_advice(site, load_playbook(site), triggers_from(levels, crossings, NOW), NOW,
@@ -41,7 +42,7 @@ def test_reason_names_zone_time_probability_and_sources(mini_site: Site) -> None
     assert "Boulevard Zuid expected to reach red at 14:00" in police.reason  # local time
     assert "start by 13:00" in police.reason
     assert police.sources == ("forecast", "cam-zuid")
-    body = police.to_dict()
+    body = police.model_dump(mode="json")
     assert {"measure", "owner", "zone_id", "start_by", "reason", "probability"} <= set(body)
 
 

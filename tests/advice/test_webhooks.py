@@ -13,6 +13,7 @@ import pytest
 
 from csm.advice.playbook import NotificationsSchema, QuietHoursSchema, WebhookSchema
 from csm.advice.webhooks import DELIVERY_HEADER, SIGNATURE_HEADER, deliver, notify, verify
+from csm.domain.alerts import Alert
 from csm.domain.model import Level
 
 SECRET = "s3cret-for-tests"
@@ -76,12 +77,17 @@ async def test_notify_filters_levels_and_quiet_hours(receiver: str, monkeypatch:
         webhooks=[WebhookSchema(url=receiver, secret_env="CSM_WEBHOOK_SECRET_OPS", levels=["orange", "red"])],
         quiet_hours=QuietHoursSchema(start=time(23), end=time(7), min_level="red"),
     )
-    alert = {"id": "a2", "level": Level.ORANGE.value, "updated_at": "2026-07-18T12:00:00+00:00"}
+    at = "2026-07-18T12:00:00+00:00"
+    alert = Alert.model_validate({
+        "id": "a2", "zone_id": "zuid", "level": Level.ORANGE.value, "kind": "level_change", "status": "raised",
+        "raised_at": at, "message": "Zuid is orange", "expected_at": None, "probability": None,
+        "acknowledged_by": None, "acknowledged_at": None, "measures_taken": [], "resolved_at": None,
+        "resolved_by": None, "updated_at": at, "history": []})
     assert len(await notify("site", "raised", alert, time(14), settings, base_delay=0.01)) == 1
     assert await notify("site", "raised", alert, time(2), settings, base_delay=0.01) == []  # quiet hours
-    red = {**alert, "level": Level.RED.value}
+    red = alert.model_copy(update={"level": Level.RED.value})
     assert len(await notify("site", "raised", red, time(2), settings, base_delay=0.01)) == 1  # red goes out
-    yellow = {**alert, "level": Level.YELLOW.value}
+    yellow = alert.model_copy(update={"level": Level.YELLOW.value})
     assert await notify("site", "raised", yellow, time(14), settings, base_delay=0.01) == []  # not wanted
     assert len(Receiver.received) == 2
     monkeypatch.delenv("CSM_WEBHOOK_SECRET_OPS")

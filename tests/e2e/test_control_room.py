@@ -322,15 +322,15 @@ def test_times_are_relative_and_data_health_is_told(room: ControlRoom) -> None:
     # A prediction whose time has passed is closed by the engine and leaves the open list.
     book = alert_book_of(room.runtime, "scheveningen")
     passed = book.raise_alert("strand-zuid", Level.ORANGE, "predicted_crossing", "Strand Zuid expected orange (test)",
-                              now - timedelta(minutes=30), expected_at=(now - timedelta(minutes=5)).isoformat(),
+                              now - timedelta(minutes=30), expected_at=now - timedelta(minutes=5),
                               probability=0.5)
     assert passed is not None
     deadline = time.monotonic() + 30
-    while book.get(passed["id"])["status"] != "resolved" and time.monotonic() < deadline:
+    while book.get(passed.id).status != "resolved" and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert book.get(passed["id"])["status"] == "resolved"
+    assert book.get(passed.id).status == "resolved"
     page.click("#tab-alerts")
-    page.wait_for_selector(f"#alerts-panel li[data-alert='{passed['id']}']", state="detached", timeout=20_000)
+    page.wait_for_selector(f"#alerts-panel li[data-alert='{passed.id}']", state="detached", timeout=20_000)
     close(page)
 
 

@@ -12,16 +12,13 @@ from csm.api.app import create_app
 from csm.clock import FixedClock
 from csm.runtime import Runtime, build_runtime
 from tests.conftest import AuthedClient
-from tests.store.conftest import pg_schema_url  # noqa: F401  (fixture re-export)
+from tests.store.conftest import pg_schema_url, store_url  # noqa: F401  (fixtures re-exported)
 
 
-@pytest.fixture(params=["duckdb", "postgresql"])
-def any_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Every store backend: a DuckDB file and a fresh PostgreSQL schema."""
-    if request.param == "duckdb":
-        return f"duckdb:{tmp_path / 'hardening.duckdb'}"
-    url: str = request.getfixturevalue("pg_schema_url")
-    return url
+@pytest.fixture
+def any_store_url(store_url: str) -> str:  # noqa: F811  (the re-exported fixture, by name)
+    """Every store backend (the store suite's `store_url`): a DuckDB file and a fresh PostgreSQL schema."""
+    return store_url
 
 
 @pytest.fixture

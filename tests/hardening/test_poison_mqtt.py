@@ -16,7 +16,7 @@ import pytest
 from csm.clock import FixedClock
 from csm.ingest.mqtt import MqttIngestConsumer, counts_topic
 from csm.runtime import Runtime, build_runtime
-from tests.conftest import TINY_SITE, TINY_ZONES, write_site
+from tests.conftest import TINY_SITE, TINY_ZONES, mqtt_publish, write_site
 from tests.hardening.items import MALFORMED, good, good_text
 
 pytestmark = pytest.mark.services
@@ -52,10 +52,6 @@ def start_consumer(runtime: Runtime, broker: str, client_id: str) -> MqttIngestC
     return consumer
 
 
-def publish(client: mqtt.Client, topic: str, payload: bytes) -> None:
-    client.publish(topic, payload, qos=1).wait_for_publish(5)
-
-
 POISON = ["metric as list", "5000-digit integer", "10**400", "year 0001", "year 9999 local",
           "sensor_id NUL", "sensor_id lone surrogate", "nested 60 deep"]
 
@@ -68,8 +64,8 @@ def test_poison_is_dead_lettered_acked_and_not_redelivered(
     try:
         topic = counts_topic(site_id, "cam-a")
         for minutes, name in enumerate(POISON, start=2):
-            publish(publisher, topic, MALFORMED[name].encode())
-            publish(publisher, topic, good_text(minutes).encode())
+            mqtt_publish(publisher, topic, MALFORMED[name].encode())
+            mqtt_publish(publisher, topic, good_text(minutes).encode())
         assert wait_for(lambda: runtime.store.count_observations(site_id) == len(POISON)), (
             f"stored {runtime.store.count_observations(site_id)} of {len(POISON)} valid messages"
         )
@@ -93,10 +89,10 @@ def test_topic_sensor_must_be_in_the_site_and_match_the_payload(
     caplog.set_level(logging.DEBUG)
     consumer = start_consumer(runtime, mqtt_broker, f"csm-topic-{uuid.uuid4().hex[:8]}")
     try:
-        publish(publisher, counts_topic(site_id, "ghost"), json.dumps(good("cam-a", 2)).encode())
-        publish(publisher, counts_topic(site_id, "lc-b"), json.dumps(good("cam-a", 3)).encode())
-        publish(publisher, counts_topic(site_id, "cam-a"), json.dumps(good("cam-a", 4)).encode())
-        publish(publisher, counts_topic(site_id, "jan.jansen@example.nl"), json.dumps(good("cam-a", 5)).encode())
+        mqtt_publish(publisher, counts_topic(site_id, "ghost"), json.dumps(good("cam-a", 2)).encode())
+        mqtt_publish(publisher, counts_topic(site_id, "lc-b"), json.dumps(good("cam-a", 3)).encode())
+        mqtt_publish(publisher, counts_topic(site_id, "cam-a"), json.dumps(good("cam-a", 4)).encode())
+        mqtt_publish(publisher, counts_topic(site_id, "jan.jansen@example.nl"), json.dumps(good("cam-a", 5)).encode())
         assert wait_for(lambda: len(runtime.store.list_dead_letters(site_id)) == 3)
         assert wait_for(lambda: runtime.store.count_observations(site_id) == 1)
         letters = runtime.store.list_dead_letters(site_id)

@@ -19,19 +19,17 @@ from csm.advice.lifecycle import ACKNOWLEDGED, MEASURE_TAKEN, PREDICTED_CROSSING
 from csm.api.app import create_app
 from csm.cli import app as cli
 from csm.clock import FixedClock
-from csm.demo.runner import backfill_until, seed_history
+from csm.demo.runner import backfill_until
 from csm.report import build_day_report
 from csm.report.render_html import render_html
 from csm.report.render_pdf import render_pdf
-from csm.runtime import Runtime, build_runtime
-from csm.services.forecasts import run_forecast
+from csm.runtime import Runtime
 from csm.synthetic.day import DaySimulator
-from tests.conftest import TEST_SECRET, session_token
+from tests.conftest import DEMO_DAY_LATE_MORNING, DEMO_SITE, TEST_SECRET, demo_morning, session_token
 
-DEMO_SITE = Path(__file__).resolve().parents[2] / "sites" / "scheveningen"
 TZ = ZoneInfo("Europe/Amsterdam")
 DAY = date(2026, 7, 18)
-LATE_MORNING = datetime(2026, 7, 18, 11, 0, tzinfo=TZ)
+LATE_MORNING = DEMO_DAY_LATE_MORNING
 EVENING = datetime(2026, 7, 18, 20, 0, tzinfo=TZ)
 ZONE = "boulevard-kurhaus"
 
@@ -39,25 +37,19 @@ ZONE = "boulevard-kurhaus"
 @pytest.fixture(scope="module")
 def hot_day(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Runtime, DaySimulator, str]]:
     """The demo day played to 20:00: forecast and advice at 11:00, an operator's steps, the rest of the day."""
-    path = tmp_path_factory.mktemp("report") / "csm.duckdb"
     clock = FixedClock(LATE_MORNING)
-    runtime = build_runtime([DEMO_SITE], f"duckdb:{path}", clock=clock)
+    runtime, sim = demo_morning(tmp_path_factory.mktemp("report") / "csm.duckdb", clock)
     site_runtime = runtime.sites["scheveningen"]
-    sim = DaySimulator(site_runtime.site)
-    seed_history(site_runtime, sim, LATE_MORNING, days=28)  # as `csm demo` seeds
-    backfill_until(site_runtime, sim, LATE_MORNING)
-    site_runtime.picture.refresh()
-    assert run_forecast(site_runtime, LATE_MORNING) is not None
     engine = AdviceEngine.for_site(runtime, site_runtime)
     raised = [a for event, a in engine.evaluate(LATE_MORNING) if event == "raised"]
-    red = next(a for a in raised if (a["zone_id"], a["level"], a["kind"]) == (ZONE, "red", PREDICTED_CROSSING))
-    engine.book.transition(red["id"], ACKNOWLEDGED, by="anna", at=LATE_MORNING + timedelta(minutes=4))
-    engine.book.transition(red["id"], MEASURE_TAKEN, by="anna", at=LATE_MORNING + timedelta(minutes=30),
+    red = next(a for a in raised if (a.zone_id, a.level, a.kind) == (ZONE, "red", PREDICTED_CROSSING))
+    engine.book.transition(red.id, ACKNOWLEDGED, by="anna", at=LATE_MORNING + timedelta(minutes=4))
+    engine.book.transition(red.id, MEASURE_TAKEN, by="anna", at=LATE_MORNING + timedelta(minutes=30),
                            note="two units to the Kurhaus steps", measure="police")
     clock.moment = EVENING.astimezone(ZoneInfo("UTC"))
     backfill_until(site_runtime, sim, EVENING)
     site_runtime.picture.rebuild_history(datetime(2026, 7, 18, 0, 0, tzinfo=TZ), EVENING)
-    yield runtime, sim, red["id"]
+    yield runtime, sim, red.id
     runtime.close()
 
 

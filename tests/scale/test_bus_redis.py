@@ -4,18 +4,23 @@ recovery after the server drops the subscription, bounded memory while Redis is 
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
-from typing import Any
+from datetime import UTC, datetime
 
 import pytest
 import redis
 
 from csm.bus_redis import RedisBus, split_bus_url
+from csm.topics import BusMessage, ObservationsMessage, Resync, SourcesMessage, ZonesMessage
 
 pytestmark = pytest.mark.services
 
 
-async def next_message(queue: asyncio.Queue[dict[str, Any]], timeout: float = 5.0) -> dict[str, Any]:
+NOON = datetime(2026, 7, 18, 12, tzinfo=UTC)
+
+
+async def next_message(queue: asyncio.Queue[BusMessage], timeout: float = 5.0) -> BusMessage:
     return await asyncio.wait_for(queue.get(), timeout)
 
 
@@ -41,14 +46,16 @@ async def test_message_published_by_one_worker_reaches_subscribers_of_every_work
             await wait_subscribed(first)
             await wait_subscribed(second)
             await asyncio.sleep(0.1)  # the SUBSCRIBE has reached the server
-            first.publish("observations", {"site": "tiny", "sensors": ["cam-a"]})
-            assert await next_message(q1) == {"site": "tiny", "sensors": ["cam-a"]}
-            assert await next_message(q2) == {"site": "tiny", "sensors": ["cam-a"]}
+            sent = ObservationsMessage(site="tiny", sensors=["cam-a"])
+            first.publish("observations", sent)
+            assert await next_message(q1) == sent
+            assert await next_message(q2) == sent
             # "zones" is computed by each worker for its own clients: it never crosses processes.
             async with second.subscribe("zones") as zones:
-                first.publish("zones", {"site": "tiny", "zones": []})
-                second.publish("zones", {"site": "tiny", "zones": [{"id": "plein"}]})
-                assert (await next_message(zones))["zones"] == [{"id": "plein"}]
+                first.publish("zones", ZonesMessage(site="elsewhere", as_of=NOON, zones=[]))
+                second.publish("zones", ZonesMessage(site="tiny", as_of=NOON, zones=[]))
+                received = await next_message(zones)
+                assert isinstance(received, ZonesMessage) and received.site == "tiny"
                 await asyncio.sleep(0.2)
                 assert zones.empty()
     finally:
@@ -61,7 +68,7 @@ async def test_subscription_recovers_after_redis_drops_it(bus_url: str) -> None:
     bus, publisher = RedisBus(bus_url, max_backoff=0.5), RedisBus(bus_url, max_backoff=0.5)
     admin = redis.Redis.from_url(url)
     try:
-        async with bus.subscribe("alerts") as queue:
+        async with bus.subscribe("sources") as queue:
             await wait_subscribed(bus)
             # Drop our subscription connection, as a Redis restart would (other clients untouched).
             killed = 0
@@ -69,11 +76,11 @@ async def test_subscription_recovers_after_redis_drops_it(bus_url: str) -> None:
                 if client.get("name") == bus.client_name:
                     killed += admin.client_kill_filter(_id=client["id"])
             assert killed >= 1
-            assert await next_message(queue, timeout=8) == {"type": "resync"}
+            assert await next_message(queue, timeout=8) == Resync()
             assert bus.reconnects >= 1
             await asyncio.sleep(0.1)
-            publisher.publish("alerts", {"site": "tiny", "event": "raised"})
-            assert await next_message(queue) == {"site": "tiny", "event": "raised"}
+            publisher.publish("sources", SourcesMessage(site="tiny", source="weather", stored=3))
+            assert await next_message(queue) == SourcesMessage(site="tiny", source="weather", stored=3)
     finally:
         admin.close()
         bus.close()
@@ -87,7 +94,7 @@ def test_outbox_is_bounded_while_redis_is_unreachable() -> None:
     bus = RedisBus(f"redis://127.0.0.1:{port}/0", outbox_limit=50, max_backoff=0.2)
     try:
         for n in range(500):
-            bus.publish("observations", {"n": n})
+            bus.publish("observations", ObservationsMessage(site="tiny", sensors=[f"cam-{n}"]))
         for _ in range(100):
             if bus.dropped >= 449:
                 break
@@ -95,3 +102,34 @@ def test_outbox_is_bounded_while_redis_is_unreachable() -> None:
         assert bus.dropped >= 449  # the newest 50 (and one being retried) are kept, the rest dropped
     finally:
         bus.close()
+
+
+async def test_a_malformed_message_is_refused_with_a_reason_and_the_subscriber_goes_on(
+    bus_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Whatever else writes to the channel (another version, a person with redis-cli), the
+    subscriber receives only typed messages; the refusals are logged without their content."""
+    url, namespace = split_bus_url(bus_url)
+    bus, publisher = RedisBus(bus_url), RedisBus(bus_url)
+    raw = redis.Redis.from_url(url)
+    channel = f"{namespace}:bus:observations"
+    try:
+        async with bus.subscribe("observations") as queue:
+            await wait_subscribed(bus)
+            await asyncio.sleep(0.1)
+            with caplog.at_level(logging.WARNING, logger="csm.topics"):
+                raw.publish(channel, b"\xff not json")
+                raw.publish(channel, '{"site": "tiny", "sensors": "cam-a"}')
+                raw.publish(channel, '{"site": "tiny", "sensors": ["cam-a"], "secret": "jan@example.nl"}')
+                raw.publish(channel, '["a list"]')
+                good = ObservationsMessage(site="tiny", sensors=["cam-b"])
+                publisher.publish("observations", good)
+                assert await next_message(queue) == good  # the four before it never arrived
+            assert queue.empty()
+            assert caplog.text.count("bus message on observations refused") == 4
+            assert "sensors: list_type" in caplog.text and "secret: extra_forbidden" in caplog.text
+            assert "jan@example.nl" not in caplog.text
+    finally:
+        raw.close()
+        bus.close()
+        publisher.close()

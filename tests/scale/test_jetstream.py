@@ -22,8 +22,9 @@ import paho.mqtt.client as mqtt
 import pytest
 
 from csm.cli.ingest_worker_cmd import run_ingest_worker
-from csm.ingest.jetstream import STREAM, counts_subject, parse_subject
-from csm.ingest.mqtt import counts_topic
+from csm.ingest.jetstream import STREAM, JetStreamIngestConsumer, counts_subject, parse_subject
+from csm.ingest.mqtt import POISON_ATTEMPTS, counts_topic
+from csm.runtime import build_runtime
 from csm.store.factory import open_store
 from tests.scale.conftest import wait_for
 from tests.scale.test_ingest_worker import recent_items, site_with_id
@@ -202,3 +203,79 @@ def test_nothing_is_lost_across_a_broker_restart_and_all_workers_down(
     finally:
         sensor.close()
         store.close()
+
+
+class RefusingStore:
+    """The real store, except that it refuses (raises on) any batch holding the value 4242: a
+    message the store cannot take, however often it is retried."""
+
+    POISON = 4242.0
+
+    def __init__(self, store: Any) -> None:
+        self._store = store
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def write_observations(self, observations: Any, received_at: Any = None) -> Any:
+        if any(o.value == self.POISON for o in observations):
+            raise ValueError("value out of range for this column")
+        return self._store.write_observations(observations, received_at=received_at)
+
+
+def ack_pending(url: str, durable: str) -> int | None:
+    async def look() -> int | None:
+        client = await nats.connect(url, allow_reconnect=False, connect_timeout=1)
+        try:
+            info = await client.jetstream().consumer_info(STREAM, durable)
+            return int(info.num_ack_pending or 0) + int(info.num_pending or 0)
+        finally:
+            await client.close()
+
+    try:
+        return asyncio.run(look())
+    except Exception:
+        return None
+
+
+def test_a_message_the_store_refuses_is_dead_lettered_and_acknowledged_not_retried_forever(
+    tiny_site_dir: Path, pg_schema_url: str, private_nats: PrivateNats
+) -> None:
+    """As on MQTT: after POISON_ATTEMPTS failed tries the batch is stored message by message; the
+    one the store refuses is dead-lettered (`store_refused`), the others are stored, all acknowledged."""
+    site_id = f"t{uuid.uuid4().hex[:8]}"
+    runtime = build_runtime([site_with_id(tiny_site_dir, site_id)], pg_schema_url)
+    ingest = runtime.sites[site_id].ingest
+    ingest.store = RefusingStore(ingest.store)  # type: ignore[assignment]
+    durable = f"poison{uuid.uuid4().hex[:6]}"
+    consumer = JetStreamIngestConsumer(runtime, private_nats.url, durable=durable, batch_size=50,
+                                       batch_seconds=0.05)
+    items = recent_items(9)
+    items[4]["counts"] = {"occupancy": RefusingStore.POISON}
+
+    async def publish_all() -> None:
+        client = await nats.connect(private_nats.url)
+        try:
+            js = client.jetstream()
+            for item in items:
+                await js.publish(counts_subject(site_id, "cam-a"), json.dumps(item).encode())
+        finally:
+            await client.close()
+
+    consumer.start()
+    try:
+        assert consumer.connected.wait(20), "the consumer never connected"
+        asyncio.run(publish_all())
+        assert wait_for(lambda: runtime.store.count_observations(site_id) == 8, 60), (
+            runtime.store.count_observations(site_id), consumer.store_retries)
+        assert wait_for(lambda: len(runtime.store.list_dead_letters(site_id)) == 1, 30)
+        letter = runtime.store.list_dead_letters(site_id)[0]
+        assert (letter.channel, letter.reason) == ("mqtt", "store_refused")
+        assert items[4]["interval_start"] in letter.payload  # that one message, its counts redacted
+        assert "ValueError" in letter.detail and "out of range" not in letter.detail  # the type, not the text
+        assert consumer.store_retries >= POISON_ATTEMPTS
+        assert wait_for(lambda: ack_pending(private_nats.url, f"{durable}-{site_id}") == 0, 30)  # all acked
+        assert consumer.totals.accepted == 8 and len(consumer.totals.rejected) == 1
+    finally:
+        consumer.stop(timeout=10)
+        runtime.close()

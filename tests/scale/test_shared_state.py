@@ -1,23 +1,31 @@
 """Two API workers (real uvicorn servers) on one PostgreSQL store answer alike: sources (polled by
 the leader only), training sessions (created on one, steered on the other), alerts and the
-shared part of /metrics and /readyz (job health, source status)."""
+shared part of /metrics and /readyz (job health, source status, the ingest totals); and with a
+Redis bus, the stream clients of either hear of alert and source changes as they happen."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
 import shutil
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import redis
+import websockets
 
 from csm.advice.lifecycle import alert_book_of
 from csm.api.app import create_app
+from csm.bus_redis import split_bus_url
 from csm.clock import FixedClock
 from csm.domain.model import Level
 from csm.runtime import Runtime, build_runtime
+from csm.topics import SourcesMessage
 from tests.conftest import DEMO_SITE, NOON, session_token
 from tests.scale.conftest import wait_for
 from tests.scale.servers import running_server
@@ -92,7 +100,7 @@ def test_two_workers_answer_sources_training_alerts_and_metrics_alike(two_worker
         # Alerts: raised by one worker's engine book, seen and acknowledged through the other.
         raised = alert_book_of(first, SITE).raise_alert("pier", Level.ORANGE, "level", "Pier orange", NOON)
         assert raised is not None
-        ack = workers[1].post(f"/api/v1/sites/{SITE}/alerts/{raised['id']}/ack", json={})
+        ack = workers[1].post(f"/api/v1/sites/{SITE}/alerts/{raised.id}/ack", json={})
         assert ack.status_code == 200, ack.text
         alerts_a, alerts_b = both(f"/api/v1/sites/{SITE}/alerts")
         assert alerts_a == alerts_b and any(x["status"] == "acknowledged" for x in alerts_b["alerts"])
@@ -107,3 +115,97 @@ def test_two_workers_answer_sources_training_alerts_and_metrics_alike(two_worker
         assert any(line.startswith('csm_source_failing{site="scheveningen"') for line in metrics_b)
         for worker in workers:
             worker.close()
+
+
+@pytest.fixture
+def two_workers_on_redis(tiny_site_dir: Path, pg_schema_url: str, bus_url: str) -> Iterator[list[Runtime]]:
+    """Two workers of one deployment: one PostgreSQL store, one Redis bus."""
+    runtimes = [build_runtime([tiny_site_dir], pg_schema_url, clock=FixedClock(NOON), bus_url=bus_url)
+                for _ in range(2)]
+    yield runtimes
+    for runtime in runtimes:
+        runtime.close()
+
+
+def subscribed(bus_url: str, topics: tuple[str, ...]) -> bool:
+    """Some process listens on each of these topics' Redis channels."""
+    url, namespace = split_bus_url(bus_url)
+    client = redis.Redis.from_url(url)
+    try:
+        counts = dict(client.pubsub_numsub(*(f"{namespace}:bus:{t}" for t in topics)))
+        return all(int(n) > 0 for n in counts.values())
+    finally:
+        client.close()
+
+
+async def next_notice(ws: Any, topic: str, timeout: float = 30.0) -> dict[str, Any]:
+    async def loop() -> dict[str, Any]:
+        while True:
+            message = json.loads(await ws.recv())
+            if message["type"] == "changed" and message["topic"] == topic:
+                return dict(message)
+
+    return await asyncio.wait_for(loop(), timeout)
+
+
+def test_stream_clients_of_any_worker_hear_of_alerts_and_sources_as_they_change(
+    two_workers_on_redis: list[Runtime], bus_url: str
+) -> None:
+    """The alert book and the source coordinator publish on the bus; every API worker subscribes,
+    so a dashboard connected to a worker that runs no jobs rereads alerts and sources at once."""
+    first, second = two_workers_on_redis
+    user = {"Authorization": f"Bearer {session_token(first)}"}
+
+    async def scenario(address_b: str) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+        async with websockets.connect(f"ws://{address_b}/api/v1/sites/tiny/zones/stream",
+                                      additional_headers=user) as ws:
+            snapshot = json.loads(await asyncio.wait_for(ws.recv(), 5))
+            assert snapshot["type"] == "snapshot"
+            for _ in range(400):  # worker B's subscriptions have reached Redis
+                if subscribed(bus_url, ("alerts", "sources")):
+                    break
+                await asyncio.sleep(0.05)
+            raised = alert_book_of(first, "tiny").raise_alert("plein", Level.ORANGE, "level_change",
+                                                              "Plein is orange", NOON)
+            assert raised is not None
+            alert = await next_notice(ws, "alerts")
+            acked = alert_book_of(first, "tiny").transition(raised.id, "acknowledged", "anna", NOON)
+            step = await next_notice(ws, "alerts")
+            assert acked.status == "acknowledged"
+            first.bus.publish("sources", SourcesMessage(site="tiny", source="weather", stored=4))
+            return alert, step, await next_notice(ws, "sources")
+
+    with running_server(create_app(second, web_dist=None)) as b:
+        alert, step, sources = asyncio.run(scenario(b))
+    assert (alert["event"], alert["zone_id"]) == ("raised", "plein") and "message" not in alert  # no content
+    assert step["event"] == "acknowledged" and step["alert_id"] == alert["alert_id"]
+    assert sources == {"type": "changed", "topic": "sources", "source": "weather"}
+
+
+def test_every_worker_reports_the_deployments_ingest_totals(two_workers_on_redis: list[Runtime]) -> None:
+    """Each worker ingests some; /metrics of either shows the same sums (csm_deployment_*)."""
+    first, second = two_workers_on_redis
+    start = NOON - timedelta(minutes=30)
+
+    def items(sensor: str, minutes: range, occupancy: float = 10) -> list[dict[str, Any]]:
+        return [{"sensor_id": sensor, "interval_start": (start + timedelta(minutes=m)).isoformat(),
+                 "interval_seconds": 60, "counts": {"occupancy": occupancy}} for m in minutes]
+
+    assert first.sites["tiny"].ingest.ingest_items(items("cam-a", range(5)), "http").accepted == 5
+    assert second.sites["tiny"].ingest.ingest_items(items("cam-a", range(5, 8)), "mqtt").accepted == 3
+    resent_and_negative = items("cam-a", range(2)) + items("cam-a", range(9, 10), -1)
+    again = second.sites["tiny"].ingest.ingest_items(resent_and_negative, "http")
+    assert (again.duplicates, len(again.rejected)) == (2, 1)
+    user = {"Authorization": f"Bearer {session_token(first)}"}
+    with running_server(create_app(first, web_dist=None)) as a, running_server(create_app(second, web_dist=None)) as b:
+        scraped = []
+        for address in (a, b):
+            text = httpx.get(f"http://{address}/metrics", headers=user, timeout=30).text
+            scraped.append(sorted(line for line in text.splitlines() if line.startswith("csm_deployment_")))
+    assert scraped[0] == scraped[1]
+    lines = scraped[0]
+    assert 'csm_deployment_observations_ingested{channel="http",site="tiny"} 5.0' in lines
+    assert 'csm_deployment_observations_ingested{channel="mqtt",site="tiny"} 3.0' in lines
+    assert 'csm_deployment_observations_duplicate{channel="http",site="tiny"} 2.0' in lines
+    assert any(line.startswith('csm_deployment_observations_rejected{channel="http"') and line.endswith(" 1.0")
+               for line in lines)

@@ -52,6 +52,7 @@ def test_malformed_feed_marks_only_that_source_failing(runtime: Runtime, source_
     assert traffic.status == "failing" and traffic.last_error is not None
     assert traffic.last_error.startswith("bad_format: not well-formed XML")
     assert traffic.last_success is None
+    assert traffic.summary == "no good poll yet"  # the error is said once, in last_error
     assert {s.status for s in statuses.values()} == {"ok"}
     letters = runtime.store.list_dead_letters("scheveningen")
     assert [(d.channel, d.reason) for d in letters] == [("source:traffic", "bad_format")]
@@ -91,7 +92,8 @@ def test_staleness_follows_the_clock_and_recovery_clears_the_error(runtime: Runt
     assert isinstance(clock, FixedClock)
     coordinator = coordinator_of(runtime)
     assert coordinator.status("parking").status == "stale"  # never polled
-    assert coordinator.poll("parking").status == "ok"
+    good_summary = coordinator.poll("parking").summary
+    assert coordinator.status("parking").status == "ok"
     clock.advance(minutes=20)  # stale after 3 × 300 s without newer data
     assert coordinator.status("parking").status == "stale"
     feed = source_site / "feeds" / "parking" / "haven-dynamic.json"
@@ -100,6 +102,8 @@ def test_staleness_follows_the_clock_and_recovery_clears_the_error(runtime: Runt
     failing = coordinator.poll("parking")
     assert failing.status == "failing" and "haven" in (failing.last_error or "")
     assert "good values kept" in (failing.last_error or "")
+    assert failing.summary == f"last good poll: {good_summary}"  # not the error again
+    assert coordinator.poll("parking").summary == failing.summary  # failing twice: said once
     feed.write_text(good)
     assert coordinator.poll("parking").last_error is None
 

@@ -1264,7 +1264,8 @@ export interface components {
         };
         /**
          * AdviceItem
-         * @description A measure to start, for which zone and level, by when, and why.
+         * @description A measure to start, for which zone and level, by when, and why. The API adds what the caller
+         *     needs to show it (`owner_label`, `stale_zones`) as extra keys.
          */
         AdviceItem: {
             alternatives?: components["schemas"]["AdviceAlternatives"] | null;
@@ -1275,11 +1276,7 @@ export interface components {
             expected_at: string;
             /** Lead Time Minutes */
             lead_time_minutes: number;
-            /**
-             * Level
-             * @enum {string}
-             */
-            level: "green" | "yellow" | "orange" | "red" | "unknown";
+            level: components["schemas"]["Level"];
             /** Measure */
             measure: string;
             /** Measure Id */
@@ -1299,8 +1296,12 @@ export interface components {
             start_by: string;
             /** Status */
             status: string;
+            /** Transit */
+            transit?: string[] | null;
             /** Trigger */
             trigger: string;
+            /** Where */
+            where?: string | null;
             /** Zone Id */
             zone_id: string;
             /** Zones */
@@ -1308,23 +1309,10 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        /** AdvisedMeasure */
-        AdvisedMeasure: {
-            /** Id */
-            id: string;
-            /** Lead Time Minutes */
-            lead_time_minutes: number;
-            /** Measure */
-            measure: string;
-            /** Owner */
-            owner: string;
-        } & {
-            [key: string]: unknown;
-        };
         /**
          * Alert
-         * @description One alert as folded from the log. Details the engine logged when raising it (e.g.
-         *     `previous_level`, `lead_time_minutes`) are kept as extra keys.
+         * @description One alert as folded from the log. `previous_level` (level alerts) and `lead_time_minutes`
+         *     (predicted crossings) are what the engine logged when it raised the alert.
          */
         Alert: {
             /** Acknowledged At */
@@ -1339,6 +1327,8 @@ export interface components {
             id: string;
             /** Kind */
             kind: string;
+            /** Lead Time Minutes */
+            lead_time_minutes?: number | null;
             /**
              * Level
              * @enum {string}
@@ -1348,6 +1338,8 @@ export interface components {
             measures_taken: components["schemas"]["MeasureTaken"][];
             /** Message */
             message: string;
+            /** Previous Level */
+            previous_level?: ("green" | "yellow" | "orange" | "red" | "unknown") | null;
             /** Probability */
             probability: number | null;
             /**
@@ -1371,10 +1363,11 @@ export interface components {
             updated_at: string;
             /** Zone Id */
             zone_id: string;
-        } & {
-            [key: string]: unknown;
         };
-        /** AlertStep */
+        /**
+         * AlertStep
+         * @description One lifecycle step: what happened, when, by whom (with a measure for `measure_taken`).
+         */
         AlertStep: {
             /**
              * At
@@ -1383,15 +1376,81 @@ export interface components {
             at: string;
             /** By */
             by: string | null;
+            /** Measure */
+            measure?: string | null;
             /** Note */
             note?: string | null;
             /** Status */
             status: string;
         };
+        /**
+         * AlertView
+         * @description An alert as a caller sees it: the measures to pick from, the steps the caller may take (the
+         *     API decides; the dashboard only shows these buttons) and whether the zone's data is stale.
+         */
+        AlertView: {
+            /** Acknowledged At */
+            acknowledged_at: string | null;
+            /** Acknowledged By */
+            acknowledged_by: string | null;
+            /** Actions */
+            actions?: ("ack" | "measure" | "resolve")[];
+            /** Expected At */
+            expected_at: string | null;
+            /** History */
+            history: components["schemas"]["AlertStep"][];
+            /** Id */
+            id: string;
+            /** Kind */
+            kind: string;
+            /** Lead Time Minutes */
+            lead_time_minutes?: number | null;
+            /**
+             * Level
+             * @enum {string}
+             */
+            level: "green" | "yellow" | "orange" | "red" | "unknown";
+            /** Measures */
+            measures?: components["schemas"]["csm__api__schemas__alerts__AdvisedMeasure"][];
+            /** Measures Taken */
+            measures_taken: components["schemas"]["MeasureTaken"][];
+            /** Message */
+            message: string;
+            /** Previous Level */
+            previous_level?: ("green" | "yellow" | "orange" | "red" | "unknown") | null;
+            /** Probability */
+            probability: number | null;
+            /**
+             * Raised At
+             * Format: date-time
+             */
+            raised_at: string;
+            /** Resolved At */
+            resolved_at: string | null;
+            /** Resolved By */
+            resolved_by: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "raised" | "acknowledged" | "measure_taken" | "resolved";
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Zone Id */
+            zone_id: string;
+            /**
+             * Zone Stale
+             * @default false
+             */
+            zone_stale: boolean;
+        };
         /** AlertsAnswer */
         AlertsAnswer: {
             /** Alerts */
-            alerts: components["schemas"]["Alert"][];
+            alerts: components["schemas"]["AlertView"][];
             /**
              * As Of
              * Format: date-time
@@ -2146,6 +2205,12 @@ export interface components {
             /** Meaning */
             meaning: string;
         };
+        /**
+         * Level
+         * @description Crowd level colour codes as used by Dutch crowd managers.
+         * @enum {string}
+         */
+        Level: "green" | "yellow" | "orange" | "red" | "unknown";
         /** LineString */
         LineString: {
             /** Coordinates */
@@ -2954,7 +3019,7 @@ export interface components {
             /** Acknowledged By */
             acknowledged_by: string | null;
             /** Advised */
-            advised: components["schemas"]["AdvisedMeasure"][];
+            advised: components["schemas"]["csm__api__schemas__training__AdvisedMeasure"][];
             /** History */
             history: components["schemas"]["TrainingStep"][];
             /** Id */
@@ -3346,6 +3411,33 @@ export interface components {
         csm__api__routes_training__StepBody: {
             /** Note */
             note?: string | null;
+        };
+        /**
+         * AdvisedMeasure
+         * @description A playbook measure for an alert's zone and level, to pick from when recording one.
+         */
+        csm__api__schemas__alerts__AdvisedMeasure: {
+            /** Id */
+            id: string;
+            /** Measure */
+            measure: string;
+            /** Owner */
+            owner: string;
+            /** Owner Label */
+            owner_label: string;
+        };
+        /** AdvisedMeasure */
+        csm__api__schemas__training__AdvisedMeasure: {
+            /** Id */
+            id: string;
+            /** Lead Time Minutes */
+            lead_time_minutes: number;
+            /** Measure */
+            measure: string;
+            /** Owner */
+            owner: string;
+        } & {
+            [key: string]: unknown;
         };
     };
     responses: never;

@@ -184,8 +184,12 @@ async function boot(): Promise<void> {
   store.subscribe(() => void view.map?.updateRoutes(store.state.advice?.advice ?? [], store.state.selected));
   render(store.state);
 
+  // A burst of notices (several alerts in one evaluation) is one reread.
+  const rereadAlerts = coalesced(pollAlerts, 300);
+  const rereadSources = coalesced(pollSources, 300);
   openStream(site.id, {
     onMessage: (msg) => store.update((s) => applyStream(s, msg)),
+    onNotice: (notice) => (notice.topic === 'sources' ? rereadSources : rereadAlerts)(),
     onState: (connection) => store.update((s) => ({ ...s, connection })),
   });
   every(30_000, pollTime);
@@ -197,6 +201,15 @@ async function boot(): Promise<void> {
     if (store.state.selected) void loadZoneHistory(store.state.selected);
   }, 60_000);
   window.setInterval(scheduleRender, 5_000); // the clock and ages move on between messages
+}
+
+/** `task` at most once per `ms`, however often it is asked for in between. */
+function coalesced(task: () => Promise<void>, ms: number): () => void {
+  let timer: number | undefined;
+  return () => {
+    if (timer !== undefined) return;
+    timer = window.setTimeout(() => { timer = undefined; void task(); }, ms);
+  };
 }
 
 boot().catch((error: unknown) => {

@@ -4,10 +4,12 @@
  * server refuses `?token=` and foreign origins). Clients without the cookie use a single-use
  * ticket instead: `POST /api/v1/auth/stream-ticket`, then `?ticket=...` (docs/security.md). */
 
-import type { StreamMessage } from './types';
+import type { StreamMessage, StreamNotice } from './types';
 
 export interface StreamHandlers {
   onMessage(message: StreamMessage): void;
+  /** Alerts, advice or sources changed on the server (any worker): reread them now. */
+  onNotice(notice: StreamNotice): void;
   onState(state: 'live' | 'reconnecting'): void;
 }
 
@@ -22,7 +24,9 @@ export function openStream(site: string, handlers: StreamHandlers): () => void {
     socket = new WebSocket(`${scheme}://${window.location.host}/api/v1/sites/${encodeURIComponent(site)}/zones/stream`);
     socket.onmessage = (event: MessageEvent<string>) => {
       attempt = 0;
-      handlers.onMessage(JSON.parse(event.data) as StreamMessage);
+      const message = JSON.parse(event.data) as StreamMessage | StreamNotice;
+      if (message.type === 'changed') handlers.onNotice(message);
+      else handlers.onMessage(message);
     };
     socket.onclose = () => {
       if (stopped) return;

@@ -36,3 +36,12 @@ export interface StreamMessage {
   as_of: string | null;
   zones: ZoneState[];
 }
+
+/** On the same stream: alerts, advice or sources changed (reread them; the notice carries no content). */
+export interface StreamNotice {
+  type: 'changed';
+  topic: 'alerts' | 'advice' | 'sources';
+  alert_id?: string;
+  zone_id?: string;
+  source?: string;
+}

@@ -21,21 +21,21 @@ from csm.advice.lifecycle import (
     PREDICTED_CROSSING,
     RAISED,
     RESOLVED,
+    SYSTEM,
     AlertBook,
     alert_book_of,
 )
-from csm.advice.models import AdviceMessage
 from csm.advice.playbook import load_playbook
 from csm.advice.queries import crossings_now, current_advice, stable_levels
 from csm.advice.webhooks import notify
 from csm.context import Job, Services, SiteRuntime
+from csm.domain.advice import AdviceItem
+from csm.domain.alerts import Alert
 from csm.domain.model import Level
 from csm.jobs import job_failed, job_succeeded
-from csm.picture.serialize import zone_states
-from csm.topics import ADVICE_TOPIC, ZONES_TOPIC
+from csm.topics import ADVICE_TOPIC, ZONES_TOPIC, AdviceMessage
 
 log = logging.getLogger(__name__)
-SYSTEM = "csm"
 TICK_SECONDS = 5.0
 # A predicted alert is kept until P(crossing) falls below this share of min_probability
 # (hysteresis on probability: forecasts wobble from run to run).
@@ -49,7 +49,7 @@ class AdviceEngine:
     site_runtime: SiteRuntime
     book: AlertBook
     trackers: dict[str, TrackedLevel] = field(default_factory=dict)
-    last_advice: list[dict[str, Any]] = field(default_factory=list)
+    last_advice: list[tuple[str, str, str, datetime]] = field(default_factory=list)
 
     @classmethod
     def for_site(cls, runtime: Services, site_runtime: SiteRuntime) -> AdviceEngine:
@@ -57,18 +57,18 @@ class AdviceEngine:
         trackers = {z: TrackedLevel(lvl, since) for z, (lvl, since) in book.levels().items()}
         return cls(site_runtime, book, trackers)
 
-    def evaluate(self, now: datetime) -> list[tuple[str, dict[str, Any]]]:
+    def evaluate(self, now: datetime) -> list[tuple[str, Alert]]:
         """One pass; returns the (event, alert) pairs to notify about."""
         events = self._update_levels(now)
         events += self._update_predictions(now)
         return events
 
-    def _update_levels(self, now: datetime) -> list[tuple[str, dict[str, Any]]]:
+    def _update_levels(self, now: datetime) -> list[tuple[str, Alert]]:
         site = self.site_runtime.site
         settings = load_playbook(site).hysteresis()
-        _, snapshot = self.site_runtime.picture.snapshot()
-        events: list[tuple[str, dict[str, Any]]] = []
-        for state in zone_states(snapshot):
+        _, states = self.site_runtime.picture.states()
+        events: list[tuple[str, Alert]] = []
+        for state in states:
             zone = site.zones.get(state.zone_id)
             if zone is None:
                 continue
@@ -82,21 +82,21 @@ class AdviceEngine:
                 continue
             self.book.record_level(zone.id, change.previous, change.level, now)
             for alert in self.book.alerts():
-                if (alert["zone_id"], alert["kind"]) == (zone.id, LEVEL_CHANGE) and alert["status"] != RESOLVED \
-                        and Level(alert["level"]).rank > change.level.rank:
+                if (alert.zone_id, alert.kind) == (zone.id, LEVEL_CHANGE) and alert.status != RESOLVED \
+                        and Level(alert.level).rank > change.level.rank:
                     note = f"{zone.name} back to {change.level.value}"
-                    events.append((RESOLVED, self.book.transition(alert["id"], RESOLVED, SYSTEM, now, note)))
+                    events.append((RESOLVED, self.book.transition(alert.id, RESOLVED, SYSTEM, now, note)))
             if change.level.rank > max(change.previous.rank, Level.GREEN.rank):
                 density = state.density_per_m2 or 0.0
                 message = (f"{zone.name} is {change.level.value}: {density:.2f} persons/m²,"
                            f" {state.occupancy or 0:.0f} persons")
                 raised = self.book.raise_alert(zone.id, change.level, LEVEL_CHANGE, message, now,
-                                               previous_level=change.previous.value)
+                                               previous_level=change.previous)
                 if raised is not None:
                     events.append((RAISED, raised))
         return events
 
-    def _update_predictions(self, now: datetime) -> list[tuple[str, dict[str, Any]]]:
+    def _update_predictions(self, now: datetime) -> list[tuple[str, Alert]]:
         site = self.site_runtime.site
         playbook = load_playbook(site)
         levels = stable_levels(self.site_runtime, self.book)
@@ -107,35 +107,35 @@ class AdviceEngine:
         keep = {(c.zone_id, c.level) for c in plausible}
         floor = Level(playbook.settings.predicted_alert_level).rank
         dedup = timedelta(minutes=playbook.notifications.dedup_minutes)
-        events: list[tuple[str, dict[str, Any]]] = []
+        events: list[tuple[str, Alert]] = []
         for alert in self.book.alerts():
-            if alert["kind"] != PREDICTED_CROSSING or alert["status"] == RESOLVED:
+            if alert.kind != PREDICTED_CROSSING or alert.status == RESOLVED:
                 continue
-            level = Level(alert["level"])
-            current = levels.get(alert["zone_id"], (Level.UNKNOWN, now))[0]
+            level = Level(alert.level)
+            current = levels.get(alert.zone_id, (Level.UNKNOWN, now))[0]
             if current.rank >= level.rank:
                 note = f"reached {current.value}: see the level alert"
-            elif (alert["zone_id"], level) not in keep:
+            elif (alert.zone_id, level) not in keep:
                 note = "no longer expected by the forecast"
             else:
                 continue
-            events.append((RESOLVED, self.book.transition(alert["id"], RESOLVED, SYSTEM, now, note)))
+            events.append((RESOLVED, self.book.transition(alert.id, RESOLVED, SYSTEM, now, note)))
         for c in likely:
             if c.level.rank < floor:
                 continue
             message = self._predicted_message(c, now)
-            details = {"expected_at": c.at.isoformat(), "probability": c.peak_probability}
             open_alert = self.book.open_alert(c.zone_id, c.level, PREDICTED_CROSSING)
             if open_alert is None:
                 raised = self.book.raise_alert(c.zone_id, c.level, PREDICTED_CROSSING, message, now, dedup,
                                                lead_time_minutes=round(c.lead_time.total_seconds() / 60),
-                                               **details)
+                                               expected_at=c.at, probability=c.peak_probability)
                 if raised is not None:
                     events.append((RAISED, raised))
-            elif abs((open_alert["probability"] or 0) - c.peak_probability) >= UPDATE_PROBABILITY_STEP or (
-                open_alert["expected_at"] != details["expected_at"]
+            elif abs((open_alert.probability or 0) - c.peak_probability) >= UPDATE_PROBABILITY_STEP or (
+                open_alert.expected_at != c.at
             ):
-                self.book.update(open_alert["id"], now, message=message, **details)
+                self.book.update(open_alert.id, now, message=message, expected_at=c.at,
+                                 probability=c.peak_probability)
         return events
 
     def _predicted_message(self, c: PredictedCrossing, now: datetime) -> str:
@@ -145,14 +145,14 @@ class AdviceEngine:
         return (f"{site.zones[c.zone_id].name} expected to reach {c.level.value} at {local}"
                 f" (in {minutes} min), probability {c.peak_probability:.0%}")
 
-    def advice_changed(self, now: datetime) -> list[dict[str, Any]] | None:
+    def advice_changed(self, now: datetime) -> list[AdviceItem] | None:
         """The ranked advice, when it differs from the last published one."""
         _, _, advice = current_advice(self.site_runtime, self.book, now)
-        shown = [{k: a.to_dict()[k] for k in ("measure_id", "zone_id", "status", "start_by")} for a in advice]
+        shown = [(a.measure_id, a.zone_id, a.status, a.start_by) for a in advice]
         if shown == self.last_advice:
             return None
         self.last_advice = shown
-        return [a.to_dict() for a in advice]
+        return advice
 
 
 def advice_jobs(runtime: Services) -> list[Job]:
@@ -180,9 +180,7 @@ async def run_advice(runtime: Services, stop: asyncio.Event, tick_seconds: float
                     job_failed(exc, f"advice evaluation for site {site_id}")
                     continue
                 if advice is not None:
-                    message = {"site": site_id, "as_of": now.isoformat(), "advice": advice}
-                    AdviceMessage.model_validate(message)  # the shape subscribers rely on
-                    runtime.bus.publish(ADVICE_TOPIC, message)
+                    runtime.bus.publish(ADVICE_TOPIC, AdviceMessage(site=site_id, as_of=now, advice=advice))
                 site = engine.site_runtime.site
                 local = now.astimezone(site.tz).time()
                 notifications = load_playbook(site).notifications

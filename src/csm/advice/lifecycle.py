@@ -8,23 +8,31 @@ so that a restarted engine and every API worker know them without recomputing th
 
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Literal
 
-from csm.advice.models import AlertMessage
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
 from csm.bus import Bus
 from csm.context import Services, Slot
+from csm.domain.alerts import Alert, AlertStep, MeasureTaken
 from csm.domain.model import Level
+from csm.domain.zone_view import LevelName
 from csm.store.base import Store, StoredEvent
-from csm.topics import ALERTS_TOPIC
+from csm.topics import ALERTS_TOPIC, AlertMessage
 
+log = logging.getLogger(__name__)
 STREAM = "alerts"
 RAISED, ACKNOWLEDGED, MEASURE_TAKEN, RESOLVED = "raised", "acknowledged", "measure_taken", "resolved"
+UPDATED = "updated"
 LEVEL_CHANGE, PREDICTED_CROSSING = "level_change", "predicted_crossing"
+SYSTEM = "csm"
+StepStatus = Literal["acknowledged", "measure_taken", "resolved"]
 # Which step may follow which (resolve is always allowed until resolved).
 _ALLOWED_FROM = {
     ACKNOWLEDGED: {RAISED},
@@ -41,82 +49,149 @@ class AlertTransitionError(ValueError):
     pass
 
 
+# -- the logged events, typed (keys of older releases that nothing reads are ignored) ---------
+class _Event(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    at: datetime
+
+
+class LevelChanged(_Event):
+    """The engine committed a zone's stable level (after hysteresis and dwell)."""
+
+    type: Literal["level_changed"] = "level_changed"
+    zone_id: str
+    previous: LevelName = "unknown"
+    level: LevelName
+
+
+class AlertRaised(_Event):
+    type: Literal["raised"] = "raised"
+    alert_id: str
+    zone_id: str
+    level: LevelName
+    kind: str
+    message: str
+    expected_at: datetime | None = None
+    probability: float | None = None
+    previous_level: LevelName | None = None
+    lead_time_minutes: int | None = None
+
+
+class AlertUpdated(_Event):
+    """A predicted alert's expectation moved (only the fields sent change)."""
+
+    type: Literal["updated"] = "updated"
+    alert_id: str
+    message: str | None = None
+    expected_at: datetime | None = None
+    probability: float | None = None
+
+
+class AlertStepped(_Event):
+    """A person (or the engine, resolving) took a lifecycle step."""
+
+    type: StepStatus
+    alert_id: str
+    by: str | None = None
+    note: str | None = None
+    measure: str | None = None
+
+
+AlertEvent = Annotated[LevelChanged | AlertRaised | AlertUpdated | AlertStepped, Field(discriminator="type")]
+_EVENT = TypeAdapter(AlertEvent)
+
+
+def read_event(event: StoredEvent) -> AlertEvent | None:
+    """The typed event of a stored payload; None (logged) for one this release cannot read."""
+    try:
+        return _EVENT.validate_python(event.payload)
+    except ValidationError as exc:
+        log.warning("alert log event %d skipped: %s", event.id, "; ".join(
+            f"{'.'.join(map(str, e['loc']))}: {e['type']}" for e in exc.errors()[:3]))
+        return None
+
+
 @dataclass
 class Ledger:
     """The fold: alerts by id and the stable level of each zone."""
 
-    alerts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    alerts: dict[str, Alert] = field(default_factory=dict)
     levels: dict[str, tuple[Level, datetime]] = field(default_factory=dict)
     last_id: int = 0
 
 
 def apply_event(ledger: Ledger, event: StoredEvent) -> None:
     """Fold one logged event into the ledger (pure: no I/O)."""
-    p = event.payload
-    kind = p.get("type")
     ledger.last_id = max(ledger.last_id, event.id)
-    if kind == "level_changed":
-        ledger.levels[p["zone_id"]] = (Level(p["level"]), datetime.fromisoformat(p["at"]))
+    typed = read_event(event)
+    if typed is None:
         return
-    if kind == RAISED:
-        ledger.alerts[p["alert_id"]] = {
-            "id": p["alert_id"],
-            "zone_id": p["zone_id"],
-            "level": p["level"],
-            "kind": p["kind"],
-            "status": RAISED,
-            "raised_at": p["at"],
-            "message": p["message"],
-            "expected_at": p.get("expected_at"),
-            "probability": p.get("probability"),
-            "acknowledged_by": None,
-            "acknowledged_at": None,
-            "measures_taken": [],
-            "resolved_at": None,
-            "resolved_by": None,
-            "updated_at": p["at"],
-            "history": [{"status": RAISED, "at": p["at"], "by": "csm"}],
-        }
-        extra = {k: v for k, v in p.items() if k not in ("type", "alert_id", "at")}
-        ledger.alerts[p["alert_id"]] = {**extra, **ledger.alerts[p["alert_id"]]}
-        return
-    alert = ledger.alerts.get(p.get("alert_id", ""))
-    if alert is None:
-        return
-    alert["updated_at"] = p["at"]
-    if kind == "updated":
-        for key in ("expected_at", "probability", "message"):
-            if key in p:
-                alert[key] = p[key]
-        return
-    step = {"status": kind, "at": p["at"], "by": p.get("by"), "note": p.get("note")}
-    if kind == MEASURE_TAKEN:
-        step["measure"] = p.get("measure")
-    alert["history"].append(step)
-    alert["status"] = kind
-    if kind == ACKNOWLEDGED:
-        alert["acknowledged_by"], alert["acknowledged_at"] = p.get("by"), p["at"]
-    elif kind == MEASURE_TAKEN:
-        alert["measures_taken"].append({"measure": p.get("measure"), "by": p.get("by"), "at": p["at"],
-                                        "note": p.get("note")})
-    elif kind == RESOLVED:
-        alert["resolved_by"], alert["resolved_at"] = p.get("by"), p["at"]
+    if isinstance(typed, LevelChanged):
+        ledger.levels[typed.zone_id] = (Level(typed.level), typed.at)
+    elif isinstance(typed, AlertRaised):
+        ledger.alerts[typed.alert_id] = _raised(typed)
+    elif (alert := ledger.alerts.get(typed.alert_id)) is not None:
+        ledger.alerts[typed.alert_id] = _updated(alert, typed) if isinstance(typed, AlertUpdated) \
+            else _stepped(alert, typed)
 
 
-def incident_steps(alerts: Iterable[dict[str, Any]], since: datetime, until: datetime) -> list[dict[str, Any]]:
+def _raised(e: AlertRaised) -> Alert:
+    return Alert(
+        id=e.alert_id, zone_id=e.zone_id, level=e.level, kind=e.kind, status=RAISED, raised_at=e.at,
+        message=e.message, expected_at=e.expected_at, probability=e.probability, acknowledged_by=None,
+        acknowledged_at=None, measures_taken=[], resolved_at=None, resolved_by=None, updated_at=e.at,
+        history=[AlertStep(status=RAISED, at=e.at, by=SYSTEM)], previous_level=e.previous_level,
+        lead_time_minutes=e.lead_time_minutes,
+    )
+
+
+def _updated(alert: Alert, e: AlertUpdated) -> Alert:
+    changes: dict[str, object] = {k: getattr(e, k) for k in ("expected_at", "probability", "message")
+                                  if k in e.model_fields_set}
+    return alert.model_copy(update={**changes, "updated_at": e.at})
+
+
+def _stepped(alert: Alert, e: AlertStepped) -> Alert:
+    step = AlertStep(status=e.type, at=e.at, by=e.by, note=e.note,
+                     measure=e.measure if e.type == MEASURE_TAKEN else None)
+    changes: dict[str, object] = {"status": e.type, "updated_at": e.at, "history": [*alert.history, step]}
+    if e.type == ACKNOWLEDGED:
+        changes |= {"acknowledged_by": e.by, "acknowledged_at": e.at}
+    elif e.type == MEASURE_TAKEN:
+        taken = MeasureTaken(measure=e.measure, by=e.by, at=e.at, note=e.note)
+        changes["measures_taken"] = [*alert.measures_taken, taken]
+    else:
+        changes |= {"resolved_by": e.by, "resolved_at": e.at}
+    return alert.model_copy(update=changes)
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentStep:
+    """One lifecycle step of one alert: the incident log's row."""
+
+    at: datetime
+    alert_id: str
+    zone_id: str
+    level: str
+    kind: str
+    step: str
+    actor: str
+    measure: str | None
+    note: str | None
+    message: str
+
+
+def incident_steps(alerts: Iterable[Alert], since: datetime, until: datetime) -> list[IncidentStep]:
     """Every lifecycle step of these alerts within [since, until), oldest first: the incident log
     the control room keeps as its record of the day (who did what, when, for which alert)."""
-    steps: list[dict[str, Any]] = []
-    for alert in alerts:
-        for step in alert.get("history", []):
-            at = datetime.fromisoformat(step["at"])
-            if since <= at < until:
-                steps.append({
-                    "at": step["at"], "alert_id": alert["id"], "zone_id": alert["zone_id"], "level": alert["level"],
-                    "kind": alert["kind"], "step": step["status"], "actor": step.get("by") or "csm",
-                    "measure": step.get("measure"), "note": step.get("note"), "message": alert["message"],
-                })
-    steps.sort(key=lambda s: (datetime.fromisoformat(s["at"]), s["alert_id"]))
+    steps = [
+        IncidentStep(at=step.at, alert_id=alert.id, zone_id=alert.zone_id, level=alert.level, kind=alert.kind,
+                     step=step.status, actor=step.by or SYSTEM, measure=step.measure, note=step.note,
+                     message=alert.message)
+        for alert in alerts for step in alert.history if since <= step.at < until
+    ]
+    steps.sort(key=lambda s: (s.at, s.alert_id))
     return steps
 
 
@@ -140,38 +215,35 @@ class AlertBook:
                 if len(events) < 1000:
                     return self._ledger
 
-    def _append(self, payload: dict[str, Any], at: datetime) -> None:
+    def _append(self, event: _Event) -> None:
         with self._lock:
-            self.store.append_event(self.site_id, STREAM, at, payload)
+            self.store.append_event(self.site_id, STREAM, event.at, event.model_dump(mode="json", exclude_none=True))
             self.refresh()
 
     # -- reading ------------------------------------------------------------------------------
-    def alerts(self, status: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+    def alerts(self, status: str | None = None, limit: int = 200) -> list[Alert]:
         """Newest first; open ones are those not resolved."""
         ledger = self.refresh()
-        found = [a for a in ledger.alerts.values() if status is None or a["status"] == status]
-        found.sort(key=lambda a: a["raised_at"], reverse=True)
-        return [dict(a) for a in found[:limit]]
+        found = [a for a in ledger.alerts.values() if status is None or a.status == status]
+        found.sort(key=lambda a: a.raised_at, reverse=True)
+        return found[:limit]
 
-    def get(self, alert_id: str) -> dict[str, Any]:
+    def get(self, alert_id: str) -> Alert:
         alert = self.refresh().alerts.get(alert_id)
         if alert is None:
             raise AlertNotFound(alert_id)
-        return dict(alert)
+        return alert
 
-    def open_alert(self, zone_id: str, level: Level, kind: str) -> dict[str, Any] | None:
+    def open_alert(self, zone_id: str, level: Level, kind: str) -> Alert | None:
         for alert in self.refresh().alerts.values():
-            if (alert["zone_id"], alert["level"], alert["kind"]) == (zone_id, level.value, kind) and (
-                alert["status"] != RESOLVED
-            ):
+            if (alert.zone_id, alert.level, alert.kind) == (zone_id, level.value, kind) and alert.status != RESOLVED:
                 return alert
         return None
 
     def recently_resolved(self, zone_id: str, level: Level, kind: str, since: datetime) -> bool:
         return any(
-            (a["zone_id"], a["level"], a["kind"]) == (zone_id, level.value, kind)
-            and a["resolved_at"] is not None
-            and datetime.fromisoformat(a["resolved_at"]) >= since
+            (a.zone_id, a.level, a.kind) == (zone_id, level.value, kind)
+            and a.resolved_at is not None and a.resolved_at >= since
             for a in self.refresh().alerts.values()
         )
 
@@ -180,8 +252,7 @@ class AlertBook:
 
     # -- writing ------------------------------------------------------------------------------
     def record_level(self, zone_id: str, previous: Level, level: Level, at: datetime) -> None:
-        self._append({"type": "level_changed", "zone_id": zone_id, "previous": previous.value,
-                      "level": level.value, "at": at.isoformat()}, at)
+        self._append(LevelChanged(zone_id=zone_id, previous=previous.value, level=level.value, at=at))
 
     def raise_alert(
         self,
@@ -191,8 +262,12 @@ class AlertBook:
         message: str,
         at: datetime,
         dedup: timedelta = timedelta(0),
-        **details: Any,
-    ) -> dict[str, Any] | None:
+        *,
+        expected_at: datetime | None = None,
+        probability: float | None = None,
+        previous_level: Level | None = None,
+        lead_time_minutes: int | None = None,
+    ) -> Alert | None:
         """Raise unless the same (zone, level, kind) is open, or was resolved within `dedup`."""
         with self._lock:
             if self.open_alert(zone_id, level, kind) is not None:
@@ -200,32 +275,39 @@ class AlertBook:
             if dedup > timedelta(0) and self.recently_resolved(zone_id, level, kind, at - dedup):
                 return None
             alert_id = uuid.uuid4().hex[:12]
-            self._append({"type": RAISED, "alert_id": alert_id, "zone_id": zone_id, "level": level.value,
-                          "kind": kind, "message": message, "at": at.isoformat(), **details}, at)
+            self._append(AlertRaised(
+                alert_id=alert_id, zone_id=zone_id, level=level.value, kind=kind, message=message, at=at,
+                expected_at=expected_at, probability=probability,
+                previous_level=previous_level.value if previous_level else None, lead_time_minutes=lead_time_minutes,
+            ))
             return self._published(alert_id, RAISED)
 
-    def update(self, alert_id: str, at: datetime, **changes: Any) -> dict[str, Any]:
-        self._append({"type": "updated", "alert_id": alert_id, "at": at.isoformat(), **changes}, at)
-        return self._published(alert_id, "updated")
+    def update(self, alert_id: str, at: datetime, *, message: str, expected_at: datetime | None,
+               probability: float | None) -> Alert:
+        """A predicted alert's new expectation (message, expected time, probability)."""
+        self._append(AlertUpdated(alert_id=alert_id, at=at, message=message, expected_at=expected_at,
+                                  probability=probability))
+        return self._published(alert_id, UPDATED)
 
     def transition(
-        self, alert_id: str, status: str, by: str, at: datetime, note: str | None = None, **extra: Any
-    ) -> dict[str, Any]:
+        self, alert_id: str, status: str, by: str, at: datetime, note: str | None = None,
+        measure: str | None = None,
+    ) -> Alert:
         """Acknowledge, record a measure taken, or resolve; refuses steps out of order."""
         with self._lock:
             alert = self.get(alert_id)
-            if alert["status"] not in _ALLOWED_FROM[status]:
-                raise AlertTransitionError(f"alert {alert_id} is {alert['status']}: cannot be {status}")
-            self._append({"type": status, "alert_id": alert_id, "by": by, "note": note,
-                          "at": at.isoformat(), **extra}, at)
+            if status not in _ALLOWED_FROM:
+                raise AlertTransitionError(f"{status!r} is not a step; expected one of {sorted(_ALLOWED_FROM)}")
+            if alert.status not in _ALLOWED_FROM[status]:
+                raise AlertTransitionError(f"alert {alert_id} is {alert.status}: cannot be {status}")
+            self._append(AlertStepped.model_validate(
+                {"type": status, "alert_id": alert_id, "by": by, "note": note, "measure": measure, "at": at}))
             return self._published(alert_id, status)
 
-    def _published(self, alert_id: str, event: str) -> dict[str, Any]:
+    def _published(self, alert_id: str, event: str) -> Alert:
         alert = self.get(alert_id)
         if self.bus is not None:
-            message = {"site": self.site_id, "event": event, "alert": alert}
-            AlertMessage.model_validate(message)  # the shape subscribers rely on
-            self.bus.publish(ALERTS_TOPIC, message)
+            self.bus.publish(ALERTS_TOPIC, AlertMessage(site=self.site_id, event=event, alert=alert))
         return alert
 
 

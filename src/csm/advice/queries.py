@@ -16,11 +16,11 @@ from csm.advice.alternatives import redirect_targets
 from csm.advice.crossings import PredictedCrossing, predicted_crossings
 from csm.advice.lifecycle import AlertBook
 from csm.advice.playbook import PlaybookSchema, load_playbook
-from csm.advice.ranking import Advice, rank_advice, triggers_from
+from csm.advice.ranking import rank_advice, triggers_from
 from csm.advice.transit import annotate, transit_advice
 from csm.context import SiteRuntime
+from csm.domain.advice import AdviceItem
 from csm.domain.model import Level
-from csm.picture.serialize import zone_states
 from csm.site.files import NETWORK_FILE, POSTS_FILE, read_geojson
 from csm.site.model import Site
 from csm.sources.disruptions import site_disruptions
@@ -30,11 +30,10 @@ def stable_levels(site_runtime: SiteRuntime, book: AlertBook) -> dict[str, tuple
     """Levels as the engine committed them (hysteresis, dwell); the raw live level for zones it has
     not judged yet (engine not running, or just started)."""
     levels = book.levels()
-    as_of, snapshot = site_runtime.picture.snapshot()
-    for zone in zone_states(snapshot):
-        level = Level(zone.level)
-        if zone.zone_id not in levels and level is not Level.UNKNOWN and as_of is not None:
-            levels[zone.zone_id] = (level, as_of)
+    as_of, states = site_runtime.picture.states()
+    for zone in states:
+        if zone.zone_id not in levels and zone.level is not Level.UNKNOWN and as_of is not None:
+            levels[zone.zone_id] = (zone.level, as_of)
     return levels
 
 
@@ -65,7 +64,7 @@ def sources_by_zone(site_runtime: SiteRuntime) -> dict[str, list[str]]:
 
 def current_advice(
     site_runtime: SiteRuntime, book: AlertBook, now: datetime
-) -> tuple[datetime | None, list[PredictedCrossing], list[Advice]]:
+) -> tuple[datetime | None, list[PredictedCrossing], list[AdviceItem]]:
     """The forecast's issue time, its predicted crossings, and the ranked advice."""
     site = site_runtime.site
     playbook = load_playbook(site)
@@ -114,8 +113,8 @@ def routes_to(site: Site, zone_id: str, levels: dict[str, Level], post_id: str |
 
 def expected_at(site_runtime: SiteRuntime, moment: datetime) -> dict[str, float]:
     """Persons per zone expected at `moment`: the forecast's p50 at the nearest step, else now."""
-    _, snapshot = site_runtime.picture.snapshot()
-    expected = {z.zone_id: z.occupancy for z in zone_states(snapshot) if z.occupancy is not None}
+    _, states = site_runtime.picture.states()
+    expected = {z.zone_id: z.occupancy for z in states if z.occupancy is not None}
     _, frame = site_runtime.picture.store.latest_forecast(site_runtime.site.id)
     if not frame.empty:
         gap = (pd.to_datetime(frame["ts"], utc=True) - pd.Timestamp(moment)).abs()
@@ -158,7 +157,7 @@ def advice_payload(site_runtime: SiteRuntime, book: AlertBook, now: datetime) ->
     alternatives: dict[str, dict[str, Any]] = {}
     items = []
     for a in advice:
-        item = a.to_dict()
+        item = a.model_dump(mode="json", exclude_none=True)
         if a.level.rank >= Level.ORANGE.rank:
             if a.zone_id not in alternatives:
                 alternatives[a.zone_id] = alternatives_for(site_runtime, a.zone_id, a.expected_at, future)

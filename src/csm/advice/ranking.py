@@ -9,12 +9,12 @@ several zones trigger it, the most urgent zone is named and the others listed.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from csm.advice.crossings import PredictedCrossing
 from csm.advice.playbook import MeasureSchema, PlaybookSchema, measures_for
+from csm.domain.advice import AdviceItem
 from csm.domain.model import ORDERED_LEVELS, Level
 from csm.site.model import Site
 
@@ -32,44 +32,6 @@ class Trigger:
     probability: float
     kind: str  # current | predicted
     p50: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Advice:
-    measure_id: str
-    measure: str
-    owner: str
-    level: Level
-    zone_id: str
-    zones: tuple[str, ...]
-    start_by: datetime
-    expected_at: datetime
-    lead_time_minutes: int
-    probability: float
-    status: str
-    trigger: str
-    reason: str
-    sources: tuple[str, ...]
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "measure_id": self.measure_id,
-            "measure": self.measure,
-            "owner": self.owner,
-            "level": self.level.value,
-            "zone_id": self.zone_id,
-            "zones": list(self.zones),
-            "start_by": self.start_by.isoformat(),
-            "expected_at": self.expected_at.isoformat(),
-            "lead_time_minutes": self.lead_time_minutes,
-            "probability": round(self.probability, 3),
-            "status": self.status,
-            "trigger": self.trigger,
-            "reason": self.reason,
-            "sources": list(self.sources),
-            **self.extra,
-        }
 
 
 def triggers_from(
@@ -110,7 +72,7 @@ def rank_advice(
     triggers: Sequence[Trigger],
     now: datetime,
     sources_by_zone: Mapping[str, Sequence[str]] | None = None,
-) -> list[Advice]:
+) -> list[AdviceItem]:
     """Measures whose start_by has come (start_now) or comes within `upcoming_minutes`, ranked."""
     upcoming = timedelta(minutes=playbook.settings.upcoming_minutes)
     best: dict[str, tuple[MeasureSchema, Trigger, datetime]] = {}
@@ -131,7 +93,7 @@ def rank_advice(
         sources = ["live picture" if trigger.kind == "current" else "forecast"]
         sources += list((sources_by_zone or {}).get(trigger.zone_id, ()))
         advice.append(
-            Advice(
+            AdviceItem(
                 measure_id=measure_id,
                 measure=measure.measure,
                 owner=measure.owner,
@@ -146,7 +108,7 @@ def rank_advice(
                 trigger=trigger.kind,
                 reason=_reason(site, measure, trigger, start_by, now),
                 sources=tuple(sources),
-                extra={"where": measure.where} if measure.where else {},
+                where=measure.where,
             )
         )
     return sorted(

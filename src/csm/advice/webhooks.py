@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 
 from csm.advice.playbook import NotificationsSchema, QuietHoursSchema, WebhookSchema
+from csm.domain.alerts import Alert
 from csm.domain.model import Level
 
 log = logging.getLogger(__name__)
@@ -116,13 +117,13 @@ def wanted(webhook: WebhookSchema, level: Level, local: time, quiet: QuietHoursS
 async def notify(
     site_id: str,
     event: str,
-    alert: dict[str, Any],
+    alert: Alert,
     local: time,
     settings: NotificationsSchema,
     base_delay: float = 0.5,
 ) -> list[DeliveryResult]:
     """Send one alert event to every webhook that wants it; missing secrets are logged, not sent."""
-    level = Level(alert["level"])
+    level = Level(alert.level)
     results = []
     for webhook in settings.webhooks:
         if not wanted(webhook, level, local, settings.quiet_hours):
@@ -131,8 +132,8 @@ async def notify(
         if not secret:
             log.warning("webhook %s skipped: environment variable %s is not set", webhook.url, webhook.secret_env)
             continue
-        payload = {"site": site_id, "event": event, "alert": alert}
-        result = await deliver(webhook.url, payload, secret, f"{alert['id']}:{event}:{alert['updated_at']}",
+        payload = {"site": site_id, "event": event, "alert": alert.model_dump(mode="json")}
+        result = await deliver(webhook.url, payload, secret, f"{alert.id}:{event}:{alert.updated_at.isoformat()}",
                                webhook.max_attempts, base_delay)
         if not result.ok:
             log.warning("webhook %s failed after %d attempts: %s", webhook.url, result.attempts, result.error)

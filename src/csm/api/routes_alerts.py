@@ -21,7 +21,7 @@ from csm.advice.owners import owner_label
 from csm.advice.queries import advice_payload, routes_to, site_network, stable_levels
 from csm.api.alert_views import actions_for, advised_measures, may_take, stale_zones
 from csm.api.deps import get_runtime, get_site_runtime
-from csm.api.schemas.alerts import AdviceAnswer, AlertsAnswer, PostsAnswer, RoutesAnswer
+from csm.api.schemas.alerts import AdviceAnswer, AlertsAnswer, AlertView, PostsAnswer, RoutesAnswer
 from csm.api.schemas.common import GUARDED, errors
 from csm.api.scope import ZoneScope, zone_scope
 from csm.api.visibility import principal_of, visible_zone_ids
@@ -61,17 +61,17 @@ def list_alerts(
     scope: ZoneScope = Depends(zone_scope),
     status: Status | None = Query(None, description="only this status; 'open' = not resolved"),
     limit: int = Query(200, ge=1, le=1000),
-) -> dict[str, Any]:
+) -> AlertsAnswer:
     principal = principal_of(request)
     visible = visible_zone_ids(principal, sr.site)
     alerts = _book(runtime, sr).alerts(None if status == "open" else status, limit=10_000)
-    alerts = [a for a in alerts if a["zone_id"] in visible and (status != "open" or a["status"] != RESOLVED)]
+    alerts = [a for a in alerts if a.zone_id in visible and (status != "open" or a.status != RESOLVED)]
     stale = stale_zones(sr)
-    for alert in alerts[:limit]:
-        alert["measures"] = advised_measures(sr.site, alert)
-        alert["actions"] = actions_for(principal, alert, sr.site)
-        alert["zone_stale"] = alert["zone_id"] in stale
-    return {"site": sr.site.id, "as_of": runtime.clock.now().isoformat(), "alerts": alerts[:limit]}
+    shown = [AlertView.model_validate({
+        **dict(alert), "measures": advised_measures(sr.site, alert),
+        "actions": actions_for(principal, alert, sr.site), "zone_stale": alert.zone_id in stale,
+    }) for alert in alerts[:limit]]
+    return AlertsAnswer(site=sr.site.id, as_of=runtime.clock.now(), alerts=shown)
 
 
 @router.get("/sites/{site_id}/advice", summary="Measures to start now, ranked, with reasons and alternatives",
@@ -129,19 +129,19 @@ def get_posts(sr: SiteRuntime = Depends(get_site_runtime)) -> dict[str, Any]:
 
 
 def _step(request: Request, sr: SiteRuntime, runtime: Runtime, alert_id: str, status: str, body: StepBody,
-          **extra: Any) -> dict[str, Any]:
+          measure: str | None = None) -> Alert:
     book = _book(runtime, sr)
     principal = principal_of(request)
     if status == RESOLVED and not principal.can(Permission.HANDLE_ALERTS):
         raise HTTPException(403, detail="your role may not resolve alerts: the control room does")
     try:
         alert = book.get(alert_id)
-        if alert["zone_id"] not in visible_zone_ids(principal, sr.site):
+        if alert.zone_id not in visible_zone_ids(principal, sr.site):
             raise AlertNotFound(alert_id)
         limited = not principal.can(Permission.HANDLE_ALERTS)
-        if limited and not may_take(principal, sr.site, alert, extra.get("measure")):
+        if limited and not may_take(principal, sr.site, alert, measure):
             raise HTTPException(403, detail="your role handles only the measures it owns for this alert")
-        return book.transition(alert_id, status, principal.name, runtime.clock.now(), body.note, **extra)
+        return book.transition(alert_id, status, principal.name, runtime.clock.now(), body.note, measure)
     except AlertNotFound:
         raise HTTPException(404, detail=f"unknown alert {alert_id!r}") from None
     except AlertTransitionError as exc:
@@ -153,7 +153,7 @@ def _step(request: Request, sr: SiteRuntime, runtime: Runtime, alert_id: str, st
 def acknowledge(
     alert_id: str, body: StepBody, request: Request,
     sr: SiteRuntime = Depends(get_site_runtime), runtime: Runtime = Depends(get_runtime),
-) -> dict[str, Any]:
+) -> Alert:
     return _step(request, sr, runtime, alert_id, ACKNOWLEDGED, body)
 
 
@@ -162,7 +162,7 @@ def acknowledge(
 def measure_taken(
     alert_id: str, body: MeasureBody, request: Request,
     sr: SiteRuntime = Depends(get_site_runtime), runtime: Runtime = Depends(get_runtime),
-) -> dict[str, Any]:
+) -> Alert:
     return _step(request, sr, runtime, alert_id, MEASURE_TAKEN, body, measure=body.measure)
 
 
@@ -171,6 +171,6 @@ def measure_taken(
 def resolve(
     alert_id: str, body: ResolveBody, request: Request,
     sr: SiteRuntime = Depends(get_site_runtime), runtime: Runtime = Depends(get_runtime),
-) -> dict[str, Any]:
+) -> Alert:
     note = StepBody(note=body.reason or body.note)
     return _step(request, sr, runtime, alert_id, RESOLVED, note)

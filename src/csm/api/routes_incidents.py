@@ -3,9 +3,10 @@ and the role view: which owner the caller acts for and the zones around its scop
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from pydantic import BaseModel
@@ -17,17 +18,10 @@ from csm.api.deps import get_runtime, get_site_runtime
 from csm.api.incident_export import IncidentEntry, IncidentLog, incident_csv, incident_pdf
 from csm.api.schemas.common import errors, file_answer
 from csm.api.visibility import principal_of, visible_zone_ids
+from csm.domain.timestamps import day_bounds
 from csm.runtime import Runtime, SiteRuntime
 
 router = APIRouter(prefix="/api/v1", tags=["incident log"])
-
-
-def _day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
-    """Local midnight to local midnight (23 or 25 hours on DST days), in UTC."""
-    zone = ZoneInfo(tz)
-    start = datetime.combine(day, time(0), zone)
-    end = datetime.combine(day + timedelta(days=1), time(0), zone)
-    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def build_log(
@@ -37,22 +31,21 @@ def build_log(
     principal = principal_of(request)
     tz = sr.site.config.timezone
     now = runtime.clock.now()
-    wanted = day or now.astimezone(ZoneInfo(tz)).date()
-    since, until = _day_bounds(wanted, tz)
+    wanted = day or now.astimezone(sr.site.tz).date()
+    since, until = day_bounds(wanted, sr.site.tz)
     visible = visible_zone_ids(principal, sr.site)
-    alerts = [a for a in alert_book_of(runtime, sr.site.id).alerts(limit=100_000)
-              if a["zone_id"] in visible]
+    alerts = [a for a in alert_book_of(runtime, sr.site.id).alerts(limit=100_000) if a.zone_id in visible]
     texts = {m.id: m.measure for m in load_playbook(sr.site).measures}
     entries = []
     for s in incident_steps(alerts, since, until):
-        if (zone and s["zone_id"] != zone) or (level and s["level"] != level) or (step and s["step"] != step):
+        if (zone and s.zone_id != zone) or (level and s.level != level) or (step and s.step != step):
             continue
-        if actor and actor.lower() not in s["actor"].lower():
+        if actor and actor.lower() not in s.actor.lower():
             continue
-        zone_obj = sr.site.zones.get(s["zone_id"])
+        zone_obj = sr.site.zones.get(s.zone_id)
         entries.append(IncidentEntry(
-            **s, zone_name=zone_obj.name if zone_obj else s["zone_id"],
-            measure_text=texts.get(s["measure"] or "", s["measure"]),
+            **asdict(s), zone_name=zone_obj.name if zone_obj else s.zone_id,
+            measure_text=texts.get(s.measure or "", s.measure),
         ))
     return IncidentLog(site=sr.site.id, site_name=sr.site.config.name, day=wanted.isoformat(), timezone=tz,
                        generated_at=now, generated_by=principal.name, entries=entries)
@@ -93,6 +86,14 @@ def get_incidents(
     return filters.log(request, sr, runtime)
 
 
+def _log_file(request: Request, filters: _Filters, sr: SiteRuntime, runtime: Runtime,
+              render: Callable[[IncidentLog, _Filters], str | bytes], media_type: str, suffix: str) -> Response:
+    """The day's log rendered as a file to download (one shape for every format)."""
+    log = filters.log(request, sr, runtime)
+    return Response(render(log, filters), media_type=media_type, headers={
+        "Content-Disposition": f'attachment; filename="incidents-{log.site}-{log.day}.{suffix}"'})
+
+
 @router.get("/sites/{site_id}/incidents.csv", summary="The day's incident log as CSV",
             response_class=Response, responses={**file_answer("text/csv", "the incident log, one row per step"),
                                                 **errors(404, 422)})
@@ -100,9 +101,8 @@ def get_incidents_csv(
     request: Request, filters: _Filters = Depends(), sr: SiteRuntime = Depends(get_site_runtime),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
-    log = filters.log(request, sr, runtime)
-    return Response(incident_csv(log), media_type="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="incidents-{log.site}-{log.day}.csv"'})
+    return _log_file(request, filters, sr, runtime, lambda log, _: incident_csv(log),
+                     "text/csv; charset=utf-8", "csv")
 
 
 @router.get("/sites/{site_id}/incidents.pdf", summary="The day's incident log as a PDF report",
@@ -112,9 +112,8 @@ def get_incidents_pdf(
     request: Request, filters: _Filters = Depends(), sr: SiteRuntime = Depends(get_site_runtime),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
-    log = filters.log(request, sr, runtime)
-    return Response(incident_pdf(log, filters.words()), media_type="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="incidents-{log.site}-{log.day}.pdf"'})
+    return _log_file(request, filters, sr, runtime, lambda log, f: incident_pdf(log, f.words()),
+                     "application/pdf", "pdf")
 
 
 class RoleView(BaseModel):

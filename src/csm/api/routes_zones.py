@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, WebSocket, WebSocketDisconnect
 
 from csm.api.deps import get_runtime, get_site_runtime, ws_site_runtime
+from csm.api.live_notices import notice_for, notice_topics
 from csm.api.schemas.common import GUARDED, FeatureCollection, errors
 from csm.api.schemas.picture import (
     ForecastAnswer,
@@ -22,9 +24,9 @@ from csm.api.schemas.picture import (
 )
 from csm.api.scope import ZoneScope, zone_scope
 from csm.api.state_cache import STATE_ANSWERS
-from csm.api.visibility import principal_of, view_series_value, view_states
-from csm.picture.live import ZONES_TOPIC
+from csm.api.visibility import principal_of, view_series_value, view_states, visible_zone_ids
 from csm.runtime import Runtime, SiteRuntime
+from csm.topics import ZONES_TOPIC, ZonesMessage
 
 router = APIRouter(prefix="/api/v1", tags=["picture"])
 # Optional map layers a site folder may hold, by the name the dashboard asks for.
@@ -179,7 +181,8 @@ def get_time(runtime: Runtime = Depends(get_runtime)) -> dict[str, str]:
 
 @router.websocket("/sites/{site_id}/zones/stream")
 async def stream_zone_states(websocket: WebSocket, site_id: str) -> None:
-    """Sends a full snapshot on connect, then every visible change as it happens."""
+    """Sends a full snapshot on connect, then every visible change as it happens; and a notice
+    (`{"type": "changed", "topic": ...}`) when alerts, advice or sources change (csm.api.live_notices)."""
     sr = ws_site_runtime(site_id, websocket)
     if sr is None:
         await websocket.close(code=4404, reason="unknown site")
@@ -190,27 +193,46 @@ async def stream_zone_states(websocket: WebSocket, site_id: str) -> None:
     gauge = runtime.metrics.stream_clients.labels(site_id)
     gauge.inc()
     try:
-        async with runtime.bus.subscribe(ZONES_TOPIC) as queue:
+        async with contextlib.AsyncExitStack() as subscriptions:
+            queue = await subscriptions.enter_async_context(runtime.bus.subscribe(ZONES_TOPIC))
+            notices = {topic: await subscriptions.enter_async_context(runtime.bus.subscribe(topic))
+                       for topic in notice_topics(principal)}
             as_of, zones = sr.picture.snapshot()
             await websocket.send_json(
                 {"type": "snapshot", "as_of": as_of.isoformat() if as_of else None,
                  "zones": view_states(principal, sr.site, zones)}
             )
 
+            sending = asyncio.Lock()  # one message at a time on the socket, whichever task sends
+
+            async def send(document: dict[str, Any]) -> None:
+                async with sending:
+                    await websocket.send_json(document)
+
             async def forward_changes() -> None:
                 while True:
                     message = await queue.get()
-                    if message.get("site") != site_id:
+                    if not isinstance(message, ZonesMessage) or message.site != site_id:
                         continue
-                    shown = view_states(principal, sr.site, message.get("zones", []))
+                    zones = [z.model_dump(mode="json", exclude_unset=True) for z in message.zones]
+                    shown = view_states(principal, sr.site, zones)
                     if shown:
-                        await websocket.send_json({"type": "update", **message, "zones": shown})
+                        await send({"type": "update", "site": message.site, "as_of": message.as_of.isoformat(),
+                                    "zones": shown})
+
+            async def forward_notices(topic: str, notice_queue: asyncio.Queue[Any]) -> None:
+                visible = visible_zone_ids(principal, sr.site)
+                while True:
+                    notice = notice_for(topic, await notice_queue.get(), site_id, visible)
+                    if notice is not None:
+                        await send(notice)
 
             async def until_disconnect() -> None:
                 while True:
                     await websocket.receive_text()
 
             tasks = {asyncio.create_task(forward_changes()), asyncio.create_task(until_disconnect())}
+            tasks |= {asyncio.create_task(forward_notices(t, q)) for t, q in notices.items()}
             done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             for task in pending:
                 task.cancel()

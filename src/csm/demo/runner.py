@@ -23,7 +23,7 @@ from csm.picture.live import floor_time
 from csm.picture.nowcast import last_reset
 from csm.runtime import Runtime, SiteRuntime
 from csm.synthetic.day import DaySimulator, daily_temperature
-from csm.topics import FEED_TOPIC
+from csm.topics import FEED_TOPIC, FeedMessage
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +123,7 @@ def feed_job(sims: dict[str, DaySimulator], mqtt_url: str | None, wall_period: f
                                 counts_topic(site_id, item["sensor_id"]), json.dumps(item), qos=1
                             )
                     else:
-                        runtime.bus.publish(FEED_TOPIC, {"site": site_id, "items": items})
+                        runtime.bus.publish(FEED_TOPIC, FeedMessage(site=site_id, items=items))
                 last = now
                 job_succeeded()
         finally:
@@ -139,11 +139,13 @@ async def bus_feed_consumer(runtime: Runtime, stop: asyncio.Event) -> None:
     async with runtime.bus.subscribe(FEED_TOPIC) as queue:
         while not stop.is_set():
             message = await queue.get()
-            site_runtime = runtime.sites.get(message.get("site", ""))
-            if site_runtime is None:
-                log.warning("feed message for unknown site %r dropped", message.get("site"))
+            if not isinstance(message, FeedMessage):
                 continue
-            await asyncio.to_thread(site_runtime.ingest.ingest_items, message["items"], "bus")
+            site_runtime = runtime.sites.get(message.site)
+            if site_runtime is None:
+                log.warning("feed message for unknown site %r dropped", message.site)
+                continue
+            await asyncio.to_thread(site_runtime.ingest.ingest_items, message.items, "bus")
             job_succeeded()
 
 

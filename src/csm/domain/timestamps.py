@@ -4,7 +4,7 @@ fold) or never (the spring gap) is refused with a reason instead of guessed."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from csm.domain.refusal import Reason, Refusal
@@ -40,3 +40,10 @@ def localize(naive: datetime, tz: ZoneInfo, shown: str, field: str) -> datetime:
     if early.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != naive:
         raise Refusal(Reason.AMBIGUOUS_LOCAL_TIME, field, f"{shown} does not exist in {tz.key} (DST gap)")
     return early
+
+
+def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """A site-local day as UTC: local midnight to local midnight (23 or 25 hours on DST days)."""
+    start = datetime.combine(day, time(0), tzinfo=tz)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+    return start.astimezone(UTC), end.astimezone(UTC)

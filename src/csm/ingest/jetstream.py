@@ -23,7 +23,7 @@ from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import AckPolicy, ConsumerConfig, StorageType, StreamConfig
 from nats.js.errors import BadRequestError, NotFoundError
 
-from csm.ingest.mqtt import Message, ingest_messages
+from csm.ingest.mqtt import POISON_ATTEMPTS, Message, ingest_messages, store_isolating_poison
 from csm.ingest.pipeline import IngestReport
 from csm.ingest.ports import IngestTargets
 
@@ -183,15 +183,26 @@ class JetStreamIngestConsumer:
 
     def _store_batch(self, batch: list[Message]) -> None:
         """Store, retrying while the store is away: unacknowledged, the batch stays in the stream
-        anyway, but retrying here keeps the order and spares a redelivery after `ACK_WAIT_SECONDS`."""
+        anyway, but retrying here keeps the order and spares a redelivery after `ACK_WAIT_SECONDS`.
+        A batch that keeps failing is stored message by message, so one message the store refuses
+        is dead-lettered instead of holding up (and being redelivered with) all the others."""
         delay = 0.5
+        failures = 0
         while True:
             try:
                 self.totals.merge(ingest_messages(self.runtime, batch))
                 return
-            except Exception:
+            except Exception as exc:
+                failures += 1
                 self.store_retries += 1
-                log.exception("storing a JetStream batch of %d failed; retrying in %.1fs", len(batch), delay)
+                # The type only: an error message may quote the input.
+                log.warning("storing a JetStream batch of %d failed (%s); retrying in %.1fs",
+                            len(batch), type(exc).__name__, delay)
+                if failures >= POISON_ATTEMPTS:
+                    isolated = store_isolating_poison(self.runtime, batch)
+                    if isolated is not None:
+                        self.totals.merge(isolated)
+                        return
                 if self._closing.wait(delay):
                     raise
                 delay = min(delay * 2, 10.0)

@@ -261,24 +261,33 @@ class MqttIngestConsumer:
         self.batches += 1
 
     def _isolate_poison(self, batch: list[Message]) -> bool:
-        """Store message by message; one that still fails alone is dead-lettered (and so gets
-        acknowledged). False when even its dead letter cannot be written: the store is away."""
-        for message in batch:
-            try:
-                self._ingest_batch([message])
-            except Exception as exc:
-                site_runtime = _site_of(self.runtime, message[0])
-                try:
-                    self.totals.merge(site_runtime.ingest.refuse_whole(
-                        message[2], "mqtt", Reason.STORE_REFUSED,
-                        f"the store refused this message ({type(exc).__name__})",
-                    ))
-                except Exception:
-                    return False
+        report = store_isolating_poison(self.runtime, batch)
+        if report is None:
+            return False
+        self.totals.merge(report)
         return True
 
     def _ingest_batch(self, batch: list[Message]) -> None:
         self.totals.merge(ingest_messages(self.runtime, batch))
+
+
+def store_isolating_poison(runtime: IngestTargets, batch: list[Message]) -> IngestReport | None:
+    """After a batch failed `POISON_ATTEMPTS` times (any broker): store it message by message; one
+    that still fails alone is dead-lettered (so it may be acknowledged, never retried forever).
+    None when even a dead letter cannot be written: the store is away, retry the batch later."""
+    report = IngestReport()
+    for message in batch:
+        try:
+            report.merge(ingest_messages(runtime, [message]))
+        except Exception as exc:
+            try:
+                report.merge(_site_of(runtime, message[0]).ingest.refuse_whole(
+                    message[2], "mqtt", Reason.STORE_REFUSED,
+                    f"the store refused this message ({type(exc).__name__})",
+                ))
+            except Exception:
+                return None
+    return report
 
 
 def _site_of(runtime: IngestTargets, site_id: str) -> IngestSite:

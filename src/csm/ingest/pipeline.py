@@ -19,7 +19,7 @@ from csm.ingest.validate import ItemError, Reason, rejection_of, trusted_words, 
 from csm.metrics import Metrics
 from csm.site.model import Site
 from csm.store.base import Store
-from csm.topics import OBSERVATIONS_TOPIC
+from csm.topics import OBSERVATIONS_TOPIC, ObservationsMessage
 
 log = logging.getLogger(__name__)
 DEFAULT_MAX_LATENESS = timedelta(days=7)
@@ -115,7 +115,7 @@ class IngestService:
         if report.accepted:
             self.bus.publish(
                 OBSERVATIONS_TOPIC,
-                {"site": self.site.id, "sensors": sorted({o.sensor_id for o in observations})},
+                ObservationsMessage(site=self.site.id, sensors=sorted({o.sensor_id for o in observations})),
             )
         return report
 

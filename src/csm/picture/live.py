@@ -53,6 +53,7 @@ class PictureService:
         self.history_step = history_step
         self._lock = threading.Lock()
         self._current: dict[str, dict[str, Any]] = {}
+        self._states: list[ZoneState] = []
         self._as_of: datetime | None = None
         self._version = 0
         self._last_history_slot: datetime | None = None
@@ -73,6 +74,7 @@ class PictureService:
         with self._lock:
             changed = [d for z, d in snapshot.items() if visible_change(self._current.get(z), d)]
             self._current = snapshot
+            self._states = states
             self._as_of = as_of
             self._version = next(_VERSIONS)
         self._update_metrics(states)
@@ -84,6 +86,12 @@ class PictureService:
     def snapshot(self) -> tuple[datetime | None, list[dict[str, Any]]]:
         with self._lock:
             return self._as_of, list(self._current.values())
+
+    def states(self) -> tuple[datetime | None, list[ZoneState]]:
+        """The last computed zone states, typed and unrounded: what stages judging the picture
+        (the advice engine) read, rather than the rounded answer of `snapshot`."""
+        with self._lock:
+            return self._as_of, list(self._states)
 
     def versioned_snapshot(self) -> tuple[int, datetime | None, list[dict[str, Any]]]:
         """The snapshot and a number that changes with every refresh (for caching answers)."""

@@ -1,71 +1,26 @@
 """ZoneState ↔ JSON-ready dicts: one shape for the REST answer, the live stream and the dashboard.
 
-`ZoneStateModel` is that shape, typed: the API declares it (and the dashboard's types are generated
-from it), and stages that read the picture's snapshot (the advice engine) parse it instead of
-indexing dicts.
+`csm.domain.zone_view.ZoneStateModel` is that shape, typed: the API declares it (the dashboard's
+types are generated from it) and the bus message "zones" carries it. Stages that judge the picture
+(the advice engine) read the unrounded `ZoneState`s (`PictureService.states`), not this.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict
+from typing import Any
 
 from csm.domain.model import ZoneState
+from csm.domain.zone_view import SourceFreshnessModel, ZoneStateModel
 from csm.site.model import Site
+from csm.topics import ZonesMessage
+
+__all__ = ["SourceFreshnessModel", "ZoneStateModel", "visible_change", "zone_state_dict", "zones_message"]
 
 
-class SourceFreshnessModel(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    sensor_id: str
-    kind: str
-    last_interval_end: datetime | None
-    age_seconds: float | None
-    stale: bool
-
-
-class ZoneStateModel(BaseModel):
-    """One zone of the live picture, rounded as the dashboard shows it. `suppressed` marks a state
-    whose small counts are hidden from the caller (k-anonymity)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    zone_id: str
-    name: str
-    occupancy: float | None
-    density_per_m2: float | None
-    level: Literal["green", "yellow", "orange", "red", "unknown"]
-    capacity: float
-    walkable_area_m2: float
-    utilisation: float | None
-    stale: bool
-    as_of: datetime
-    last_data_at: datetime | None
-    sources: list[SourceFreshnessModel]
-    suppressed: bool | None = None
-
-
-class ZonesMessage(BaseModel):
-    """What the picture publishes on the bus topic "zones": the zones whose visible state changed."""
-
-    site: str
-    as_of: datetime
-    zones: list[ZoneStateModel]
-
-
-def zones_message(site_id: str, as_of: datetime, changed: list[dict[str, Any]]) -> dict[str, Any]:
-    """The bus message, checked against its model (the bus carries JSON-ready dicts; the stream
-    and the advice engine rely on this shape)."""
-    message = {"site": site_id, "as_of": as_of.isoformat(), "zones": changed}
-    ZonesMessage.model_validate(message)
-    return message
-
-
-def zone_states(snapshot: list[dict[str, Any]]) -> list[ZoneStateModel]:
-    """A picture snapshot (JSON-ready dicts) as typed zone states."""
-    return [ZoneStateModel.model_validate(z) for z in snapshot]
+def zones_message(site_id: str, as_of: datetime, changed: list[dict[str, Any]]) -> ZonesMessage:
+    """The bus message of the zones that changed (typed: the stream relies on this shape)."""
+    return ZonesMessage(site=site_id, as_of=as_of, zones=[ZoneStateModel.model_validate(z) for z in changed])
 
 
 def _round(value: float | None, digits: int) -> float | None:

@@ -8,13 +8,13 @@ the same day are the same.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 
 from csm.advice.lifecycle import PREDICTED_CROSSING, STREAM, Ledger, apply_event
 from csm.domain.model import ORDERED_LEVELS, Level
+from csm.domain.timestamps import day_bounds
 from csm.site.model import Site
 from csm.store.base import Store
 
@@ -132,16 +132,9 @@ class DayReport:
         return [a for a in self.alerts if a.predicted]
 
 
-def day_bounds(site: Site, day: date) -> tuple[datetime, datetime]:
-    """Local midnight to midnight (23 or 25 hours on DST days), as UTC."""
-    start = datetime.combine(day, time(0), tzinfo=site.tz)
-    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=site.tz)
-    return start.astimezone(UTC), end.astimezone(UTC)
-
-
 def build_day_report(store: Store, site: Site, day: date, now: datetime | None = None) -> DayReport:
     """Gather the day's facts of one site from the store."""
-    start, end = day_bounds(site, day)
+    start, end = day_bounds(day, site.tz)
     history = store.zone_history(site.id, start, end - timedelta(microseconds=1))
     history = _normalise_history(history)
     alerts = _alerts_of_day(store, site, start, end, history)
@@ -197,13 +190,6 @@ def _zone_days(site: Site, history: pd.DataFrame) -> list[ZoneDay]:
     return days
 
 
-def _parse(value: Any) -> datetime | None:
-    if not value:
-        return None
-    parsed = datetime.fromisoformat(str(value))
-    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 def first_reached(history: pd.DataFrame, zone_id: str, level: str, after: datetime) -> datetime | None:
     """The first snapshot of a zone at or above `level`, at or after `after`."""
     wanted = Level(level).rank
@@ -228,34 +214,32 @@ def _alerts_of_day(
         after = events[-1].id
     outcomes = []
     for alert in ledger.alerts.values():
-        raised_at = _parse(alert["raised_at"])
-        if raised_at is None or not (start <= raised_at < end):
+        raised_at = alert.raised_at.astimezone(UTC)
+        if not (start <= raised_at < end):
             continue
         # A live crossing alert is raised when the zone already is at that level.
-        reached = first_reached(history, alert["zone_id"], alert["level"], raised_at) \
-            if alert["level"] in Level._value2member_map_ else None
-        measures = []
-        for m in alert.get("measures_taken", []):
-            at = _parse(m["at"])
-            assert at is not None
-            measures.append(MeasureTaken(measure=m.get("measure"), by=m.get("by"), at=at, note=m.get("note"),
-                                         lead=(reached - at) if reached is not None else None))
-        zone = site.zones.get(alert["zone_id"])
+        reached = first_reached(history, alert.zone_id, alert.level, raised_at)
+        measures = tuple(
+            MeasureTaken(measure=m.measure, by=m.by, at=m.at, note=m.note,
+                         lead=(reached - m.at) if reached is not None else None)
+            for m in alert.measures_taken
+        )
+        zone = site.zones.get(alert.zone_id)
         outcomes.append(AlertOutcome(
-            alert_id=alert["id"],
-            zone_id=alert["zone_id"],
-            zone_name=zone.name if zone else alert["zone_id"],
-            level=alert["level"],
-            kind=alert["kind"],
+            alert_id=alert.id,
+            zone_id=alert.zone_id,
+            zone_name=zone.name if zone else alert.zone_id,
+            level=alert.level,
+            kind=alert.kind,
             raised_at=raised_at,
-            expected_at=_parse(alert.get("expected_at")),
-            probability=float(alert["probability"]) if alert.get("probability") is not None else None,
+            expected_at=alert.expected_at,
+            probability=alert.probability,
             reached_at=reached,
-            acknowledged_at=_parse(alert.get("acknowledged_at")),
-            acknowledged_by=alert.get("acknowledged_by"),
-            resolved_at=_parse(alert.get("resolved_at")),
-            resolved_by=alert.get("resolved_by"),
-            measures=tuple(measures),
+            acknowledged_at=alert.acknowledged_at,
+            acknowledged_by=alert.acknowledged_by,
+            resolved_at=alert.resolved_at,
+            resolved_by=alert.resolved_by,
+            measures=measures,
         ))
     outcomes.sort(key=lambda a: (a.raised_at, a.zone_id))
     return outcomes

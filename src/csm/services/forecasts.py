@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from csm.context import Job, Services, SiteRuntime
+from csm.context import Job, Services, SiteRuntime, Slot
 from csm.domain.covariates import site_weather_ids
 from csm.domain.levels import level_for_density
 from csm.jobs import job_failed, job_succeeded
@@ -84,15 +84,23 @@ def weather_frame(site_runtime: SiteRuntime, start: datetime, end: datetime) -> 
     return combined.reset_index() if len(combined) else None
 
 
-# Fitted models per site, reused between refits (see module docstring).
-_fitted: dict[str, Any] = {}
+class FittedModels:
+    """Fitted models by site, reused between refits (see module docstring): a process-local cache
+    of the process that runs the forecast job (what users see is the stored forecast)."""
+
+    def __init__(self) -> None:
+        self.by_site: dict[str, Any] = {}
 
 
-def run_forecast(site_runtime: SiteRuntime, now: datetime, refit: bool = True) -> tuple[datetime, pd.DataFrame] | None:
+FITTED_MODELS = Slot("forecast.fitted_models", FittedModels)
+
+
+def run_forecast(site_runtime: SiteRuntime, now: datetime, refit: bool = True,
+                 models: FittedModels | None = None) -> tuple[datetime, pd.DataFrame] | None:
     """Forecast every zone from its history; returns (issued_at, rows) or None without history.
 
-    With `refit=False` the site's last fitted model is reused if it still fits the zones (the
-    intraday update); without one, a model is fitted."""
+    With `refit=False` the site's last fitted model in `models` is reused if it still fits the
+    zones (the intraday update); without one, a model is fitted."""
     from csm.forecast.zones import forecast_zones_reusing
 
     history = history_frame(site_runtime, now)
@@ -101,14 +109,15 @@ def run_forecast(site_runtime: SiteRuntime, now: datetime, refit: bool = True) -
     steps = int(HORIZON / pd.Timedelta(STEP))
     site = site_runtime.site
     weather = weather_frame(site_runtime, now - HISTORY, now + HORIZON)
+    models = models if models is not None else FittedModels()
     result, fitted = forecast_zones_reusing(
         history, horizon=steps, freq=STEP, country=site.config.country, weather=weather, tz=site.config.timezone,
-        fitted=None if refit else _fitted.get(site.id),
+        fitted=None if refit else models.by_site.get(site.id),
     )
     if fitted is not None:
-        _fitted[site.id] = fitted
+        models.by_site[site.id] = fitted
     else:
-        _fitted.pop(site.id, None)
+        models.by_site.pop(site.id, None)
     rows = pd.DataFrame(
         {
             "zone_id": result["zone"].astype(str),
@@ -177,7 +186,7 @@ def forecast_jobs(runtime: Services) -> list[Job]:
                 if not refit and too_soon:
                     continue
                 try:
-                    await asyncio.to_thread(run_forecast, site_runtime, now, refit)
+                    await asyncio.to_thread(run_forecast, site_runtime, now, refit, rt.state.get(FITTED_MODELS))
                 except Exception as exc:  # a failed run keeps the previous forecast; retried next time
                     job_failed(exc, f"forecast for site {site_id}")
                 else:

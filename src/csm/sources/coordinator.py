@@ -6,7 +6,8 @@ failing feed is marked failing, dead-lettered and counted without disturbing the
 
 Only the leader process polls; after every poll the source's state (last success, last error,
 summary, description) is written to the store, and the API answers from there (`stored_statuses`,
-`stored_descriptions`), so every worker shows the same sources.
+`stored_descriptions`), so every worker shows the same sources; then the bus topic "sources" says
+so, and every API worker tells its live-stream clients to reread them.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from csm.jobs import job_failed, job_succeeded
 from csm.sources import sink
 from csm.sources.protocol import DataTime, FetchError, SourceError
 from csm.sources.registry import ConfiguredSource, configured_sources
+from csm.topics import SOURCES_TOPIC, SourcesMessage
 
 log = logging.getLogger(__name__)
 StatusName = Literal["ok", "empty", "stale", "failing", "disabled"]
@@ -40,6 +42,7 @@ EMPTY_REASON = "empty_feed"
 DAY_SECONDS = 86_400
 TICK_SECONDS = 0.5
 SOURCE_STATE_KIND = "source"
+LAST_GOOD = "last good poll: "
 
 
 class SourceStatus(BaseModel):
@@ -254,17 +257,22 @@ class SourceCoordinator:
         )
         self.metrics.polls.labels(self.site_id, name, "empty" if empty_reason else "ok").inc()
         self.metrics.status.labels(self.site_id, name).set(0)
-        self._share(state)
+        self._share(state, inserted)
         return self.status(name)
 
-    def _share(self, state: SourceState) -> None:
-        """Write the source's state to the store for every worker (a store outage is logged)."""
+    def _share(self, state: SourceState, stored: int = 0) -> None:
+        """Write the source's state to the store for every worker (a store outage is logged), then
+        tell them on the bus."""
+        name = state.configured.name
         try:
             self.site_runtime.ingest.store.put_state(
-                self.site_id, SOURCE_STATE_KIND, state.configured.name, state.shared(), self.clock.now()
+                self.site_id, SOURCE_STATE_KIND, name, state.shared(), self.clock.now()
             )
         except Exception as exc:
-            job_failed(exc, f"recording the state of source {self.site_id}/{state.configured.name}")
+            job_failed(exc, f"recording the state of source {self.site_id}/{name}")
+            return
+        self.site_runtime.ingest.bus.publish(SOURCES_TOPIC, SourcesMessage(site=self.site_id, source=name,
+                                                                           stored=stored))
 
     def _fetch_with_retries(self, state: SourceState) -> bytes:
         configured = state.configured
@@ -287,7 +295,11 @@ class SourceCoordinator:
         settings = state.configured.settings
         state.last_error = message
         state.failures += 1
-        state.summary = message
+        # The error itself is `last_error`; the summary never repeats it, it says what is still known.
+        if state.last_success is None:
+            state.summary = "no good poll yet"
+        elif not state.summary.startswith(LAST_GOOD):
+            state.summary = f"{LAST_GOOD}{state.summary}"
         retry_in = min(settings.poll_seconds, settings.backoff_seconds * 2**state.failures)
         state.next_due = now + timedelta(seconds=max(retry_in, 1.0))
         self.metrics.polls.labels(self.site_id, state.configured.name, outcome).inc()

@@ -21,7 +21,6 @@ from csm.ingest.ports import IngestSite
 from csm.ingest.privacy import redact
 from csm.metrics import Metrics
 from csm.store.base import DeadLetter
-from csm.topics import SOURCES_TOPIC
 
 
 @dataclass(frozen=True)
@@ -53,7 +52,6 @@ def write(site_runtime: IngestSite, name: str, people_counts: bool,
     result = ingest.store.write_observations(observations, received_at=now)
     if result.inserted:
         ingest.metrics.ingested.labels(site_runtime.site.id, channel_of(name)).inc(result.inserted)
-        ingest.bus.publish(SOURCES_TOPIC, {"site": site_runtime.site.id, "source": name})
     if result.duplicates:
         ingest.metrics.duplicates.labels(site_runtime.site.id, channel_of(name)).inc(result.duplicates)
     return result.inserted, 0

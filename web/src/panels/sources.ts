@@ -38,8 +38,7 @@ export function renderSourcesPanel(
         h('span', { class: 'dot' }), h('strong', {}, src.name),
         h('span', { class: 'status' }, `${src.status} · ${formatAge(src.age_seconds)}`),
         // The error once, in plain words; the raw message for the technician as a tooltip.
-        h('div', { class: 'summary' }, `${src.kind.replace(/_/g, ' ')}: ${
-          src.last_error && src.summary.includes(src.last_error) ? src.summary.replace(src.last_error, '').replace(/[:;,\s]+$/, '') : src.summary}`),
+        h('div', { class: 'summary' }, `${src.kind.replace(/_/g, ' ')}: ${src.summary}`),
         src.last_error ? h('div', { class: 'error', title: src.last_error, 'data-field': 'plain-error' },
           plainError(src.last_error)) : null)),
     ),

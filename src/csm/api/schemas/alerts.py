@@ -10,10 +10,28 @@ from pydantic import BaseModel, ConfigDict, Field
 from csm.advice.models import AdviceItem, Alert, Crossing, LevelName, ZoneAlternatives
 
 
+class AdvisedMeasure(BaseModel):
+    """A playbook measure for an alert's zone and level, to pick from when recording one."""
+
+    id: str
+    measure: str
+    owner: str
+    owner_label: str
+
+
+class AlertView(Alert):
+    """An alert as a caller sees it: the measures to pick from, the steps the caller may take (the
+    API decides; the dashboard only shows these buttons) and whether the zone's data is stale."""
+
+    measures: list[AdvisedMeasure] = Field(default_factory=list)
+    actions: list[Literal["ack", "measure", "resolve"]] = Field(default_factory=list)
+    zone_stale: bool = False
+
+
 class AlertsAnswer(BaseModel):
     site: str
     as_of: datetime
-    alerts: list[Alert]
+    alerts: list[AlertView]
 
 
 class TransitAdvice(BaseModel):
