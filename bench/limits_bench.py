@@ -338,8 +338,9 @@ def bench_ingest(args: argparse.Namespace) -> None:
             print(f"  round {r + 1}: CSM {csm_rates[-1]:,.0f} observations/s; raw DuckDB insert "
                   f"{raw_rates[-1]:,.0f} rows/s", flush=True)
         csm, raw = statistics.median(csm_rates), statistics.median(raw_rates)
-        report(Row("HTTP ingest into DuckDB", f"{csm:,.0f} obs/s", f"raw DuckDB insert {raw:,.0f} rows/s", csm / raw,
-                   "≥ 70 %", csm / raw >= 0.7))
+        share = statistics.median(c / r for c, r in zip(csm_rates, raw_rates, strict=True))  # pairs run back to back
+        report(Row("HTTP ingest into DuckDB", f"{csm:,.0f} obs/s", f"raw DuckDB insert {raw:,.0f} rows/s", share,
+                   "≥ 70 %", share >= 0.7))
 
 
 # -- (4) MQTT -------------------------------------------------------------------------------------
@@ -507,8 +508,9 @@ def bench_mqtt(args: argparse.Namespace) -> None:
         finally:
             runtime.close()
         csm, bare_rate = statistics.median(csm_rates), statistics.median(bare_rates)
+        share = statistics.median(c / b for c, b in zip(csm_rates, bare_rates, strict=True))
         report(Row("MQTT consumer, one worker", f"{csm:,.0f} msg/s", f"bare paho subscriber {bare_rate:,.0f} msg/s",
-                   csm / bare_rate, "≥ 80 %", csm / bare_rate >= 0.8))
+                   share, "≥ 80 %", share >= 0.8))
         report(Row("MQTT publishers (not the bottleneck)", f"{statistics.median(pub_rates):,.0f} msg/s published",
                    f"bare paho drain {bare_rate:,.0f} msg/s", None, "publishers faster than the drain",
                    statistics.median(pub_rates) > bare_rate))
