@@ -23,7 +23,8 @@ SITE: dict[str, object] = {
     "id": "grid",
     "name": "Incremental test site",
     "timezone": "Europe/Amsterdam",
-    "defaults": {"line_counter_reset": "05:00"},
+    # A leak makes line balances decay with time: an incremental refresh moves kept balances on.
+    "defaults": {"line_counter_reset": "05:00", "line_counter_leak_per_hour": 0.2},
     "sensors": [
         {"id": "cam-1", "kind": "area_counter", "zone": "z1", "interval_seconds": 60, "coverage": 0.5},
         {"id": "cam-2", "kind": "area_counter", "zone": "z2", "interval_seconds": 60},
