@@ -24,6 +24,7 @@ from csm.auth.users import UserDirectory
 from csm.clock import FixedClock
 from csm.runtime import Runtime, build_runtime
 from tests.conftest import NOON, TINY_SITE, TINY_ZONES, write_site
+from tests.scale.conftest import wait_for
 
 PASSWORD = "correct-horse-battery"
 
@@ -90,9 +91,42 @@ def test_every_worker_sees_a_logout_and_a_role_change_at_once(
         assert ws.receive_json()["type"] == "snapshot"
     assert _stream_refused(b, f"/api/v1/sites/tiny/zones/stream?ticket={ticket}") == 1008  # used on A: B refuses
     assert a.patch("/api/v1/users/eve", headers=root, json={"role": "viewer"}).status_code == 200
-    assert b.get("/api/v1/users", headers=eve).status_code == 403  # demoted on A: B knows at once
+    # Demoted on A: B knows as soon as PostgreSQL's change notification arrives (milliseconds).
+    assert wait_for(lambda: b.get("/api/v1/users", headers=eve).status_code == 403, timeout=5)
     assert b.post("/api/v1/auth/logout", headers=eve).status_code == 200
-    assert a.get("/api/v1/auth/me", headers=eve).status_code == 401  # logged out on B: A refuses at once
+    assert b.get("/api/v1/auth/me", headers=eve).status_code == 401  # the worker that logged out: at once
+    assert wait_for(lambda: a.get("/api/v1/auth/me", headers=eve).status_code == 401, timeout=5)  # and A
+
+
+def test_a_worker_checks_sessions_in_memory_and_follows_changes_by_notification(
+    two_workers_one_postgres: tuple[TestClient, TestClient],
+) -> None:
+    a, b = two_workers_one_postgres
+    store_b = b.app.state.runtime.store  # type: ignore[attr-defined]
+    assert wait_for(lambda: b.app.state.auth.checks_in_memory, timeout=10)  # type: ignore[attr-defined]
+    UserDirectory(a.app.state.runtime.store).add("ivy", Role.ADMINISTRATOR, ["tiny"], PASSWORD)  # type: ignore[attr-defined]
+    ivy = {"Authorization": f"Bearer {_login(a, 'ivy')['token']}"}
+    assert b.get("/api/v1/auth/me", headers=ivy).status_code == 200  # opened on A, unknown to B: read once
+    reads = 0
+    original = store_b.read_events
+
+    def counting(*args: object, **kwargs: object) -> object:
+        nonlocal reads
+        reads += 1
+        return original(*args, **kwargs)
+
+    store_b.read_events = counting
+    try:
+        for _ in range(20):
+            assert b.get("/api/v1/auth/me", headers=ivy).status_code == 200
+        assert reads == 0  # no store read per request while the watch is live
+        UserDirectory(a.app.state.runtime.store).remove("ivy", by="test")  # type: ignore[attr-defined]
+        assert wait_for(lambda: b.get("/api/v1/auth/me", headers=ivy).status_code == 401, timeout=5)
+        assert reads >= 1  # the notification made B fold the removal
+    finally:
+        store_b.read_events = original
+    b.app.state.auth.stop()  # type: ignore[attr-defined]  # no watch: back to a read per check
+    assert not b.app.state.auth.checks_in_memory  # type: ignore[attr-defined]
 
 
 def _stream_refused(client: TestClient, url: str, headers: dict[str, str] | None = None) -> int:

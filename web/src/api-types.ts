@@ -815,7 +815,11 @@ export interface paths {
         };
         /**
          * Current occupancy, density, level per zone
-         * @description {site, as_of, zones: [...]}; the encoded answer is reused until the picture changes.
+         * @description {site, as_of, zones: [...]}; the encoded answer is reused until the picture changes. It carries
+         *     an ETag (If-None-Match → 304 Not Modified) and is sent gzip-compressed to clients that accept it.
+         *
+         *     Async on purpose: a cached answer is bytes in memory, so the request never waits for a thread;
+         *     only a new picture version is encoded, once, in a worker thread.
          */
         get: operations["get_zone_states_api_v1_sites__site_id__zones_state_get"];
         put?: never;
@@ -6906,6 +6910,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ZoneStatesAnswer"];
                 };
+            };
+            /** @description unchanged since the ETag sent in If-None-Match */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description the request cannot be used as sent */
             400: {

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import Depends, FastAPI
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.requests import HTTPConnection
@@ -35,10 +36,19 @@ _NO_DASHBOARD = """<!doctype html><html><head><title>Crowd Safety Manager</title
 The API is described at <a href="/docs">/docs</a>.</p></body></html>"""
 
 
-def authorize(conn: HTTPConnection) -> None:
-    """Every route: identify the caller and apply the access policy (deny by default)."""
+async def authorize(conn: HTTPConnection) -> None:
+    """Every route: identify the caller and apply the access policy (deny by default).
+
+    Async so that a request whose session is checked in memory never queues for the thread pool;
+    store work (a session read without a live ledger watch, a due audit write, a WebSocket
+    ticket) runs in a worker thread, off the event loop."""
     auth: AuthService = conn.app.state.auth
-    auth.authorize(conn)
+    if conn.scope["type"] != "http" or not auth.checks_in_memory:
+        await run_in_threadpool(auth.authorize, conn)
+        return
+    write_audit = auth.check(conn)
+    if write_audit is not None:
+        await run_in_threadpool(write_audit)
 
 
 def map_origins(runtime: Runtime) -> list[str]:
@@ -57,9 +67,11 @@ def create_app(runtime: Runtime, web_dist: Path | None = WEB_DIST, close_runtime
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         log_redaction.install()  # again here: uvicorn configures its loggers after create_app
         await runtime.start()
+        app.state.auth.start()
         try:
             yield
         finally:
+            app.state.auth.stop()
             await runtime.stop()
             if close_runtime:
                 runtime.close()

@@ -12,7 +12,8 @@ def get_runtime(request: Request) -> Runtime:
     return runtime
 
 
-def get_site_runtime(site_id: str, request: Request) -> SiteRuntime:
+async def get_site_runtime(site_id: str, request: Request) -> SiteRuntime:
+    """Async (a dict look-up): a sync dependency would send every request through the thread pool."""
     runtime = get_runtime(request)
     if site_id not in runtime.sites:
         raise HTTPException(status_code=404, detail=f"unknown site {site_id!r}")

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, WebSocket, WebSocketDisconnect
+from fastapi.concurrency import run_in_threadpool
 
 from csm.api.deps import get_runtime, get_site_runtime, ws_site_runtime
 from csm.api.live_notices import notice_for, notice_topics
@@ -23,8 +24,8 @@ from csm.api.schemas.picture import (
     ZoneStatesAnswer,
 )
 from csm.api.scope import ZoneScope, zone_scope
-from csm.api.state_cache import STATE_ANSWERS
-from csm.api.visibility import principal_of, view_series_value, view_states, visible_zone_ids
+from csm.api.state_cache import GZIP_MIN_BYTES, STATE_ANSWERS, accepts_gzip, etag_matches
+from csm.api.visibility import principal_of, view_key, view_series_value, view_states, visible_zone_ids
 from csm.runtime import Runtime, SiteRuntime
 from csm.topics import ZONES_TOPIC, ZonesMessage
 
@@ -106,11 +107,28 @@ def get_sensors(sr: SiteRuntime = Depends(get_site_runtime)) -> list[dict[str, A
 
 
 @router.get("/sites/{site_id}/zones/state", summary="Current occupancy, density, level per zone",
-            response_model=ZoneStatesAnswer, responses=SITE_ERRORS)
-def get_zone_states(request: Request, sr: SiteRuntime = Depends(get_site_runtime)) -> Response:
-    """{site, as_of, zones: [...]}; the encoded answer is reused until the picture changes."""
+            response_model=ZoneStatesAnswer, responses={**SITE_ERRORS, 304: {"description": "unchanged since the "
+                                                                              "ETag sent in If-None-Match"}})
+async def get_zone_states(request: Request, sr: SiteRuntime = Depends(get_site_runtime)) -> Response:
+    """{site, as_of, zones: [...]}; the encoded answer is reused until the picture changes. It carries
+    an ETag (If-None-Match → 304 Not Modified) and is sent gzip-compressed to clients that accept it.
+
+    Async on purpose: a cached answer is bytes in memory, so the request never waits for a thread;
+    only a new picture version is encoded, once, in a worker thread."""
     answers = get_runtime(request).state.get(STATE_ANSWERS)
-    return Response(answers.answer(sr, principal_of(request)), media_type="application/json")
+    principal = principal_of(request)
+    answer = answers.cached(sr, principal)
+    if answer is None:
+        answer = await run_in_threadpool(answers.answer, sr, principal)
+    headers = {"ETag": answer.etag, "Cache-Control": "private, no-cache", "Vary": "Accept-Encoding"}
+    if etag_matches(request.headers.get("if-none-match"), answer.etag):
+        return Response(status_code=304, headers=headers)
+    # A zone-scoped caller's answer passes through the scope filter, which reads plain JSON.
+    unrestricted = view_key(principal, sr.site) == ("*",)
+    if unrestricted and len(answer.body) >= GZIP_MIN_BYTES and accepts_gzip(request.headers.get("accept-encoding")):
+        body = await run_in_threadpool(answer.gzipped) if answer.needs_gzip else answer.gzipped()
+        return Response(body, media_type="application/json", headers={**headers, "Content-Encoding": "gzip"})
+    return Response(answer.body, media_type="application/json", headers=headers)
 
 
 @router.get("/sites/{site_id}/zones/history", summary="Zone snapshots over a time window",

@@ -129,6 +129,11 @@ def _get(item: Any, key: str) -> Any:
     return item.get(key) if isinstance(item, Mapping) else getattr(item, key, None)
 
 
+def sees_whole_site(principal: Principal, site_id: str) -> bool:
+    """The common case, decided without listing the site's zones (every answer asks)."""
+    return principal.may_see_site(site_id) and principal.zones.get(site_id) is None
+
+
 def scope_of(principal: Principal | None, site: Site) -> ZoneScope | None:
     if principal is None:
         return None
@@ -195,7 +200,7 @@ def _restricted_scope(scope: Scope) -> ZoneScope | None:
     if site_id is None or principal is None or app is None:
         return None
     site_runtime = app.state.runtime.sites.get(site_id)
-    if site_runtime is None:
+    if site_runtime is None or sees_whole_site(principal, site_id):
         return None
     zone_scope = scope_of(principal, site_runtime.site)
     return None if zone_scope is None or zone_scope.unrestricted else zone_scope

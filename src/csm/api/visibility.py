@@ -22,6 +22,15 @@ def visible_zone_ids(principal: Principal, site: Site) -> set[str]:
     return set(principal.visible_zones(site.id, list(site.zones)))
 
 
+def view_key(principal: Principal, site: Site) -> tuple[str, ...]:
+    """What `visible_zone_ids` would give, as a short hashable key (cache keys ask per request):
+    ("*",) for the whole site, without listing its zones."""
+    if not principal.may_see_site(site.id):
+        return ()
+    limit = principal.zones.get(site.id)
+    return ("*",) if limit is None else tuple(sorted(z for z in limit if z in site.zones))
+
+
 def must_suppress(principal: Principal) -> bool:
     return not principal.can(Permission.VIEW_SMALL_COUNTS)
 

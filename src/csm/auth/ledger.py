@@ -6,8 +6,10 @@ so a worker knows with one cheap check, and never trusts rights frozen into a to
 
 Why a per-store cache without a lock on the read path: an embedded (DuckDB) store is opened by
 one process only, so every change passes through this process and updates the cache as it is
-written; a shared store (PostgreSQL) may be changed by another worker or the CLI, so each check
-first reads the events newer than the cached version (one indexed query, no process-wide lock).
+written; a shared store (PostgreSQL) may be changed by another worker or the CLI. There every
+write sends a NOTIFY, and an API worker that `watch`es folds new events when told (ledger_watch.py),
+checking sessions in memory in between; without a live watch each check first reads the events
+newer than the cached version (one indexed query, no process-wide lock).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from csm.auth.ledger_watch import LedgerNotifier, LedgerWatch
 from csm.auth.principal import Principal
 from csm.auth.roles import Role
 from csm.store.base import Store
@@ -83,12 +86,40 @@ class AccountLedger:
         self.shared = not store.url.startswith("duckdb")
         self._state = _Folded()
         self._refresh_lock = threading.Lock()
+        self._watch: LedgerWatch | None = None
+        self._notifier = LedgerNotifier(store.url) if self.shared else None
         self._refresh()
+
+    def watch(self) -> None:
+        """Fold on change notifications instead of reading the store per check (API workers)."""
+        if self.shared and self._watch is None:
+            self._watch = LedgerWatch(self.store.url, self._refresh)
+
+    def unwatch(self) -> None:
+        if self._watch is not None:
+            self._watch.stop()
+            self._watch = None
+        if self._notifier is not None:
+            self._notifier.close()
+
+    @property
+    def in_memory(self) -> bool:
+        """Whether a check needs no store read: embedded store, or a live watch."""
+        watch = self._watch
+        return not self.shared or (watch is not None and watch.live.is_set())
 
     # -- reading --------------------------------------------------------------------------------
     def current(self) -> _Folded:
         """The folded state, brought up to date first when other processes may write the store."""
-        if self.shared:
+        if not self.in_memory:
+            self._refresh()
+        return self._state
+
+    def knowing(self, sid_hash: str) -> _Folded:
+        """The folded state, read afresh when it does not know this session yet: a login on
+        another worker moments ago may not have been notified here (a store read only then)."""
+        state = self.current()
+        if sid_hash not in state.sessions and self.shared:
             self._refresh()
         return self._state
 
@@ -109,6 +140,8 @@ class AccountLedger:
     def append(self, payload: dict[str, Any]) -> int:
         """Write one change and fold it (and anything newer from other writers) at once; its id."""
         event_id = self.store.append_event(GLOBAL_SITE, USERS_STREAM, datetime.now(UTC), payload)
+        if self._notifier is not None:
+            self._notifier.notify()
         self._refresh()
         return event_id
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from functools import lru_cache
 
 from csm.auth.roles import Permission
 
@@ -63,6 +64,7 @@ RULES: tuple[Rule, ...] = (
 )
 
 
+@lru_cache(maxsize=4096)  # asked on every request; route templates are few, other paths bounded here
 def rule_for(method: str, path_template: str) -> Rule | None:
     for rule in RULES:
         if method in rule.methods and fnmatchcase(path_template, rule.pattern):

@@ -7,7 +7,9 @@ import os
 import re
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -96,6 +98,17 @@ class AuthService:
 
     # -- the guard ----------------------------------------------------------------------------
     def authorize(self, conn: HTTPConnection) -> Principal | None:
+        """Identify, apply the policy (raises 401/403) and write the audit entry if one is due."""
+        write_audit = self.check(conn)
+        if write_audit is not None:
+            write_audit()
+        principal: Principal | None = conn.state.principal
+        return principal
+
+    def check(self, conn: HTTPConnection) -> Callable[[], None] | None:
+        """Identify and apply the policy, touching the store only where sessions are not checked in
+        memory; returns the audit write still due (a store write), for the caller to run off the
+        event loop."""
         route = conn.scope.get("route")
         template = getattr(route, "path", conn.url.path)
         method = "GET" if conn.scope["type"] == "websocket" else conn.scope["method"]
@@ -111,8 +124,20 @@ class AuthService:
             raise
         conn.state.principal = principal
         if rule is not None and rule.audited and principal is not None:
-            self.audit(principal, method, template, conn)
-        return principal
+            return self.audit_due(principal, method, template, conn)
+        return None
+
+    @property
+    def checks_in_memory(self) -> bool:
+        """Whether `check` reads nothing from the store (sessions folded in memory)."""
+        return self.sessions.ledger.in_memory
+
+    def start(self) -> None:
+        """In a serving process: follow account changes by notification (PostgreSQL)."""
+        self.sessions.ledger.watch()
+
+    def stop(self) -> None:
+        self.sessions.ledger.unwatch()
 
     def _check(
         self, conn: HTTPConnection, rule: Rule | None, principal: Principal | None, template: str, method: str
@@ -138,16 +163,24 @@ class AuthService:
     # -- audit --------------------------------------------------------------------------------
     def audit(self, principal: Principal, method: str, template: str, conn: HTTPConnection) -> None:
         """Record who read or changed what, coalescing repeated reads of one view per minute."""
+        write = self.audit_due(principal, method, template, conn)
+        if write is not None:
+            write()
+
+    def audit_due(self, principal: Principal, method: str, template: str, conn: HTTPConnection
+                  ) -> Callable[[], None] | None:
+        """The audit write this request calls for, or None when a recent identical read covers it."""
         site_id = conn.path_params.get("site_id", GLOBAL_SITE)
         key = (principal.name, f"{method} {conn.url.path}", site_id)
         now = time.monotonic()
         if method not in UNSAFE_METHODS:
             with self._audit_lock:
                 if now - self._audit_seen.get(key, -1e9) < AUDIT_COALESCE_SECONDS:
-                    return
+                    return None
                 self._audit_seen[key] = now
-        self.record(site_id, principal.name, principal.role.value if principal.role else principal.kind,
-                    f"{method} {conn.url.path}", client_address(conn), conn.url.query or None)
+        return partial(self.record, site_id, principal.name,
+                       principal.role.value if principal.role else principal.kind,
+                       f"{method} {conn.url.path}", client_address(conn), conn.url.query or None)
 
     def record(self, site_id: str, who: str, role: str, action: str, client: str | None,
                detail: str | None = None) -> None:

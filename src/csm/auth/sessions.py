@@ -3,7 +3,8 @@
 A session token is signed (so garbage is refused without a lookup) but grants nothing by itself:
 it names a session that must still be open in the account ledger, and the rights are those of
 the account now. Logging out, removing an account or changing its role or sites therefore takes
-effect on the next request, on every worker sharing the store.
+effect on the next request of the worker that made the change, and on every other worker sharing
+the store as soon as PostgreSQL's change notification reaches it (milliseconds: ledger_watch.py).
 
 A stream ticket lets a client that cannot send headers (a browser WebSocket without the cookie)
 open the live stream: it lives 30 seconds, is used once, and dies with its session.
@@ -13,6 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -39,16 +43,34 @@ def _hash(sid: str) -> str:
     return hashlib.sha256(sid.encode()).hexdigest()
 
 
+# Verified claims by (audience, token, key): a dashboard sends the same token with every request,
+# and checking its signature again (HMAC plus PyJWT's key handling) was the largest part of a
+# cached request. Expiry is still checked on every use; another key verifies afresh.
+_VERIFIED: OrderedDict[tuple[str, str, str], dict[str, Any]] = OrderedDict()
+_VERIFIED_LIMIT = 4096
+_VERIFIED_LOCK = threading.Lock()
+
+
 def _decode(token: str, audience: str) -> dict[str, Any]:
+    key = signing_key()
+    cache_key = (audience, token, key)
+    with _VERIFIED_LOCK:
+        cached = _VERIFIED.get(cache_key)
+    if cached is not None and time.time() < cached["exp"]:
+        return cached
     try:
         claims: dict[str, Any] = jwt.decode(
-            token, signing_key(), algorithms=["HS256"], audience=audience, issuer=ISSUER,
+            token, key, algorithms=["HS256"], audience=audience, issuer=ISSUER,
             options={"require": ["exp", "iat", "sub", "aud", "sid"]},
         )
     except jwt.ExpiredSignatureError as exc:
         raise TokenError("token expired") from exc
     except jwt.InvalidTokenError as exc:
         raise TokenError(f"invalid token: {exc}") from exc
+    with _VERIFIED_LOCK:
+        _VERIFIED[cache_key] = claims
+        while len(_VERIFIED) > _VERIFIED_LIMIT:
+            _VERIFIED.popitem(last=False)
     return claims
 
 
@@ -87,7 +109,7 @@ class SessionBook:
         """The principal of an open session, with the account's current rights."""
         claims = _decode(token, "session")
         sid_hash = _hash(str(claims["sid"]))
-        state = self.ledger.current()
+        state = self.ledger.knowing(sid_hash)
         session = state.sessions.get(sid_hash)
         if session is None or session.expires <= datetime.now(UTC) or session.username != claims["sub"]:
             raise SessionEnded("this session has ended: log in again")
@@ -139,6 +161,7 @@ class SessionBook:
         state = self.ledger.current()
         if state.used_tickets.get(jti, (None, mine))[1] != mine:
             raise TokenError("this ticket was already used")  # another worker redeemed it first
+        state = self.ledger.knowing(str(claims["sid"]))
         session = state.sessions.get(str(claims["sid"]))
         if session is None or session.expires <= datetime.now(UTC):
             raise SessionEnded("the session of this ticket has ended")

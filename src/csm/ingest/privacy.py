@@ -32,33 +32,56 @@ def find_personal_data(
 ) -> tuple[str, str] | None:
     """(redacted field path, what it looks like) for the first identifier found, else None.
 
-    Strings in `trusted` (the site's own sensor ids, metrics, field names) are not scanned."""
-    stack: list[tuple[Any, str, int]] = [(item, "", 0)]
+    Strings in `trusted` (the site's own sensor ids, metrics, field names) are not scanned. The
+    path of a field is kept as links to its parent and written out only for a finding: nearly
+    every item has none, and building every path string was most of the scan's time."""
+    stack: list[tuple[Any, _Path, int]] = [(item, None, 0)]
     while stack:
         value, path, depth = stack.pop()
         if depth > max_depth:
             continue  # refused as too deep elsewhere; nothing beyond is stored
-        if isinstance(value, dict):
+        if isinstance(value, str):
+            kind = None if value in trusted else string_kind(value)
+            if kind is not None and kind not in _REDACT_ONLY:
+                return _render(path, trusted), _what(kind, field=False)
+        elif isinstance(value, dict):
             children = []
             for key, child in value.items():
                 name = str(key)
                 kind = None if name in trusted else key_kind(name)
-                where = f"{path}.{_path_part(name, trusted)}" if path else _path_part(name, trusted)
+                where = (path, name, -1)
                 if kind is not None and kind not in _REDACT_ONLY:
-                    return where, _what(kind, field=True)
-                children.append((child, where, depth + 1))
+                    return _render(where, trusted), _what(kind, field=True)
+                if isinstance(child, str | dict | list | int):
+                    children.append((child, where, depth + 1))
             stack.extend(reversed(children))
         elif isinstance(value, list):
-            stack.extend(reversed([(v, f"{path}[{i}]", depth + 1) for i, v in enumerate(value)]))
-        elif isinstance(value, str):
-            kind = None if value in trusted else string_kind(value)
-            if kind is not None and kind not in _REDACT_ONLY:
-                return path, _what(kind, field=False)
+            stack.extend(reversed([(v, (path, None, i), depth + 1) for i, v in enumerate(value)]))
         elif isinstance(value, int) and not isinstance(value, bool):
             kind = integer_kind(value)
             if kind is not None:
-                return path, _what(kind, field=False)
+                return _render(path, trusted), _what(kind, field=False)
     return None
+
+
+# A field's place: (its parent's place, key name or None for a list index, list index), or None at the top.
+_Path = tuple[Any, str | None, int] | None
+
+
+def _render(path: _Path, trusted: Collection[str]) -> str:
+    """`a.b[2].c` for a place, each untrusted key name in its safe form."""
+    links = []
+    while path is not None:
+        links.append(path)
+        path = path[0]
+    text = ""
+    for _parent, name, index in reversed(links):
+        if name is None:
+            text += f"[{index}]"
+        else:
+            part = _path_part(name, trusted)
+            text = f"{text}.{part}" if text else part
+    return text
 
 
 def _what(kind: str, field: bool) -> str:

@@ -68,6 +68,18 @@ def _number(raw: Any, field: str) -> float:
 
 def nesting_depth(value: Any, limit: int = MAX_ITEM_DEPTH) -> int:
     """How deep lists and objects nest in `value`, counted only up to limit + 1 (no recursion)."""
+    if isinstance(value, dict) and limit >= 2:
+        # The common item: an object whose values are plain or objects of plain values (counts).
+        depth = 1
+        for child in value.values():
+            if isinstance(child, list) or (
+                isinstance(child, dict) and any(isinstance(c, dict | list) for c in child.values())
+            ):
+                break
+            if isinstance(child, dict):
+                depth = 2
+        else:
+            return depth
     deepest = 0
     stack: list[tuple[Any, int]] = [(value, 0)]
     while stack:

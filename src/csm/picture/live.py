@@ -1,5 +1,11 @@
 """Keeps the current picture of one site: recomputes on new data and on a timer, publishes changes,
-and writes zone snapshots to the history that charts and forecasts use."""
+and writes zone snapshots to the history that charts and forecasts use.
+
+New data triggers an incremental refresh: only the sensors named by the ingest messages are read
+from the store and only the zones they feed are recomputed (a 1,000-zone site no longer reads and
+recomputes everything because one counter reported). The timer tick refreshes everything, at least
+every `tick_seconds`, so ages, staleness and the decay of line balances move on for every zone.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,8 @@ import asyncio
 import itertools
 import logging
 import threading
+import time
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,11 +25,12 @@ from csm.clock import Clock
 from csm.domain.model import ZoneState
 from csm.jobs import job_failed, job_succeeded
 from csm.metrics import Metrics
-from csm.picture.nowcast import compute_zone_states, last_reset
+from csm.picture.inputs import PictureInputs
+from csm.picture.nowcast import compute_zone_states, last_reset, zone_states
 from csm.picture.serialize import visible_change, zone_state_dict, zones_message
 from csm.site.model import Site
 from csm.store.base import Store
-from csm.topics import OBSERVATIONS_TOPIC, ZONES_TOPIC
+from csm.topics import OBSERVATIONS_TOPIC, ZONES_TOPIC, BusMessage, ObservationsMessage
 
 log = logging.getLogger(__name__)
 # Process-wide, so a version never repeats, not even across PictureService instances.
@@ -53,10 +62,13 @@ class PictureService:
         self.history_step = history_step
         self._lock = threading.Lock()
         self._current: dict[str, dict[str, Any]] = {}
-        self._states: list[ZoneState] = []
+        self._states: dict[str, ZoneState] = {}
         self._as_of: datetime | None = None
         self._version = 0
         self._last_history_slot: datetime | None = None
+        self._inputs: PictureInputs | None = None
+        self._refresh_lock = threading.Lock()  # one refresh at a time: they share the inputs
+        self._gauges: dict[Any, tuple[Any, Any]] = {}
 
     def compute(self, as_of: datetime) -> list[ZoneState]:
         reset = last_reset(as_of, self.site.defaults.line_counter_reset, self.site)
@@ -66,22 +78,61 @@ class PictureService:
         )
         return compute_zone_states(self.site, as_of, latest, balances)
 
-    def refresh(self) -> list[dict[str, Any]]:
-        """Recompute now; returns the zones whose visible state changed (also published)."""
-        as_of = self.clock.now()
-        states = self.compute(as_of)
-        snapshot = {s.zone_id: zone_state_dict(s, self.site) for s in states}
-        with self._lock:
-            changed = [d for z, d in snapshot.items() if visible_change(self._current.get(z), d)]
-            self._current = snapshot
-            self._states = states
-            self._as_of = as_of
-            self._version = next(_VERSIONS)
-        self._update_metrics(states)
-        self._maybe_write_history(as_of, states)
+    def refresh(self, changed_sensors: Iterable[str] | None = None) -> list[dict[str, Any]]:
+        """Recompute now; returns the zones whose visible state changed (also published).
+
+        With `changed_sensors`, only those sensors are read and only the zones they feed are
+        recomputed (the others keep their state and its `as_of`); everything is recomputed when
+        no earlier inputs exist, a daily reset or a history slot has passed, or on None."""
+        with self._refresh_lock:
+            as_of = self.clock.now()
+            states = self._incremental(as_of, changed_sensors) if changed_sensors is not None else None
+            whole = states is None
+            if states is None:
+                states = self._full(as_of)
+            fresh = {s.zone_id: zone_state_dict(s, self.site) for s in states}
+            with self._lock:
+                previous = self._current
+                changed = [d for z, d in fresh.items() if visible_change(previous.get(z), d)]
+                self._current = fresh if whole else {**previous, **fresh}
+                recomputed = {s.zone_id: s for s in states}
+                self._states = recomputed if whole else {**self._states, **recomputed}
+                self._as_of = as_of
+                self._version = next(_VERSIONS)
+            self._update_metrics(states)
+            if whole:
+                self._maybe_write_history(as_of, states)
         if changed:
             self.bus.publish(ZONES_TOPIC, zones_message(self.site.id, as_of, changed))
         return changed
+
+    def _full(self, as_of: datetime) -> list[ZoneState]:
+        defaults = self.site.defaults
+        reset = last_reset(as_of, defaults.line_counter_reset, self.site)
+        latest = self.store.latest_values(self.site.id, as_of)
+        balances = self.store.line_balances(self.site.id, reset, as_of, defaults.line_counter_leak_per_hour)
+        self._inputs = PictureInputs.read(reset, as_of, 1.0 - defaults.line_counter_leak_per_hour, latest, balances)
+        return zone_states(self.site, as_of, self._inputs.latest, self._inputs.balances)
+
+    def _incremental(self, as_of: datetime, changed_sensors: Iterable[str]) -> list[ZoneState] | None:
+        """States of the zones fed by `changed_sensors`, or None when a full refresh is due."""
+        inputs = self._inputs
+        defaults = self.site.defaults
+        if (inputs is None or as_of < inputs.as_of
+                or last_reset(as_of, defaults.line_counter_reset, self.site) != inputs.reset
+                or floor_time(as_of, self.history_step) != self._last_history_slot):
+            return None
+        sensors = sorted({s for s in changed_sensors if s in self.site.sensors})
+        if sensors:
+            inputs.replace(
+                sensors, as_of,
+                self.store.latest_values(self.site.id, as_of, sensors),
+                self.store.line_balances(self.site.id, inputs.reset, as_of, defaults.line_counter_leak_per_hour,
+                                         sensors),
+            )
+        zones = list(dict.fromkeys(z for s in sensors for z in self.site.zones_of_sensor(s)))
+        feeding = {s.id for z in zones for s in self.site.sensors_of_zone(z)}
+        return zone_states(self.site, as_of, inputs.latest, inputs.balances_at(as_of, feeding), zones)
 
     def snapshot(self) -> tuple[datetime | None, list[dict[str, Any]]]:
         with self._lock:
@@ -91,7 +142,12 @@ class PictureService:
         """The last computed zone states, typed and unrounded: what stages judging the picture
         (the advice engine) read, rather than the rounded answer of `snapshot`."""
         with self._lock:
-            return self._as_of, list(self._states)
+            return self._as_of, list(self._states.values())
+
+    @property
+    def version(self) -> int:
+        """The number of the current picture (an int read needs no lock)."""
+        return self._version
 
     def versioned_snapshot(self) -> tuple[int, datetime | None, list[dict[str, Any]]]:
         """The snapshot and a number that changes with every refresh (for caching answers)."""
@@ -99,15 +155,33 @@ class PictureService:
             return self._version, self._as_of, list(self._current.values())
 
     def _update_metrics(self, states: list[ZoneState]) -> None:
-        site = self.site.id
         for state in states:
-            self.metrics.zone_level.labels(site, state.zone_id).set(state.level.rank)
+            level, occupancy = self._zone_gauges(state.zone_id)
+            level.set(state.level.rank)
             if state.occupancy is not None:
-                self.metrics.zone_occupancy.labels(site, state.zone_id).set(state.occupancy)
+                occupancy.set(state.occupancy)
             for source in state.sources:
+                age, stale = self._source_gauges(source.sensor_id)
                 if source.age_seconds is not None:
-                    self.metrics.source_age.labels(site, source.sensor_id).set(source.age_seconds)
-                self.metrics.source_stale.labels(site, source.sensor_id).set(int(source.stale))
+                    age.set(source.age_seconds)
+                stale.set(int(source.stale))
+
+    def _zone_gauges(self, zone_id: str) -> tuple[Any, Any]:
+        """A zone's gauge children, looked up once (a label look-up costs more than the set)."""
+        found = self._gauges.get(zone_id)
+        if found is None:
+            site = self.site.id
+            found = self._gauges[zone_id] = (self.metrics.zone_level.labels(site, zone_id),
+                                             self.metrics.zone_occupancy.labels(site, zone_id))
+        return found
+
+    def _source_gauges(self, sensor_id: str) -> tuple[Any, Any]:
+        found = self._gauges.get(("source", sensor_id))
+        if found is None:
+            site = self.site.id
+            found = self._gauges[("source", sensor_id)] = (self.metrics.source_age.labels(site, sensor_id),
+                                                           self.metrics.source_stale.labels(site, sensor_id))
+        return found
 
     def _maybe_write_history(self, as_of: datetime, states: list[ZoneState]) -> None:
         slot = floor_time(as_of, self.history_step)
@@ -128,22 +202,43 @@ class PictureService:
         return self.store.write_zone_history(self.site.id, pd.concat(frames, ignore_index=True))
 
     async def run(self, stop: asyncio.Event, tick_seconds: float = 2.0, debounce: float = 0.25) -> None:
-        """Refresh on new observations (debounced) and at least every tick (staleness moves on)."""
+        """Refresh on new observations (debounced, incremental) and everything at least every tick
+        (staleness and line-balance decay move on)."""
+        last_full = time.monotonic()
         async with self.bus.subscribe(OBSERVATIONS_TOPIC) as queue:
             while not stop.is_set():
+                sensors: set[str] | None = None
                 try:
-                    await asyncio.wait_for(queue.get(), timeout=tick_seconds)
+                    message = await asyncio.wait_for(queue.get(), timeout=tick_seconds)
                     await asyncio.sleep(debounce)
-                    while not queue.empty():
-                        queue.get_nowait()
+                    sensors = set()
+                    for msg in [message, *_drain(queue)]:
+                        if isinstance(msg, ObservationsMessage):
+                            if msg.site != self.site.id:
+                                continue
+                            if sensors is not None:
+                                sensors.update(msg.sensors)
+                        else:
+                            sensors = None  # a resync (a bus that lost messages): read them all
                 except TimeoutError:
                     pass
+                if time.monotonic() - last_full >= tick_seconds:
+                    sensors = None
+                if sensors is None:
+                    last_full = time.monotonic()
                 try:
-                    await asyncio.to_thread(self.refresh)
+                    await asyncio.to_thread(self.refresh, sensors)
                 except Exception as exc:  # keep the picture alive; logged, counted and retried
                     job_failed(exc, f"picture refresh of site {self.site.id}")
                 else:
                     job_succeeded()
+
+
+def _drain(queue: asyncio.Queue[BusMessage]) -> list[BusMessage]:
+    messages: list[BusMessage] = []
+    while not queue.empty():
+        messages.append(queue.get_nowait())
+    return messages
 
 
 def history_rows(slot: datetime, states: list[ZoneState]) -> pd.DataFrame:

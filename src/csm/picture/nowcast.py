@@ -61,22 +61,38 @@ def compute_zone_states(
     balances: Iterable[LineBalance],
 ) -> list[ZoneState]:
     """The picture at `as_of`; inputs come from Store.latest_values and Store.line_balances."""
-    stale_after = site.defaults.stale_after_intervals
+    latest_by_sensor, balance_by_sensor = group_inputs(latest, balances)
+    return zone_states(site, as_of, latest_by_sensor, balance_by_sensor)
+
+
+def group_inputs(
+    latest: Iterable[LatestValue], balances: Iterable[LineBalance]
+) -> tuple[dict[str, dict[str, LatestValue]], dict[str, LineBalance]]:
+    """Store rows by sensor: newest value per metric, and the line balance."""
     latest_by_sensor: dict[str, dict[str, LatestValue]] = defaultdict(dict)
     for value in latest:
         latest_by_sensor[value.sensor_id][value.metric] = value
-    balance_by_sensor = {b.sensor_id: b for b in balances}
+    return dict(latest_by_sensor), {b.sensor_id: b for b in balances}
 
+
+def zone_states(
+    site: Site,
+    as_of: datetime,
+    latest_by_sensor: dict[str, dict[str, LatestValue]],
+    balance_by_sensor: dict[str, LineBalance],
+    zone_ids: Iterable[str] | None = None,
+) -> list[ZoneState]:
+    """States of `zone_ids` (default: every zone, in site order) from inputs grouped by sensor."""
+    stale_after = site.defaults.stale_after_intervals
+    zones = site.zones.values() if zone_ids is None else [site.zones[z] for z in zone_ids]
+    sensors = site.sensors.values() if zone_ids is None else {
+        s.id: s for zone in zones for s in site.sensors_of_zone(zone.id)}.values()
     freshness: dict[str, SourceFreshness] = {}
-    for sensor in site.sensors.values():
-        ends = [v.interval_start + timedelta(seconds=v.interval_seconds)
-                for v in latest_by_sensor.get(sensor.id, {}).values()]
+    for sensor in sensors:
+        values = latest_by_sensor.get(sensor.id)
+        ends = [v.interval_start + timedelta(seconds=v.interval_seconds) for v in values.values()] if values else []
         freshness[sensor.id] = sensor_freshness(sensor, max(ends) if ends else None, as_of, stale_after)
-
-    return [
-        _zone_state(zone, site, as_of, latest_by_sensor, balance_by_sensor, freshness)
-        for zone in site.zones.values()
-    ]
+    return [_zone_state(zone, site, as_of, latest_by_sensor, balance_by_sensor, freshness) for zone in zones]
 
 
 def _zone_state(

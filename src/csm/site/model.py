@@ -59,6 +59,11 @@ class Site:
         """Sensors that feed a zone, including line counters on its border."""
         return list(self._sensors_by_zone.get(zone_id, ()))
 
+    def zones_of_sensor(self, sensor_id: str) -> list[str]:
+        """The zones a sensor feeds: its zone and, for a border line counter, the opposite one."""
+        sensor = self.sensors[sensor_id]
+        return list(dict.fromkeys(z for z in (sensor.zone, sensor.opposite_zone) if z))
+
     @cached_property
     def _sensors_by_zone(self) -> dict[str, tuple[SensorSchema, ...]]:
         """Zone id → its sensors, built once: a scan per zone made a 1,000-zone refresh quadratic."""

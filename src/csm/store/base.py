@@ -89,14 +89,19 @@ class Store(Protocol):
         """Insert; an existing (site, sensor, interval_start, metric) is a duplicate and kept as is."""
         ...
 
-    def latest_values(self, site_id: str, as_of: datetime) -> list[LatestValue]:
-        """Per (sensor, metric), the newest interval that ended at or before `as_of`."""
+    def latest_values(
+        self, site_id: str, as_of: datetime, sensor_ids: Sequence[str] | None = None
+    ) -> list[LatestValue]:
+        """Per (sensor, metric), the newest interval that ended at or before `as_of` (of these
+        sensors only, when given: the picture's incremental refresh)."""
         ...
 
     def line_balances(
-        self, site_id: str, since: datetime, as_of: datetime, leak_per_hour: float
+        self, site_id: str, since: datetime, as_of: datetime, leak_per_hour: float,
+        sensor_ids: Sequence[str] | None = None,
     ) -> list[LineBalance]:
-        """In/out sums of intervals in [since, as_of), each weighted by (1-leak)^(hours before as_of)."""
+        """In/out sums of intervals in [since, as_of), each weighted by (1-leak)^(hours before as_of);
+        of these sensors only, when given."""
         ...
 
     def observations_frame(

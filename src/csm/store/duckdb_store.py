@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from csm.domain.model import Observation
 from csm.store.base import (
@@ -56,21 +57,34 @@ class DuckDBStore:
     ) -> WriteResult:
         if not observations:
             return WriteResult(0, 0)
-        unique: dict[tuple[str, str, datetime, str], Observation] = {}
-        for observation in observations:
-            unique.setdefault(observation.key, observation)  # the first of a key in a batch wins
+        # Columns built in one pass, keyed on naive UTC (hashing aware datetimes asks their zone
+        # for an offset every time), and handed to DuckDB as Arrow: no per-row pandas inference.
+        seen: set[tuple[str, str, datetime, str]] = set()
+        sites: list[str] = []
+        sensors: list[str] = []
+        metrics: list[str] = []
+        starts: list[datetime] = []
+        seconds: list[int] = []
+        values: list[float] = []
+        for o in observations:
+            start = o.interval_start
+            naive = start.replace(tzinfo=None) if start.tzinfo is UTC else to_naive_utc(start)
+            key = (o.site_id, o.sensor_id, naive, o.metric)
+            if key in seen:
+                continue  # the first of a key in a batch wins
+            seen.add(key)
+            sites.append(o.site_id)
+            sensors.append(o.sensor_id)
+            metrics.append(o.metric)
+            starts.append(naive)
+            seconds.append(o.interval_seconds)
+            values.append(float(o.value))
         received = to_naive_utc(received_at)
-        frame = pd.DataFrame(
-            {
-                "site_id": [o.site_id for o in unique.values()],
-                "sensor_id": [o.sensor_id for o in unique.values()],
-                "metric": [o.metric for o in unique.values()],
-                "interval_start": [to_naive_utc(o.interval_start) for o in unique.values()],
-                "interval_seconds": [o.interval_seconds for o in unique.values()],
-                "value": [float(o.value) for o in unique.values()],
-                "received_at": [received] * len(unique),
-            },
-            columns=_OBS_COLUMNS,
+        frame = pa.table(
+            [pa.array(sites, pa.string()), pa.array(sensors, pa.string()), pa.array(metrics, pa.string()),
+             pa.array(starts, pa.timestamp("us")), pa.array(seconds, pa.int32()), pa.array(values, pa.float64()),
+             pa.array([received] * len(starts), pa.timestamp("us"))],
+            names=_OBS_COLUMNS,
         )
         with self._lock:
             self._con.register("incoming_obs", frame)
@@ -83,25 +97,30 @@ class DuckDBStore:
         inserted = int(row[0]) if row else 0
         return WriteResult(inserted=inserted, duplicates=len(observations) - inserted)
 
-    def latest_values(self, site_id: str, as_of: datetime) -> list[LatestValue]:
+    def latest_values(
+        self, site_id: str, as_of: datetime, sensor_ids: Sequence[str] | None = None
+    ) -> list[LatestValue]:
         sql = """
             SELECT sensor_id, metric,
                    arg_max(interval_start, interval_start) AS start,
                    arg_max(interval_seconds, interval_start) AS secs,
                    arg_max(value, interval_start) AS value
             FROM observations
-            WHERE site_id = ? AND interval_start + to_seconds(interval_seconds) <= ?
+            WHERE site_id = ? AND interval_start + to_seconds(interval_seconds) <= ? {sensors}
             GROUP BY sensor_id, metric
         """
+        params: list[Any] = [site_id, to_naive_utc(as_of)]
+        sql = sql.format(sensors=_sensor_filter(sensor_ids, params))
         with self._lock:
-            rows = self._con.execute(sql, [site_id, to_naive_utc(as_of)]).fetchall()
+            rows = self._con.execute(sql, params).fetchall()
         return [
             LatestValue(s, m, from_naive_utc(start), int(secs), float(v))
             for s, m, start, secs, v in rows
         ]
 
     def line_balances(
-        self, site_id: str, since: datetime, as_of: datetime, leak_per_hour: float
+        self, site_id: str, since: datetime, as_of: datetime, leak_per_hour: float,
+        sensor_ids: Sequence[str] | None = None,
     ) -> list[LineBalance]:
         keep = 1.0 - leak_per_hour
         sql = """
@@ -115,15 +134,15 @@ class DuckDBStore:
                      epoch(? - (interval_start + to_seconds(interval_seconds))) / 3600.0 AS hours
               FROM observations
               WHERE site_id = ? AND metric IN ('in', 'out')
-                AND interval_start >= ? AND interval_start + to_seconds(interval_seconds) <= ?
+                AND interval_start >= ? AND interval_start + to_seconds(interval_seconds) <= ? {sensors}
             )
             GROUP BY sensor_id
         """
         as_of_n = to_naive_utc(as_of)
+        params: list[Any] = [keep, keep, as_of_n, site_id, to_naive_utc(since), as_of_n]
+        sql = sql.format(sensors=_sensor_filter(sensor_ids, params))
         with self._lock:
-            rows = self._con.execute(
-                sql, [keep, keep, as_of_n, site_id, to_naive_utc(since), as_of_n]
-            ).fetchall()
+            rows = self._con.execute(sql, params).fetchall()
         return [
             LineBalance(s, float(i or 0), float(o or 0), from_naive_utc(e) if e else None)
             for s, i, o, e in rows
@@ -359,3 +378,13 @@ class DuckDBStore:
         with self._lock, self._dl_lock:
             self._dl_con.close()
             self._con.close()
+
+
+def _sensor_filter(sensor_ids: Sequence[str] | None, params: list[Any]) -> str:
+    """An `AND` clause limiting a query to these sensors (its parameter appended), or nothing."""
+    if sensor_ids is None:
+        return ""
+    if not sensor_ids:
+        return "AND FALSE"
+    params.extend(sensor_ids)
+    return f"AND sensor_id IN ({', '.join('?' * len(sensor_ids))})"

@@ -73,7 +73,7 @@ CROSS JOIN LATERAL (
       AND o.interval_start + make_interval(secs => o.interval_seconds) <= %(as_of)s
     ORDER BY o.interval_start DESC LIMIT 1
 ) o
-WHERE s.site_id = %(site)s
+WHERE s.site_id = %(site)s{sensors}
 """
 _BALANCES = """
 SELECT o.sensor_id,
@@ -90,7 +90,7 @@ WHERE o.site_id = %(site)s AND o.metric IN ('in', 'out')
   AND o.sensor_id IN (SELECT sensor_id FROM observation_series
                       WHERE site_id = %(site)s AND metric IN ('in', 'out'))
   AND o.interval_start >= %(since)s AND o.interval_start <= %(as_of)s
-  AND w.interval_end <= %(as_of)s
+  AND w.interval_end <= %(as_of)s{sensors}
 GROUP BY o.sensor_id
 """
 
@@ -196,16 +196,22 @@ class PostgresStore:
         inserted = self._run(write)
         return WriteResult(inserted=inserted, duplicates=len(observations) - inserted)
 
-    def latest_values(self, site_id: str, as_of: datetime) -> list[LatestValue]:
-        params = {"site": site_id, "as_of": _utc(as_of)}
-        rows = self._run(lambda conn: conn.execute(_LATEST, params).fetchall())
+    def latest_values(
+        self, site_id: str, as_of: datetime, sensor_ids: Sequence[str] | None = None
+    ) -> list[LatestValue]:
+        params = {"site": site_id, "as_of": _utc(as_of), "sensors": list(sensor_ids or [])}
+        sql = _LATEST.format(sensors="" if sensor_ids is None else " AND s.sensor_id = ANY(%(sensors)s)")
+        rows = self._run(lambda conn: conn.execute(sql.encode(), params).fetchall())
         return [LatestValue(s, m, start.astimezone(UTC), int(secs), float(v)) for s, m, start, secs, v in rows]
 
     def line_balances(
-        self, site_id: str, since: datetime, as_of: datetime, leak_per_hour: float
+        self, site_id: str, since: datetime, as_of: datetime, leak_per_hour: float,
+        sensor_ids: Sequence[str] | None = None,
     ) -> list[LineBalance]:
-        params = {"site": site_id, "since": _utc(since), "as_of": _utc(as_of), "keep": 1.0 - leak_per_hour}
-        rows = self._run(lambda conn: conn.execute(_BALANCES, params).fetchall())
+        params = {"site": site_id, "since": _utc(since), "as_of": _utc(as_of), "keep": 1.0 - leak_per_hour,
+                  "sensors": list(sensor_ids or [])}
+        sql = _BALANCES.format(sensors="" if sensor_ids is None else " AND o.sensor_id = ANY(%(sensors)s)")
+        rows = self._run(lambda conn: conn.execute(sql.encode(), params).fetchall())
         return [
             LineBalance(s, float(i or 0), float(o or 0), e.astimezone(UTC) if e else None)
             for s, i, o, e in rows
