@@ -9,6 +9,7 @@ import asyncio
 import json
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -198,10 +199,17 @@ def test_every_worker_reports_the_deployments_ingest_totals(two_workers_on_redis
     assert (again.duplicates, len(again.rejected)) == (2, 1)
     user = {"Authorization": f"Bearer {session_token(first)}"}
     with running_server(create_app(first, web_dist=None)) as a, running_server(create_app(second, web_dist=None)) as b:
-        scraped = []
-        for address in (a, b):
-            text = httpx.get(f"http://{address}/metrics", headers=user, timeout=30).text
-            scraped.append(sorted(line for line in text.splitlines() if line.startswith("csm_deployment_")))
+        # Each process writes its counters at most once a second (and at its own scrape): within a
+        # few seconds both workers answer the same sums.
+        deadline = time.monotonic() + 10
+        while True:
+            scraped = []
+            for address in (a, b):
+                text = httpx.get(f"http://{address}/metrics", headers=user, timeout=30).text
+                scraped.append(sorted(line for line in text.splitlines() if line.startswith("csm_deployment_")))
+            if (scraped[0] == scraped[1] and len(scraped[0]) >= 4) or time.monotonic() > deadline:
+                break
+            time.sleep(0.3)
     assert scraped[0] == scraped[1]
     lines = scraped[0]
     assert 'csm_deployment_observations_ingested{channel="http",site="tiny"} 5.0' in lines
