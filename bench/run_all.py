@@ -25,6 +25,8 @@ QUICK: list[list[str]] = [
     ["scale_bench.py", "ws"],
     ["scale_bench.py", "faults"],
     ["sim_bench.py", "--max-seconds", "300"],
+    ["training_bench.py"],
+    ["sources_bench.py"],
     ["attack.py", "--flood-seconds", "5"],
 ]
 
