@@ -90,16 +90,26 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/sites/{site_id}/simulations"): OPERATIONS,
     ("GET", "/api/v1/sites/{site_id}/simulations/{simulation_id}"): OPERATIONS,
     ("GET", "/api/v1/sites/{site_id}/simulations/{simulation_id}/density"): OPERATIONS,
+    # Trainees (permission training) join and handle the sandbox's alerts; trainers (run_training:
+    # operations roles) start, steer and end sessions, read the live log and the running debrief.
+    # Speed and incidents validate their body before the trainer check (422 for an empty body).
+    ("GET", "/api/v1/training/catalogue"): ALERT_HANDLERS,
     ("POST", "/api/v1/training/sessions"): ALERT_HANDLERS,
     ("GET", "/api/v1/training/sessions"): ALERT_HANDLERS,
     ("GET", "/api/v1/training/sessions/{session_id}"): ALERT_HANDLERS,
-    ("DELETE", "/api/v1/training/sessions/{session_id}"): ALERT_HANDLERS,
-    ("POST", "/api/v1/training/sessions/{session_id}/pause"): ALERT_HANDLERS,
-    ("POST", "/api/v1/training/sessions/{session_id}/resume"): ALERT_HANDLERS,
+    ("DELETE", "/api/v1/training/sessions/{session_id}"): OPERATIONS,
+    ("POST", "/api/v1/training/sessions/{session_id}/pause"): OPERATIONS,
+    ("POST", "/api/v1/training/sessions/{session_id}/resume"): OPERATIONS,
     ("POST", "/api/v1/training/sessions/{session_id}/speed"): ALERT_HANDLERS,
-    ("POST", "/api/v1/training/sessions/{session_id}/jump"): ALERT_HANDLERS,
+    ("POST", "/api/v1/training/sessions/{session_id}/jump"): OPERATIONS,
     ("POST", "/api/v1/training/sessions/{session_id}/incidents"): ALERT_HANDLERS,
     ("GET", "/api/v1/training/sessions/{session_id}/zones/state"): ALERT_HANDLERS,
+    ("GET", "/api/v1/training/sessions/{session_id}/alerts"): ALERT_HANDLERS,
+    ("POST", "/api/v1/training/sessions/{session_id}/alerts/{alert_id}/ack"): ALERT_HANDLERS,
+    ("POST", "/api/v1/training/sessions/{session_id}/alerts/{alert_id}/measure"): ALERT_HANDLERS,
+    ("POST", "/api/v1/training/sessions/{session_id}/alerts/{alert_id}/resolve"): ALERT_HANDLERS,
+    ("GET", "/api/v1/training/sessions/{session_id}/log"): OPERATIONS,
+    ("GET", "/api/v1/training/sessions/{session_id}/debrief"): OPERATIONS,
 }
 
 
