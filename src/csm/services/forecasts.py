@@ -1,12 +1,12 @@
 """Scheduled per-zone forecasts in the running service: history → model → store → API.
 
-Every REFRESH (15 minutes of site time) the zone-occupancy history is resampled to the forecast
-step and, with what is known ahead (weather, events, parking, public-transport disruptions, read
-from the store by `forecast_covariates`), the zones are forecast again (`csm.forecast.zones`) from the newest counts; the run is stored with its issue
-time so that the dashboard's time slider and the advice engine read the same numbers. The model
-itself is refitted only every REFIT (6 hours): between refits the fitted model is reused and the
-newest counts enter as features at the new origin (the intraday update), which takes a fraction
-of a second instead of a full fit.
+Every REFRESH (15 minutes of site time) the zone-occupancy history is resampled to the forecast step
+and, with what is known ahead (weather, events, parking, public-transport disruptions, read from the
+store by `forecast_covariates`), the zones are forecast again (`csm.forecast.zones`) from the newest
+counts; the run is stored with its issue time so that the dashboard's time slider and the advice
+engine read the same numbers. The model itself is refitted only every REFIT (6 hours): between
+refits the fitted model is reused and the newest counts enter as features at the new origin (the
+intraday update), which takes a fraction of a second instead of a full fit.
 """
 
 from __future__ import annotations
