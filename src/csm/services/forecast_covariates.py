@@ -62,7 +62,8 @@ def weather_frame(site_runtime: SiteRuntime, start: datetime, end: datetime) -> 
 
 def events_frame(site_runtime: SiteRuntime, start: datetime, end: datetime) -> pd.DataFrame | None:
     """timestamp, zone (None = every zone), expected_visitors, distance_m (0: in the zone)."""
-    keys = {covariate_sensor_id(CovariateKind.EVENT, zone): zone for zone in site_runtime.site.zones}
+    keys: dict[str, str | None] = {covariate_sensor_id(CovariateKind.EVENT, zone): zone
+                                   for zone in site_runtime.site.zones}
     keys[covariate_sensor_id(CovariateKind.EVENT, "*")] = None
     raw = _observations(site_runtime, start, end, list(keys))
     if raw.empty:
@@ -93,7 +94,8 @@ def parking_frame(site_runtime: SiteRuntime, start: datetime, end: datetime) -> 
     occupancy = (wide["occupied"] / wide["capacity"].where(wide["capacity"] > 0)).clip(0, 1).dropna()
     rows = []
     for (sensor, stamp), value in occupancy.items():
-        zones = [z for z in garages[sensors[str(sensor)]] if z in site.zones] or [None]
+        served: list[str | None] = [z for z in garages[sensors[str(sensor)]] if z in site.zones]
+        zones = served or [None]
         rows += [(stamp, zone, float(value)) for zone in zones]
     if not rows:
         return None
