@@ -105,3 +105,13 @@ def test_the_ensemble_median_moves_the_band_with_it() -> None:
     assert len(model.median_weights) == 3 and np.isclose(model.median_weights.sum(), 1.0)
     out = model.predict(grid, origin)
     assert (out[..., 0] <= out[..., 1]).all() and (out[..., 1] <= out[..., 2]).all()
+
+
+def test_the_ensemble_can_be_switched_off_for_an_ablation() -> None:
+    history = synthetic_counts(days=42, zones=2)
+    grid = make_grid(history, "1h", TZ, "NL")
+    origin = len(grid.index) - 1
+    plain = GlobalQuantileForecaster(horizon=6, without=("ensemble", "refit")).fit(grid, origin)
+    assert plain.point_models == {} and len(plain.median_weights) == 1
+    out = plain.predict(grid, origin)
+    assert (out[..., 0] <= out[..., 2]).all()

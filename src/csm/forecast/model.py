@@ -44,6 +44,8 @@ FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
     "holiday_distance": ("days_to_holiday", "days_from_holiday"),
     "site_deviation": ("site_day_vs_usual",),
     "blend": (),
+    "ensemble": (),  # the L2 and Tweedie median members
+    "refit": (),  # the refit on all rows after calibration
 }
 # Extra members for the median (an ensemble of objectives): a pinball-loss median alone is a weak
 # point forecaster (its gradients are only signs); an L2 and a Tweedie model on the same features
@@ -140,7 +142,7 @@ class GlobalQuantileForecaster:
         held = ~fit_mask
         if held.sum() >= 200:
             self._calibrate(grid, rows[held], cols[held], day_means)
-            if REFIT_ON_ALL:
+            if REFIT_ON_ALL and "refit" not in self.without:
                 self._fit_models(features, target)
         return self
 
@@ -152,13 +154,14 @@ class GlobalQuantileForecaster:
                 model = lgb.LGBMRegressor(objective=member, random_state=self.seed, **PARAMS)
             return model.fit(x, y)
 
-        members: list[float | str] = [*QUANTILES, *POINT_OBJECTIVES]
+        points = () if "ensemble" in self.without else POINT_OBJECTIVES
+        members: list[float | str] = [*QUANTILES, *points]
         # One thread per model (LightGBM releases the GIL): on two cores this beats one model at
         # a time with two OpenMP threads, whose per-split synchronisation dominates.
         with ThreadPoolExecutor(max_workers=min(len(members), os.cpu_count() or 1)) as pool:
             fitted = list(pool.map(fit_one, members))
         self.models = dict(zip(QUANTILES, fitted[:len(QUANTILES)], strict=True))
-        self.point_models = dict(zip(POINT_OBJECTIVES, fitted[len(QUANTILES):], strict=True))
+        self.point_models = dict(zip(points, fitted[len(QUANTILES):], strict=True))
         if len(self.median_weights) != 1 + len(self.point_models):
             self.median_weights = np.full(1 + len(self.point_models), 1 / (1 + len(self.point_models)))
 
