@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from csm.forecast.grid import mask_outages, to_grid
 from csm.forecast.model import GlobalQuantileForecaster, make_grid
@@ -94,9 +95,13 @@ def test_median_members_are_weighed_by_their_held_out_error() -> None:
     assert np.allclose(halves, [0.5, 0.5])  # opposite errors cancel
 
 
-def test_the_ensemble_median_moves_the_band_with_it() -> None:
-    """The fitted model has point members besides the quantile models; the band keeps its shape
-    around the ensemble median."""
+def test_the_ensemble_median_moves_the_band_with_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Switched on, the fitted model has point members besides the quantile models; the band keeps
+    its shape around the ensemble median."""
+    from csm.forecast import model as model_module
+
+    monkeypatch.setattr(model_module, "POINT_OBJECTIVES", ("regression", "tweedie"))
+    monkeypatch.setattr(model_module, "REFIT_ON_ALL", True)
     history = synthetic_counts(days=42, zones=2)
     grid = make_grid(history, "1h", TZ, "NL")
     origin = len(grid.index) - 1
