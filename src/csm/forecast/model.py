@@ -49,7 +49,7 @@ FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
 }
 # Extra members for the median (an ensemble of objectives) and a refit on all rows after the
 # held-out weeks set the blend and the band. Both OFF: measured on Auckland they changed MASE by
-# −0.4 % (6 weeks) and +0.2 % (4 weeks) — noise — for 2.5× the CPU (docs/forecasting.md). Kept
+# −0.4 % (6 weeks) and +0.2 % (4 weeks) — noise — for 2.8× the CPU (docs/forecasting.md). Kept
 # switchable so the next measurement is one setting away: with POINT_OBJECTIVES = ("regression",
 # "tweedie") an L2 and a Tweedie model join the pinball median, weighted by held-out MAE; with
 # REFIT_ON_ALL every model is fitted again on all rows, the held-out weeks included.
