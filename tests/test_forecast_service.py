@@ -84,7 +84,7 @@ def test_weather_reaches_the_forecast_observed_behind_forecast_ahead(tiny_runtim
     """The sources' weather is the model's covariate: the station's observations for the past,
     the hourly forecast for the future, one value per hour, observed winning where both exist."""
     from csm.domain.model import Observation
-    from csm.services.forecasts import weather_frame
+    from csm.services.forecast_covariates import weather_frame
 
     hour = timedelta(hours=1)
     observed = [Observation("tiny", "weather:tiny", "temperature_c", NOON - k * hour, 600, 20.0 + k) for k in (1, 2)]
@@ -139,3 +139,70 @@ def test_intraday_update_reuses_the_fitted_model_with_the_newest_counts(tiny_run
     # the newest counts are features at the new origin: the same model forecasts differently
     assert not np.allclose(plein_after[common].to_numpy(), plein_before[common].to_numpy())
     assert np.abs(plein_after[common] - plein_before[common]).max() > 0.5
+
+
+def _tiny_garages(site: object) -> dict[str, list[str]]:
+    """A GARAGE_ZONES entry for the tests: one garage serving the plein."""
+    return {"p1": ["plein"]}
+
+
+def test_known_ahead_is_gathered_from_the_store_by_covariate_kind(
+        tiny_runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Events (future hours included), parking occupancy per served zone and public-transport
+    disruptions (carried a little past now) reach the forecaster's KnownAhead bundle."""
+    from csm.domain.model import Observation
+    from csm.services import forecast_covariates
+
+    monkeypatch.setattr(forecast_covariates, "GARAGE_ZONES", ["tests.test_forecast_service:_tiny_garages"])
+    hour = timedelta(hours=1)
+    tiny_runtime.store.write_observations([
+        Observation("tiny", "event:plein", "expected_visitors", NOON + 3 * hour, 3600, 5000.0),
+        Observation("tiny", "event:*", "expected_visitors", NOON + 4 * hour, 3600, 800.0),
+        Observation("tiny", "parking:p1", "occupied", NOON - hour, 300, 300.0),
+        Observation("tiny", "parking:p1", "capacity", NOON - hour, 300, 400.0),
+        Observation("tiny", "transit:disruptions", "active_disruptions", NOON - hour, 300, 3.0),
+    ], received_at=NOON)
+    known = forecast_covariates.known_ahead(tiny_runtime.sites["tiny"], NOON - timedelta(days=1), NOON,
+                                            NOON + timedelta(days=1))
+    assert known.events is not None and known.parking is not None and known.pt_disruptions is not None
+    events = known.events.set_index("timestamp")
+    assert events.loc[pd.Timestamp(NOON + 3 * hour), "zone"] == "plein"
+    assert events.loc[pd.Timestamp(NOON + 3 * hour), "expected_visitors"] == 5000.0
+    assert events.loc[pd.Timestamp(NOON + 4 * hour), "zone"] is None  # site-wide: every zone
+    parking = known.parking.iloc[0]
+    assert parking["zone"] == "plein" and parking["occupancy"] == pytest.approx(0.75)
+    severity = known.pt_disruptions.set_index("timestamp")["severity"]
+    assert severity.iloc[0] == pytest.approx(0.75)  # 3 / (3 + 1)
+    assert severity.index.max() == pd.Timestamp(NOON + forecast_covariates.PT_CARRY)  # carried ahead
+    assert severity.index.max() < pd.Timestamp(NOON + 3 * hour)  # ...but not for the whole horizon
+
+
+def test_known_ahead_is_empty_without_covariates(tiny_runtime: Runtime) -> None:
+    from csm.services.forecast_covariates import known_ahead
+
+    known = known_ahead(tiny_runtime.sites["tiny"], NOON - timedelta(days=1), NOON, NOON + timedelta(days=1))
+    assert known.names() == []
+
+
+def test_the_scheduled_forecast_uses_the_stored_events(tiny_runtime: Runtime) -> None:
+    """An event stored for tomorrow evening reaches the model: its visitors are a feature of the fit
+    (what an event does to a forecast is tested on the forecaster itself, test_covariates.py)."""
+    from csm.domain.model import Observation
+    from csm.services.forecasts import FITTED_MODELS, run_forecast
+    from tests.forecast.synthetic import synthetic_counts
+
+    history = synthetic_counts(days=18, zones=3, freq="15min", start="2026-06-30")
+    history["zone"] = history["zone"].map({"zone-0": "plein", "zone-1": "pier", "zone-2": "strand"})
+    rows = pd.DataFrame({"zone_id": history["zone"], "ts": history["timestamp"].dt.tz_convert("UTC"),
+                         "occupancy": history["count"].astype(float), "density": 0.0, "level": "green",
+                         "stale": False})
+    rows = rows[rows["ts"] < pd.Timestamp(NOON)]
+    tiny_runtime.store.write_zone_history("tiny", rows)
+    evening = NOON + timedelta(hours=30)
+    tiny_runtime.store.write_observations([
+        Observation("tiny", "event:plein", "expected_visitors", evening + timedelta(hours=k), 3600, 20_000.0)
+        for k in range(3)], received_at=NOON)
+    models = tiny_runtime.state.get(FITTED_MODELS)
+    result = run_forecast(tiny_runtime.sites["tiny"], NOON, models=models)
+    assert result is not None
+    assert "event_visitors" in models.by_site["tiny"].covariates

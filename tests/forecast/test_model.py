@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from csm.forecast.grid import mask_outages, to_grid
 from csm.forecast.model import GlobalQuantileForecaster, make_grid
@@ -78,3 +79,44 @@ def test_short_history_falls_back_to_the_profile() -> None:
     result = forecast_zones(history, horizon=8, freq="15min", country="NL")
     assert len(result) == 16 and (result.p50 >= 0).all()
     assert ((result.p10 <= result.p50) & (result.p50 <= result.p90)).all()
+
+
+def test_median_members_are_weighed_by_their_held_out_error() -> None:
+    """The ensemble median trusts the member closest to the held-out actuals, and the weights sum to 1."""
+    from csm.forecast.model import _best_median_weights
+
+    rng = np.random.default_rng(0)
+    actual = rng.gamma(2.0, 1.0, 2000)
+    good = actual + rng.normal(0, 0.1, 2000)
+    biased = actual * 1.5 + 0.5
+    weights = _best_median_weights(np.column_stack([biased, good, biased]), actual)
+    assert weights.sum() == 1.0 and weights[1] >= 0.9
+    halves = _best_median_weights(np.column_stack([actual - 1.0, actual + 1.0]), actual)
+    assert np.allclose(halves, [0.5, 0.5])  # opposite errors cancel
+
+
+def test_the_ensemble_median_moves_the_band_with_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Switched on, the fitted model has point members besides the quantile models; the band keeps
+    its shape around the ensemble median."""
+    from csm.forecast import model as model_module
+
+    monkeypatch.setattr(model_module, "POINT_OBJECTIVES", ("regression", "tweedie"))
+    monkeypatch.setattr(model_module, "REFIT_ON_ALL", True)
+    history = synthetic_counts(days=42, zones=2)
+    grid = make_grid(history, "1h", TZ, "NL")
+    origin = len(grid.index) - 1
+    model = GlobalQuantileForecaster(horizon=12).fit(grid, origin)
+    assert set(model.point_models) == {"regression", "tweedie"}
+    assert len(model.median_weights) == 3 and np.isclose(model.median_weights.sum(), 1.0)
+    out = model.predict(grid, origin)
+    assert (out[..., 0] <= out[..., 1]).all() and (out[..., 1] <= out[..., 2]).all()
+
+
+def test_the_ensemble_can_be_switched_off_for_an_ablation() -> None:
+    history = synthetic_counts(days=42, zones=2)
+    grid = make_grid(history, "1h", TZ, "NL")
+    origin = len(grid.index) - 1
+    plain = GlobalQuantileForecaster(horizon=6, without=("ensemble", "refit")).fit(grid, origin)
+    assert plain.point_models == {} and len(plain.median_weights) == 1
+    out = plain.predict(grid, origin)
+    assert (out[..., 0] <= out[..., 2]).all()

@@ -1,11 +1,12 @@
 """Scheduled per-zone forecasts in the running service: history → model → store → API.
 
-Every REFRESH (15 minutes of site time) the zone-occupancy history is resampled to the forecast
-step and the zones are forecast again (`csm.forecast.zones`) from the newest counts; the run is stored with its issue
-time so that the dashboard's time slider and the advice engine read the same numbers. The model
-itself is refitted only every REFIT (6 hours): between refits the fitted model is reused and the
-newest counts enter as features at the new origin (the intraday update), which takes a fraction
-of a second instead of a full fit.
+Every REFRESH (15 minutes of site time) the zone-occupancy history is resampled to the forecast step
+and, with what is known ahead (weather, events, parking, public-transport disruptions, read from the
+store by `forecast_covariates`), the zones are forecast again (`csm.forecast.zones`) from the newest
+counts; the run is stored with its issue time so that the dashboard's time slider and the advice
+engine read the same numbers. The model itself is refitted only every REFIT (6 hours): between
+refits the fitted model is reused and the newest counts enter as features at the new origin (the
+intraday update), which takes a fraction of a second instead of a full fit.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from typing import Any
 import pandas as pd
 
 from csm.context import Job, Services, SiteRuntime, Slot
-from csm.domain.covariates import site_weather_ids
 from csm.domain.levels import level_for_density
 from csm.jobs import job_failed, job_succeeded
+from csm.services.forecast_covariates import known_ahead
 
 log = logging.getLogger(__name__)
 
@@ -56,34 +57,6 @@ def history_frame(site_runtime: SiteRuntime, until: datetime, history: timedelta
     return frame[frame["timestamp"] <= last_complete]
 
 
-# Weather covariates the model sees: observed for the past (what the crowd reacted to), the
-# hourly forecast for the future (what is known at the origin). Metric names as the sources
-# store them (docs/sources.md); the station's rain rate in mm/h is the hour's amount in mm.
-WEATHER_METRICS = {"temperature_c": "temperature_c", "wind_ms": "wind_ms",
-                   "precipitation_mm": "precipitation_mm", "precipitation_mm_h": "precipitation_mm"}
-
-
-def weather_frame(site_runtime: SiteRuntime, start: datetime, end: datetime) -> pd.DataFrame | None:
-    """Hourly site weather from the weather sources: observed where known, else forecast."""
-    site = site_runtime.site
-    observed_id, forecast_id = site_weather_ids(site.id)
-    raw = site_runtime.picture.store.observations_frame(site.id, start, end, [observed_id, forecast_id])
-    raw = raw[raw["metric"].isin(list(WEATHER_METRICS)) & (raw["interval_seconds"] <= 3600)]
-    if raw.empty:
-        return None
-    raw = raw.assign(
-        timestamp=pd.to_datetime(raw["interval_start"], utc=True).dt.floor("1h"),
-        metric=raw["metric"].map(WEATHER_METRICS),
-    )
-
-    def hourly(sensor_id: str) -> pd.DataFrame:
-        rows = raw[raw["sensor_id"] == sensor_id]
-        return rows.pivot_table(index="timestamp", columns="metric", values="value", aggfunc="mean")
-
-    combined = hourly(observed_id).combine_first(hourly(forecast_id))
-    return combined.reset_index() if len(combined) else None
-
-
 class FittedModels:
     """Fitted models by site, reused between refits (see module docstring): a process-local cache
     of the process that runs the forecast job (what users see is the stored forecast)."""
@@ -108,11 +81,11 @@ def run_forecast(site_runtime: SiteRuntime, now: datetime, refit: bool = True,
         return None
     steps = int(HORIZON / pd.Timedelta(STEP))
     site = site_runtime.site
-    weather = weather_frame(site_runtime, now - HISTORY, now + HORIZON)
+    known = known_ahead(site_runtime, now - HISTORY, now, now + HORIZON)
     models = models if models is not None else FittedModels()
     result, fitted = forecast_zones_reusing(
-        history, horizon=steps, freq=STEP, country=site.config.country, weather=weather, tz=site.config.timezone,
-        fitted=None if refit else models.by_site.get(site.id),
+        history, horizon=steps, freq=STEP, country=site.config.country, tz=site.config.timezone,
+        fitted=None if refit else models.by_site.get(site.id), known=known,
     )
     if fitted is not None:
         models.by_site[site.id] = fitted
