@@ -58,6 +58,35 @@ def wait_port(port: int, timeout: float = 20.0, up: bool = True) -> bool:
     return False
 
 
+# An anonymous broker for throughput runs, with ingest-sized windows: Mosquitto's defaults (20 in
+# flight, 1,000 queued per client) drop QoS 1 messages for a subscriber that acknowledges after
+# storing a batch.
+ANONYMOUS_BROKER_CONF = """listener {port} 127.0.0.1
+allow_anonymous true
+persistence false
+max_inflight_messages 0
+max_queued_messages {queued}
+max_queued_bytes 0
+"""
+
+
+@contextlib.contextmanager
+def anonymous_mosquitto(max_queued_messages: int = 1_000_000) -> Iterator[int]:
+    """A Mosquitto of our own on a free loopback port, anonymous, nothing kept: yields its port."""
+    port = free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        conf = Path(tmp) / "mosquitto.conf"
+        conf.write_text(ANONYMOUS_BROKER_CONF.format(port=port, queued=max_queued_messages))
+        process = subprocess.Popen(["mosquitto", "-c", str(conf)], stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        try:
+            wait_port(port, timeout=10)
+            yield port
+        finally:
+            process.terminate()
+            process.wait(10)
+
+
 def _as_postgres(args: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args
 

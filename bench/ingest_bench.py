@@ -7,20 +7,16 @@ Prints observations/s (HTTP) and messages/s (MQTT, QoS 1, one reading per messag
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import multiprocessing as mp
 import os
 import secrets
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -28,6 +24,7 @@ import httpx
 import uvicorn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _services import anonymous_mosquitto, free_port
 from _sites import make_site
 from csm.api.app import create_app
 from csm.auth.tokens import issue_ingest_token
@@ -37,12 +34,6 @@ from csm.runtime import build_runtime
 
 NOW = datetime(2026, 7, 18, 12, 0, tzinfo=UTC)
 SENSORS = 1000
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def batch(offset: int, size: int) -> list[dict[str, object]]:
@@ -82,36 +73,6 @@ def bench_http(site: Path, store: str, seconds: float, batch_size: int) -> None:
     server.should_exit = True
     thread.join(timeout=10)
     runtime.close()
-
-
-# Mosquitto's defaults (20 in flight, 1,000 queued per client) drop QoS 1 messages for a
-# subscriber that acknowledges after storing a batch; an ingest broker needs larger windows.
-BROKER_CONF = """listener {port} 127.0.0.1
-allow_anonymous true
-persistence false
-max_inflight_messages 0
-max_queued_messages 1000000
-"""
-
-
-@contextlib.contextmanager
-def private_broker() -> Iterator[int]:
-    """A Mosquitto of our own on a free loopback port, configured for ingest (see docs)."""
-    port = free_port()
-    with tempfile.TemporaryDirectory() as tmp:
-        conf = Path(tmp) / "mosquitto.conf"
-        conf.write_text(BROKER_CONF.format(port=port))
-        process = subprocess.Popen(["mosquitto", "-c", str(conf)], stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)
-        try:
-            for _ in range(100):
-                with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.1):
-                    break
-                time.sleep(0.05)
-            yield port
-        finally:
-            process.terminate()
-            process.wait(10)
 
 
 def _publish(port: int, count: int, ready: mp.Event) -> None:  # type: ignore[valid-type]
@@ -177,7 +138,7 @@ def main() -> None:
             if shutil.which("mosquitto") is None:
                 print("MQTT  the mosquitto binary is not installed: skipped")
                 return
-            with private_broker() as port:
+            with anonymous_mosquitto() as port:
                 bench_mqtt(site, f"duckdb:{tmp}/mqtt.duckdb", args.mqtt_messages, port)
 
 

@@ -27,8 +27,8 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -40,7 +40,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _load import SECRET, env, plan_base, stop_server, wait_ready
-from _services import free_port, private_postgres
+from _services import anonymous_mosquitto, free_port, private_postgres
 from _sites import make_site
 
 HERE = Path(__file__).resolve().parent
@@ -344,42 +344,6 @@ def bench_ingest(args: argparse.Namespace) -> None:
 
 
 # -- (4) MQTT -------------------------------------------------------------------------------------
-BROKER_CONF = """listener {port} 127.0.0.1
-allow_anonymous true
-persistence false
-max_inflight_messages 0
-max_queued_messages 10000000
-max_queued_bytes 0
-"""
-
-
-@contextmanager
-def anonymous_broker() -> Iterator[int]:
-    port = free_port()
-    with tempfile.TemporaryDirectory() as tmp:
-        conf = Path(tmp) / "mosquitto.conf"
-        conf.write_text(BROKER_CONF.format(port=port))
-        process = subprocess.Popen(["mosquitto", "-c", str(conf)], stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)
-        try:
-            _wait_port(port)
-            yield port
-        finally:
-            process.terminate()
-            process.wait(10)
-
-
-def _wait_port(port: int) -> None:
-    import socket
-
-    for _ in range(200):
-        try:
-            with socket.create_connection(("127.0.0.1", port), 0.1):
-                return
-        except OSError:
-            time.sleep(0.05)
-
-
 def _publish_part(port: int, start: int, count: int, block: int, go: Any, done: Any) -> None:
     """One publisher process: messages start..start+count, QoS 1, payloads encoded before `go`."""
     import paho.mqtt.client as mqtt
@@ -465,7 +429,7 @@ def bench_mqtt(args: argparse.Namespace) -> None:
     from csm.runtime import build_runtime
 
     n = args.messages
-    with anonymous_broker() as port, tempfile.TemporaryDirectory() as tmp_name:
+    with anonymous_mosquitto(10_000_000) as port, tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         site = make_site(tmp / "site", zones=100, sensors_per_zone=10)
         bare_id, csm_id = f"bare-{uuid.uuid4().hex[:6]}", f"csm-{uuid.uuid4().hex[:6]}"
