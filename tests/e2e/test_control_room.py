@@ -9,7 +9,6 @@ import csv
 import io
 import os
 import re
-import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,28 +20,21 @@ import httpx
 import pytest
 
 from csm.advice.lifecycle import alert_book_of
-from csm.api.app import WEB_DIST, create_app
-from csm.api.live_server import serve_in_thread
 from csm.auth.roles import Role
-from csm.auth.users import UserDirectory
 from csm.domain.model import Level
-from csm.runtime import Runtime, build_runtime
-from tests.conftest import DEMO_SITE, REPO, TEST_SECRET
-from tests.e2e.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, _unavailable, tune_demo_copy
+from csm.runtime import Runtime
+from tests.conftest import REPO
+from tests.e2e.conftest import ARTIFACTS, DESKTOP, E2E_PASSWORD, PHONE, TABLET, demo_with_accounts
 from tests.e2e.test_dashboard import OPENING_DENSITIES, post_densities
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "a-long-enough-e2e-password"
 ROLES = {
     "municipality": (Role.MUNICIPALITY, None),
     "police": (Role.POLICE, None),
     "ambulance": (Role.EMERGENCY_SERVICES, None),
     "organiser": (Role.EVENT_ORGANISER, {"scheveningen": ["pier", "boulevard-pier"]}),
 }
-DESKTOP = {"viewport": {"width": 1600, "height": 1000}}
-TABLET = {"viewport": {"width": 1024, "height": 768}, "has_touch": True}
-PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True, "device_scale_factor": 2}
 DOC_SHOTS = os.environ.get("CSM_DOC_SHOTS") == "1"
 DOCS_IMG = REPO / "docs" / "img"
 # Beach zones get no counts in the tests: their data is stale, so alerts there rest on stale data.
@@ -76,7 +68,7 @@ class ControlRoom:
         page.on("pageerror", lambda exc: page.errors.append(str(exc)))
         page.goto(f"{self.base_url}/")
         page.fill("input[name=username]", f"e2e-{role}")
-        page.fill("input[name=password]", PASSWORD)
+        page.fill("input[name=password]", E2E_PASSWORD)
         page.click("button[type=submit]")
         page.wait_for_selector("html[data-map-idle]", timeout=60_000)
         page.wait_for_selector("#connection[data-state=live]", timeout=15_000)
@@ -84,39 +76,17 @@ class ControlRoom:
 
     def api(self, role: str) -> httpx.Client:
         client = httpx.Client(base_url=self.base_url, timeout=15)
-        client.post("/api/v1/auth/login", json={"username": f"e2e-{role}", "password": PASSWORD}).raise_for_status()
+        client.post("/api/v1/auth/login", json={"username": f"e2e-{role}", "password": E2E_PASSWORD}).raise_for_status()
         return client
 
 
 @pytest.fixture(scope="module")
 def room(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ControlRoom]:
-    if not CHROMIUM.is_file():
-        _unavailable(f"Chromium not found at {CHROMIUM}: apt-get install -y chromium")
-    if not (WEB_DIST / "index.html").is_file():
-        _unavailable("the dashboard is not built (src/csm/web_dist): run `make web`")
-    from playwright.sync_api import sync_playwright
-
-    os.environ["CSM_SECRET_KEY"] = TEST_SECRET
-    folder = tmp_path_factory.mktemp("control-room") / "scheveningen"
-    shutil.copytree(DEMO_SITE, folder)
-    tune_demo_copy(folder)
-    runtime = build_runtime([folder], f"duckdb:{folder.parent / 'room.duckdb'}")
-    users = UserDirectory(runtime.store)
-    for name, (role, zones) in ROLES.items():
-        users.add(f"e2e-{name}", role, ["scheveningen"], PASSWORD, zones)
-    ARTIFACTS.mkdir(exist_ok=True)
-    try:
-        with serve_in_thread(create_app(runtime)) as base_url, sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            room = ControlRoom(base_url, runtime, browser, [])
-            post_densities(room, OPENING_DENSITIES)  # type: ignore[arg-type]
-            seed_alerts(runtime)
-            try:
-                yield room
-            finally:
-                browser.close()
-    finally:
-        runtime.close()
+    with demo_with_accounts(tmp_path_factory, "control-room", ROLES) as (base_url, runtime, browser):
+        room = ControlRoom(base_url, runtime, browser, [])
+        post_densities(room, OPENING_DENSITIES)  # type: ignore[arg-type]
+        seed_alerts(runtime)
+        yield room
 
 
 @pytest.fixture(autouse=True)

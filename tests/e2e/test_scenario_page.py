@@ -16,23 +16,16 @@ from typing import Any
 import httpx
 import pytest
 
-from csm.api.app import WEB_DIST, create_app
-from csm.api.live_server import serve_in_thread
 from csm.auth.roles import Role
-from csm.auth.users import UserDirectory
-from csm.runtime import Runtime, build_runtime
+from csm.runtime import Runtime
 from csm.scenario.results import list_results
-from tests.conftest import DEMO_SITE, REPO, TEST_SECRET
-from tests.e2e.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, _unavailable, tune_demo_copy
+from tests.conftest import REPO
+from tests.e2e.conftest import ARTIFACTS, DESKTOP, E2E_PASSWORD, PHONE, TABLET, demo_with_accounts
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "a-long-enough-e2e-password"
 ROLES = {"planner": Role.MUNICIPALITY, "police": Role.POLICE, "viewer": Role.VIEWER,
          "ambulance": Role.EMERGENCY_SERVICES}
-DESKTOP = {"viewport": {"width": 1600, "height": 1000}}
-TABLET = {"viewport": {"width": 1024, "height": 768}, "has_touch": True}
-PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True, "device_scale_factor": 2}
 DEVICES = {"desktop": DESKTOP, "tablet": TABLET, "phone": PHONE}
 DOC_SHOTS = os.environ.get("CSM_DOC_SHOTS") == "1"
 DOCS_IMG = REPO / "docs" / "img"
@@ -59,7 +52,7 @@ class Planning:
         page.on("pageerror", lambda exc: page.errors.append(str(exc)))
         page.goto(f"{self.base_url}/")
         page.fill("input[name=username]", f"e2e-{role}")
-        page.fill("input[name=password]", PASSWORD)
+        page.fill("input[name=password]", E2E_PASSWORD)
         page.click("button[type=submit]")
         page.wait_for_selector("html[data-map-idle]", state="attached", timeout=60_000)
         if path != "/":  # a shared link opened in a fresh page, as a colleague would
@@ -70,37 +63,16 @@ class Planning:
 
     def api(self, role: str) -> httpx.Client:
         client = httpx.Client(base_url=self.base_url, timeout=60)
-        client.post("/api/v1/auth/login", json={"username": f"e2e-{role}", "password": PASSWORD}).raise_for_status()
+        client.post("/api/v1/auth/login", json={"username": f"e2e-{role}", "password": E2E_PASSWORD}).raise_for_status()
         client.headers["X-CSRF-Token"] = client.cookies.get("csm_csrf") or ""  # as the page sends it
         return client
 
 
 @pytest.fixture(scope="module")
 def planning(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Planning]:
-    if not CHROMIUM.is_file():
-        _unavailable(f"Chromium not found at {CHROMIUM}: apt-get install -y chromium")
-    if not (WEB_DIST / "index.html").is_file():
-        _unavailable("the dashboard is not built (src/csm/web_dist): run `make web`")
-    from playwright.sync_api import sync_playwright
-
-    os.environ["CSM_SECRET_KEY"] = TEST_SECRET
-    folder = tmp_path_factory.mktemp("planning") / "scheveningen"
-    shutil.copytree(DEMO_SITE, folder)
-    tune_demo_copy(folder)
-    runtime = build_runtime([folder], f"duckdb:{folder.parent / 'planning.duckdb'}")
-    users = UserDirectory(runtime.store)
-    for name, role in ROLES.items():
-        users.add(f"e2e-{name}", role, ["scheveningen"], PASSWORD)
-    ARTIFACTS.mkdir(exist_ok=True)
-    try:
-        with serve_in_thread(create_app(runtime)) as base_url, sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            try:
-                yield Planning(base_url, runtime, browser, [])
-            finally:
-                browser.close()
-    finally:
-        runtime.close()
+    accounts = {name: (role, None) for name, role in ROLES.items()}
+    with demo_with_accounts(tmp_path_factory, "planning", accounts) as (base_url, runtime, browser):
+        yield Planning(base_url, runtime, browser, [])
 
 
 @pytest.fixture(autouse=True)

@@ -7,30 +7,21 @@ CSM_DOC_SHOTS=1, to docs/img/)."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from csm.api.app import WEB_DIST, create_app
-from csm.api.live_server import serve_in_thread
 from csm.auth.roles import Role
-from csm.auth.users import UserDirectory
-from csm.runtime import Runtime, build_runtime
-from tests.conftest import DEMO_SITE, TEST_SECRET
-from tests.e2e.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, _unavailable
+from csm.runtime import Runtime
+from tests.e2e.conftest import ARTIFACTS, DESKTOP, E2E_PASSWORD, PHONE, demo_with_accounts
 from tests.e2e.test_control_room import DOC_SHOTS, DOCS_IMG, small_png
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "a-long-enough-e2e-password"
-DESKTOP = {"viewport": {"width": 1600, "height": 1000}}
 TABLET = {"width": 1024, "height": 768}
-PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True, "device_scale_factor": 2}
 SLOW = 90_000  # ms: building a sandbox of the demo day takes seconds on a busy machine
 
 
@@ -47,7 +38,7 @@ class Exercise:
         page.on("pageerror", lambda exc: page.errors.append(str(exc)))
         page.goto(f"{self.base_url}/login")
         page.fill("input[name=username]", user)
-        page.fill("input[name=password]", PASSWORD)
+        page.fill("input[name=password]", E2E_PASSWORD)
         page.click("button[type=submit]")
         page.wait_for_url(re.compile(r".*/$|.*/\?.*"), timeout=30_000)
         page.goto(f"{self.base_url}{path}")
@@ -57,29 +48,9 @@ class Exercise:
 
 @pytest.fixture(scope="module")
 def exercise(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Exercise]:
-    if not CHROMIUM.is_file():
-        _unavailable(f"Chromium not found at {CHROMIUM}: apt-get install -y chromium")
-    if not (WEB_DIST / "index.html").is_file():
-        _unavailable("the dashboard is not built (src/csm/web_dist): run `make web`")
-    from playwright.sync_api import sync_playwright
-
-    os.environ["CSM_SECRET_KEY"] = TEST_SECRET
-    folder = tmp_path_factory.mktemp("training") / "scheveningen"
-    shutil.copytree(DEMO_SITE, folder)
-    runtime = build_runtime([folder], f"duckdb:{folder.parent / 'training.duckdb'}")
-    users = UserDirectory(runtime.store)
-    users.add("e2e-trainer", Role.MUNICIPALITY, ["scheveningen"], PASSWORD)
-    users.add("e2e-trainee", Role.EMERGENCY_SERVICES, ["scheveningen"], PASSWORD)
-    ARTIFACTS.mkdir(exist_ok=True)
-    try:
-        with serve_in_thread(create_app(runtime)) as base_url, sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            try:
-                yield Exercise(base_url, runtime, browser)
-            finally:
-                browser.close()
-    finally:
-        runtime.close()
+    accounts = {"trainer": (Role.MUNICIPALITY, None), "trainee": (Role.EMERGENCY_SERVICES, None)}
+    with demo_with_accounts(tmp_path_factory, "training", accounts, tune=False) as (base_url, runtime, browser):
+        yield Exercise(base_url, runtime, browser)
 
 
 def shot(page: Any, name: str) -> None:
