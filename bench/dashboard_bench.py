@@ -42,6 +42,31 @@ ARGS = ["--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--no-sandbox"
 USER = ("bench", "bench-password-long-enough")
 
 
+def browser_cpu_seconds() -> float:
+    """CPU seconds (user + system) used so far by this process's descendants: the Playwright
+    driver, Chromium's browser, renderer and GPU processes (SwiftShader renders in the latter).
+    Unlike wall time it does not grow when other jobs share the machine."""
+    parents: dict[int, int] = {}
+    ticks: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # the process ended while we looked
+            continue
+        fields = text[text.rindex(")") + 2:].split()
+        pid = int(stat.parent.name)
+        parents[pid] = int(fields[1])
+        ticks[pid] = int(fields[11]) + int(fields[12])
+    me, total = os.getpid(), 0
+    for pid, tick in ticks.items():
+        ancestor = parents.get(pid, 0)
+        while ancestor not in (0, 1, me):
+            ancestor = parents.get(ancestor, 0)
+        if ancestor == me:
+            total += tick
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def newest_interval(seconds: int = 60) -> str:
     now = int(time.time())
     return datetime.fromtimestamp(now - now % seconds - seconds, UTC).isoformat()
@@ -143,14 +168,18 @@ def main() -> None:
                 first_idle: list[float] = []
                 in_page: list[float] = []
                 zones_idle: list[float] = []
+                cpu: list[float] = []
+                frames: list[int] = []
                 for _ in range(args.loads):
-                    started = time.perf_counter()
+                    started, cpu_before = time.perf_counter(), browser_cpu_seconds()
                     page.goto(f"{base}/")
                     page.wait_for_selector("html[data-map-idle]", timeout=120_000)
                     page.evaluate(f"() => {{ window.__csm.expectBuildings = {str(args.buildings > 0).lower()}; }}")
                     page.wait_for_function(COMPLETE, timeout=120_000, polling=50)
                     first_idle.append(time.perf_counter() - started)
+                    cpu.append(browser_cpu_seconds() - cpu_before)
                     in_page.append(page.evaluate("() => window.__csm.completeMs") / 1000)
+                    frames.append(page.evaluate("() => window.__csm.frames"))
                     zones_idle.append(page.evaluate("() => window.__csm.firstIdleMs") / 1000)
                 data_ready = page.evaluate(
                     "() => Math.max(...performance.getEntriesByType('resource')"
@@ -175,6 +204,10 @@ def main() -> None:
           f"median {statistics.median(first_idle):.2f} s "
           f"(min {min(first_idle):.2f}, max {max(first_idle):.2f}, {args.loads} loads; in-page clock: median "
           f"{statistics.median(in_page):.2f} s)")
+    print(f"  CPU time of the browser's processes per load (independent of other jobs): median "
+          f"{statistics.median(cpu):.2f} s (min {min(cpu):.2f}, max {max(cpu):.2f}); load average "
+          f"{os.getloadavg()[0]:.1f}")
+    print(f"  frames drawn until then: median {statistics.median(frames):.0f}")
     print(f"  first idle with the zones drawn (in-page): median {statistics.median(zones_idle):.2f} s")
     print(f"  of which zones and their state were loaded at {data_ready:.2f} s (last load)")
     print(f"  live update (POST counts for all zones → redrawn map): {update:.2f} s")

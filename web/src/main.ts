@@ -33,6 +33,8 @@ declare global {
       anchor(zoneId: string): [number, number] | null;
       state(): DashboardState;
       idle: number;
+      /** Frames the map has drawn (for the benchmark: each frame costs a software renderer dearly). */
+      frames: number;
       /** Milliseconds from navigation to the first idle with the zones drawn (for the benchmark). */
       firstIdleMs: number | null;
       /** Map labels on screen now (zones, streets, landmarks, posts). */
@@ -132,13 +134,14 @@ function createMap(site: SiteSummary, zones: ZoneCollection, basemap: BasemapInf
     emergency: EMERGENCY_ROLES.has(me.role ?? ''), routes: me.permissions.includes('view_alerts'),
   });
   const hooks = {
-    map: crowdMap.map, idle: 0, firstIdleMs: null as number | null,
+    map: crowdMap.map, idle: 0, frames: 0, firstIdleMs: null as number | null,
     projectZone: (id: string) => crowdMap.projectZone(id),
     anchor: (id: string) => crowdMap.anchors[id] ?? null,
     state: () => store.state,
     labels: () => crowdMap.labelLayer.visible(),
   };
   window.__csm = hooks;
+  crowdMap.map.on('render', () => { hooks.frames += 1; });
   crowdMap.map.on('idle', () => {
     if (!crowdMap.hasZones()) return;
     hooks.idle += 1;

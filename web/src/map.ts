@@ -20,6 +20,7 @@ import { initialTheme, rememberTheme, THEMES, type ThemeName } from './map/theme
 import { heightScaleFor, type ZoneRenderFeature } from './mapdata';
 import { isTouch, pickZone } from './picking';
 import type { Advice, Level, SiteSummary, ZoneFeature } from './types';
+import { geojsonSource } from './map/geojson';
 
 maplibregl.setWorkerUrl(workerUrl);
 
@@ -119,7 +120,7 @@ export class CrowdMap {
   private addLayers(): void {
     const map = this.map;
     for (const level of [...LEVELS, 'unknown'] as const) map.addImage(`hatch-${level}`, hatch(LEVEL_COLOURS[level]));
-    map.addSource('zones', { type: 'geojson', data: { type: 'FeatureCollection', features: [] }, promoteId: 'id' });
+    map.addSource('zones', geojsonSource({ type: 'FeatureCollection', features: [] }, { promoteId: 'id' }));
     addEmergencyLayers(map);
     map.addLayer({
       id: 'zones-ground', type: 'fill', source: 'zones',
@@ -294,14 +295,14 @@ export class CrowdMap {
     await this.loaded;
     const map = this.map;
     if (network) {
-      map.addSource('network', { type: 'geojson', data: network });
+      map.addSource('network', geojsonSource(network));
       map.addLayer({
         id: 'network', type: 'line', source: 'network',
         paint: { 'line-color': this.theme === 'dark' ? '#3b4654' : '#9aa0a6', 'line-width': 1.5 },
       }, 'zones-ground');
     }
     if (buildings) {
-      map.addSource('buildings', { type: 'geojson', data: buildings });
+      map.addSource('buildings', geojsonSource(buildings));
       map.addLayer({
         id: 'buildings', type: 'fill-extrusion', source: 'buildings',
         // Translucent, so zones behind a building stay readable through it.

@@ -6,6 +6,7 @@ import * as maplibregl from 'maplibre-gl';
 import { Protocol } from 'pmtiles';
 
 import type { MapTheme } from './theme';
+import { geojsonSource } from './geojson';
 
 export interface BasemapInfo {
   kind: 'style' | 'pmtiles' | 'context' | 'none';
@@ -81,7 +82,7 @@ export function basemapStyle(info: BasemapInfo, theme: MapTheme): string | mapli
   if (info.kind === 'context' && info.context_url) {
     return {
       version: 8,
-      sources: { basemap: { type: 'geojson', data: info.context_url } },
+      sources: { basemap: geojsonSource(info.context_url) },
       layers: [background, ...contextLayers(theme, 'basemap')],
     };
   }

@@ -8,6 +8,7 @@ import { getJson, siteUrl } from '../api';
 import { outerRing, pointInRing, type Position } from '../geometry';
 import type { Advice, Level, ZoneFeature } from '../types';
 import type { LabelSpec } from './labels';
+import { geojsonSource } from './geojson';
 
 export const EMERGENCY_LAYERS = ['emergency-routes-casing', 'emergency-routes', 'emergency-routes-hazard',
   'emergency-posts'] as const;
@@ -93,8 +94,8 @@ export function postLabels(posts: GeoJSON.FeatureCollection): LabelSpec[] {
 /** Add the emergency sources and layers (hidden until shown). */
 export function addEmergencyLayers(map: maplibregl.Map, before?: string): void {
   const empty: GeoJSON.FeatureCollection = { type: 'FeatureCollection', features: [] };
-  map.addSource('emergency-posts', { type: 'geojson', data: empty });
-  map.addSource('emergency-routes', { type: 'geojson', data: empty });
+  map.addSource('emergency-posts', geojsonSource(empty));
+  map.addSource('emergency-routes', geojsonSource(empty));
   const hidden = { visibility: 'none' as const };
   map.addLayer({ id: 'emergency-routes-casing', type: 'line', source: 'emergency-routes', layout: { ...hidden, 'line-cap': 'round' },
     paint: { 'line-color': '#000000', 'line-width': 9, 'line-opacity': 0.7 } }, before);

@@ -3,6 +3,7 @@
  * pure (web/test/simulation.test.ts); the layer only hands them to MapLibre. */
 
 import type * as maplibregl from 'maplibre-gl';
+import { geojsonSource } from './geojson';
 
 /** Cell density bands in persons per m² (Fruin's walkway levels of service, coarsened): free, dense,
  * very dense, crush risk. Colours: the level ramp, so the reading matches the zones. */
@@ -99,8 +100,8 @@ export class SimulationLayer {
       cells.setData(data.cells);
       (map.getSource(EXITS) as maplibregl.GeoJSONSource).setData(data.exits);
     } else {
-      map.addSource(CELLS, { type: 'geojson', data: data.cells });
-      map.addSource(EXITS, { type: 'geojson', data: data.exits });
+      map.addSource(CELLS, geojsonSource(data.cells));
+      map.addSource(EXITS, geojsonSource(data.exits));
       map.addLayer({ id: CELLS, type: 'fill', source: CELLS,
         paint: { 'fill-color': ['get', 'colour'], 'fill-opacity': 0.85, 'fill-outline-color': '#0b101655' } });
       map.addLayer({ id: EXITS, type: 'line', source: EXITS,
