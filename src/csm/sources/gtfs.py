@@ -27,7 +27,6 @@ from pydantic import Field
 
 from csm.domain.model import Observation
 from csm.site.model import Site
-from csm.sources.gtfs_realtime import transit_sensor
 from csm.sources.nearby import zone_finder
 from csm.sources.parsing import SourceReason, floor_to
 from csm.sources.protocol import BaseSource, FetchError, SourceError, SourceSettings, fetch_url, local_path
@@ -40,6 +39,10 @@ REQUIRED: dict[str, list[str]] = {
 }
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 CHUNK_ROWS = 200_000  # rows of stop_times.txt / trips.txt in memory at once (about 50 MB as strings)
+
+
+def transit_sensor(stop_id: str) -> str:
+    return f"transit:{stop_id}"
 
 
 class GtfsSettings(SourceSettings):
@@ -308,12 +311,36 @@ class GtfsStaticSource(BaseSource):
         return {"stops": described}
 
 
+def stops_near_site(path: Path, site: Site, radius_m: float) -> frozenset[str]:
+    """stop_ids of a local GTFS (zip or folder) within `radius_m` of a zone: the stops a realtime
+    feed is read for when its settings list none. Read again only when the file changes."""
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise SourceError(SourceReason.BAD_VALUE, "static_gtfs", f"static GTFS {path.name} unreadable: "
+                          f"{exc.strerror}") from None
+    key = (str(path), stat.st_mtime_ns, stat.st_size, site.id, radius_m)
+    with _CACHE_LOCK:
+        if key in _NEAR_STOPS:
+            return _NEAR_STOPS[key]
+    archive = _open(_zip_folder(path) if path.is_dir() else path.read_bytes())
+    _columns(archive, "stops.txt")
+    stops = _csv(archive, "stops.txt", usecols=["stop_id", "stop_lat", "stop_lon"])
+    near = frozenset(stops_serving_zones(stops, site, radius_m))
+    with _CACHE_LOCK:
+        _NEAR_STOPS[key] = near
+        while len(_NEAR_STOPS) > 8:
+            _NEAR_STOPS.popitem(last=False)
+    return near
+
+
 def _route_key(name: str) -> tuple[int, str]:
     return (int(name), name) if name.isdigit() else (10**6, name)
 
 
 _CACHE: OrderedDict[tuple[int, int, str, float, tuple[str, ...]], NearTimetable] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
+_NEAR_STOPS: OrderedDict[tuple[str, int, int, str, float], frozenset[str]] = OrderedDict()
 
 
 def _cached(raw: bytes, site: Site, radius_m: float, routes: tuple[str, ...]) -> NearTimetable:

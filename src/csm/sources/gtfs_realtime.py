@@ -7,6 +7,8 @@ service disruptions (see `transit_alerts`), for the API, the dashboard and advic
 → sensor "transit:<stop_id>": arrivals (count), delay_s (mean seconds late, negative = early),
 vehicles_approaching (count), passengers_est (persons); "transit:near-<zone>": the same for
 vehicles known only by position; "transit:disruptions": active_disruptions (count).
+Stops: those listed in `stops`, else the stops of the site's static GTFS (`static_gtfs`) within
+`stop_radius_m` of a zone, else every stop of the feed (a national feed: tens of thousands).
 Times are taken relative to the feed's own header timestamp, so a replayed feed parses the same.
 """
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from google.protobuf.message import DecodeError
@@ -22,9 +25,10 @@ from pydantic import Field
 
 from csm.domain.model import Observation
 from csm.site.model import Site
+from csm.sources.gtfs import stops_near_site, transit_sensor
 from csm.sources.nearby import zone_finder
 from csm.sources.parsing import SourceReason, floor_to
-from csm.sources.protocol import BaseSource, SourceError, SourceSettings
+from csm.sources.protocol import BaseSource, SourceError, SourceSettings, local_path
 from csm.sources.transit_alerts import active_disruptions
 from csm.sources.transit_occupancy import passenger_estimate
 
@@ -36,7 +40,11 @@ VehicleStatus = gtfs_realtime_pb2.VehiclePosition
 
 
 class GtfsRealtimeSettings(SourceSettings):
-    stops: list[str] = Field(default_factory=list, description="stop_ids to report; empty = every stop")
+    stops: list[str] = Field(default_factory=list, description="stop_ids to report; empty = see static_gtfs")
+    static_gtfs: str | None = Field(
+        None, description="with stops empty: a local static GTFS (file: URL or path from the site folder, zip or "
+                          "folder) whose stops within stop_radius_m of a zone are reported; neither = every stop")
+    stop_radius_m: float = Field(250.0, gt=0, le=2000, description="static_gtfs: a stop this near a zone counts")
     interval_seconds: int = Field(900, ge=60, le=3600)
     horizon_minutes: int = Field(120, ge=5, le=24 * 60, description="arrivals this far past the feed time")
     radius_m: float = Field(500.0, gt=0, le=5000, description="vehicles without stop_id: this near a zone")
@@ -50,10 +58,6 @@ def feed_types(feed: Any) -> list[str]:
     kinds = {"trip_update": "TripUpdates", "vehicle": "VehiclePositions", "alert": "Alerts"}
     found = {name for field, name in kinds.items() for entity in feed.entity if entity.HasField(field)}
     return [name for name in kinds.values() if name in found]
-
-
-def transit_sensor(stop_id: str) -> str:
-    return f"transit:{stop_id}"
 
 
 def decode_feed(raw: bytes) -> Any:
@@ -152,6 +156,27 @@ def _observations(counts: _Counts, site: Site, step: int) -> list[Observation]:
     return observations
 
 
+def static_gtfs_path(settings: Any, site: Site) -> Path | None:
+    """Where `static_gtfs` points: `file:` URLs and bare paths, relative ones from the site folder."""
+    where = settings.static_gtfs
+    return local_path(where if ":" in where else f"file:{where}", site.folder) if where else None
+
+
+def wanted_stops(settings: Any, site: Site) -> set[str]:
+    """The stops to report; an empty set means every stop."""
+    if settings.stops or not settings.static_gtfs:
+        return set(settings.stops)
+    path = static_gtfs_path(settings, site)
+    if path is None:
+        raise SourceError(SourceReason.BAD_VALUE, "static_gtfs",
+                          f"static_gtfs must be a local file or folder, not {settings.static_gtfs!r}")
+    near = stops_near_site(path, site, settings.stop_radius_m)
+    if not near:
+        raise SourceError(SourceReason.EMPTY, "static_gtfs",
+                          f"no stop of {path.name} within {settings.stop_radius_m:g} m of any zone")
+    return set(near)
+
+
 class GtfsRealtimeSource(BaseSource):
     kind = "gtfs_realtime"
     settings_model = GtfsRealtimeSettings
@@ -160,7 +185,7 @@ class GtfsRealtimeSource(BaseSource):
     def parse(self, raw: bytes, settings: Any, site: Site, now: datetime) -> list[Observation]:
         feed = decode_feed(raw)
         feed_time = int(feed.header.timestamp)
-        wanted = set(settings.stops)
+        wanted = wanted_stops(settings, site)
         near = zone_finder(site, settings.radius_m).near
         counts = _Counts()
         for e, entity in enumerate(feed.entity):
@@ -184,6 +209,14 @@ class GtfsRealtimeSource(BaseSource):
             raise SourceError(SourceReason.EMPTY, "entity", f"GTFS-Realtime {kinds} ({len(feed.entity)} entities): "
                               f"{where}")
         return observations
+
+    def check(self, settings: Any, site: Site) -> list[tuple[str, str]]:
+        path = static_gtfs_path(settings, site)
+        if settings.static_gtfs and path is None:
+            return [("static_gtfs", f"not a local file or folder: {settings.static_gtfs!r}")]
+        if path is not None and not path.exists():
+            return [("static_gtfs", f"file not found: {path}")]
+        return []
 
     def describe(self, raw: bytes, settings: Any, site: Site) -> dict[str, Any]:
         feed = decode_feed(raw)

@@ -128,3 +128,48 @@ def test_auckland_trip_updates_from_its_json_form(tmp_path_factory: pytest.TempP
     assert got[("delay_s", datetime(2016, 5, 18, 19, 45, tzinfo=UTC))] == pytest.approx(-958 / 7)
     assert got[("arrivals", datetime(2016, 5, 18, 20, 0, tzinfo=UTC))] == 2
     assert got[("delay_s", datetime(2016, 5, 18, 20, 0, tzinfo=UTC))] == -904.5
+
+
+def test_stops_near_the_zones_from_the_static_gtfs(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # No `stops` listed: the stops come from the static GTFS of the same publisher (data/test_gtfs.zip
+    # in gtfsr-kit 8.0.1, 311 stops), those within 250 m of a zone around Victoria St West by the Sky
+    # Tower (-36.8471…-36.8491, 174.759…174.761): 7104 "156 Victoria St West" (174.75888, ≈ 11 m),
+    # 7099 "Victoria St West opp Sky Tower" (174.76239, ≈ 124 m) and 7105 "201 Victoria St West"
+    # (174.75703, ≈ 175 m); 7051 "175 Queen St" (174.76556, ≈ 406 m) is out. The TripUpdates of
+    # 18 May 2016 20:00:20 UTC: 7099 departs at 19:57:40, 19:58:58 and 19:59:08 (delays -320, 99,
+    # -124 s), 7104 at 20:00:02 (257 s), 7105 arrives at 19:56:09, 19:56:13 and 19:57:50 (-831,
+    # -1247, -130 s). Without the static GTFS every one of the feed's 490 stops would be stored.
+    from google.protobuf import json_format
+    from google.transit import gtfs_realtime_pb2
+
+    document = json.loads(packaged_sample("gtfs_realtime/auckland_20160519080020.json").read_text())
+    raw = json_format.ParseDict(document, gtfs_realtime_pb2.FeedMessage()).SerializeToString()
+    site = site_at(tmp_path_factory, "sky-tower", -36.8481, 174.7600)
+    static = packaged_sample("gtfs/auckland_test_gtfs.zip")
+    settings = GtfsRealtimeSettings(static_gtfs=f"file:{static}", stop_radius_m=250)
+    assert GtfsRealtimeSource().check(settings, site) == []
+    got = {(o.sensor_id, o.metric, o.interval_start): o.value
+           for o in GtfsRealtimeSource().parse(raw, settings, site, datetime.now(UTC))}
+    quarter, next_quarter = datetime(2016, 5, 18, 19, 45, tzinfo=UTC), datetime(2016, 5, 18, 20, 0, tzinfo=UTC)
+    assert got == {
+        ("transit:7099", "arrivals", quarter): 3, ("transit:7099", "delay_s", quarter): -115.0,
+        ("transit:7104", "arrivals", next_quarter): 1, ("transit:7104", "delay_s", next_quarter): 257.0,
+        ("transit:7105", "arrivals", quarter): 3, ("transit:7105", "delay_s", quarter): -736.0,
+    }
+    every = GtfsRealtimeSource().parse(raw, GtfsRealtimeSettings(), site, datetime.now(UTC))
+    assert len({o.sensor_id for o in every}) > 400
+
+
+def test_a_static_gtfs_with_no_stop_near_the_zones_is_refused_with_the_reason(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    raw = packaged_sample("gtfs_realtime/tripUpdates.pb").read_bytes()
+    far = site_at(tmp_path_factory, "far-from-auckland", 52.11, 4.27)
+    settings = GtfsRealtimeSettings(static_gtfs=str(packaged_sample("gtfs/auckland_test_gtfs.zip")))
+    with pytest.raises(SourceError) as caught:
+        GtfsRealtimeSource().parse(raw, settings, far, datetime.now(UTC))
+    assert (caught.value.reason, caught.value.detail) == (
+        "empty_feed", "no stop of test_gtfs.zip within 250 m of any zone")
+    missing = GtfsRealtimeSettings(static_gtfs="feeds/no-such-gtfs")
+    assert GtfsRealtimeSource().check(missing, far) == [
+        ("static_gtfs", f"file not found: {far.folder / 'feeds/no-such-gtfs'}")]
