@@ -54,6 +54,19 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobil
 ZoneScopes = dict[str, list[str]] | None
 
 
+def log_in(browser: Any, base_url: str, user: str, device: dict[str, Any]) -> Any:
+    """A fresh browser context (own cookies) on `device`, `user` logged in through the login form
+    with E2E_PASSWORD; the page keeps its script errors in `page.errors`."""
+    page = browser.new_context(**device).new_page()
+    page.errors = []
+    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+    page.goto(f"{base_url}/login")
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", E2E_PASSWORD)
+    page.click("button[type=submit]")
+    return page
+
+
 def _unavailable(reason: str) -> None:
     if REQUIRE_SERVICES:
         pytest.fail(f"{reason} (CSM_REQUIRE_SERVICES=1: browser tests must run)")

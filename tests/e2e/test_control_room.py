@@ -24,7 +24,7 @@ from csm.auth.roles import Role
 from csm.domain.model import Level
 from csm.runtime import Runtime
 from tests.conftest import REPO
-from tests.e2e.conftest import ARTIFACTS, DESKTOP, E2E_PASSWORD, PHONE, TABLET, demo_with_accounts
+from tests.e2e.conftest import ARTIFACTS, DESKTOP, E2E_PASSWORD, PHONE, TABLET, demo_with_accounts, log_in
 from tests.e2e.test_dashboard import OPENING_DENSITIES, post_densities
 
 pytestmark = pytest.mark.browser
@@ -61,15 +61,8 @@ class ControlRoom:
 
     def open(self, role: str, device: dict[str, Any]) -> Any:
         """A fresh context (own cookies) logged in as `role` on `device`, with the map drawn."""
-        context = self.browser.new_context(**device)
-        self.contexts.append(context)
-        page = context.new_page()
-        page.errors = []  # type: ignore[attr-defined]
-        page.on("pageerror", lambda exc: page.errors.append(str(exc)))
-        page.goto(f"{self.base_url}/")
-        page.fill("input[name=username]", f"e2e-{role}")
-        page.fill("input[name=password]", E2E_PASSWORD)
-        page.click("button[type=submit]")
+        page = log_in(self.browser, self.base_url, f"e2e-{role}", device)
+        self.contexts.append(page.context)
         page.wait_for_selector("html[data-map-idle]", timeout=60_000)
         page.wait_for_selector("#connection[data-state=live]", timeout=15_000)
         return page

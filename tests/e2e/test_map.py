@@ -171,7 +171,8 @@ def test_basemap_buildings_and_labels_are_drawn(map_server: MapServer) -> None:
     page.wait_for_function(f"() => window.__csm.idle > {before}", timeout=15_000)
     page.wait_for_timeout(300)
     assert "Kurhaus" in {label["text"] for label in page.evaluate("() => window.__csm.labels()")}
-    near = page.evaluate("() => window.__csm.map.queryRenderedFeatures({layers: ['buildings']}).map(f => f.properties.name)")
+    near = page.evaluate(
+        "() => window.__csm.map.queryRenderedFeatures({layers: ['buildings']}).map(f => f.properties.name)")
     assert {"Kurhaus", "Kurhaus dome (Kurzaal)"} <= set(near)
     assert rendered(page, ["buildings"]) >= 4  # distinct buildings (counted once however many tiles cut them)
     page.screenshot(path=str(ARTIFACTS / "map-1600-kurhaus.png"))

@@ -20,7 +20,7 @@ from csm.auth.roles import Role
 from csm.runtime import Runtime
 from csm.scenario.results import list_results
 from tests.conftest import REPO
-from tests.e2e.conftest import ARTIFACTS, DESKTOP, E2E_PASSWORD, PHONE, TABLET, demo_with_accounts
+from tests.e2e.conftest import ARTIFACTS, DESKTOP, E2E_PASSWORD, PHONE, TABLET, demo_with_accounts, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -45,15 +45,8 @@ class Planning:
 
     def open(self, role: str, device: dict[str, Any], path: str = "/") -> Any:
         """A fresh context logged in as `role` on `device`, at `path` once the map is drawn."""
-        context = self.browser.new_context(**device)
-        self.contexts.append(context)
-        page = context.new_page()
-        page.errors = []  # type: ignore[attr-defined]
-        page.on("pageerror", lambda exc: page.errors.append(str(exc)))
-        page.goto(f"{self.base_url}/")
-        page.fill("input[name=username]", f"e2e-{role}")
-        page.fill("input[name=password]", E2E_PASSWORD)
-        page.click("button[type=submit]")
+        page = log_in(self.browser, self.base_url, f"e2e-{role}", device)
+        self.contexts.append(page.context)
         page.wait_for_selector("html[data-map-idle]", state="attached", timeout=60_000)
         if path != "/":  # a shared link opened in a fresh page, as a colleague would
             page.goto("about:blank")

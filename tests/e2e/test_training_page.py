@@ -16,7 +16,7 @@ import pytest
 
 from csm.auth.roles import Role
 from csm.runtime import Runtime
-from tests.e2e.conftest import ARTIFACTS, DESKTOP, E2E_PASSWORD, PHONE, demo_with_accounts
+from tests.e2e.conftest import ARTIFACTS, DESKTOP, PHONE, demo_with_accounts, log_in
 from tests.e2e.test_control_room import DOC_SHOTS, DOCS_IMG, small_png
 
 pytestmark = pytest.mark.browser
@@ -32,14 +32,7 @@ class Exercise:
     browser: Any
 
     def open(self, user: str, device: dict[str, Any], path: str) -> Any:
-        context = self.browser.new_context(**device)
-        page = context.new_page()
-        page.errors = []  # type: ignore[attr-defined]
-        page.on("pageerror", lambda exc: page.errors.append(str(exc)))
-        page.goto(f"{self.base_url}/login")
-        page.fill("input[name=username]", user)
-        page.fill("input[name=password]", E2E_PASSWORD)
-        page.click("button[type=submit]")
+        page = log_in(self.browser, self.base_url, user, device)
         page.wait_for_url(re.compile(r".*/$|.*/\?.*"), timeout=30_000)
         page.goto(f"{self.base_url}{path}")
         page.wait_for_selector("#training-badge", timeout=SLOW)

@@ -174,12 +174,12 @@ async function boot(): Promise<void> {
     getJson<ZoneCollection>(siteUrl(site.id, '/zones')),
     getJson<{ as_of: string | null; zones: ZoneState[] }>(siteUrl(site.id, '/zones/state')),
     getJson<BasemapInfo>(siteUrl(site.id, '/basemap')),
+    loadRoleView(site.id), // in the same round trip: the map waits for all of them
   ]);
   document.title = `${site.name} · Crowd Safety Manager`;
   byId('site-name').textContent = site.name;
   byId('user').textContent = `${me.username}${me.role ? ` (${me.role.replace(/_/g, ' ')})` : ''}`;
   byId('zone-names').replaceChildren(...zones.features.map((z) => h('option', { value: z.properties.name })));
-  await loadRoleView(site.id);
   store.update((s) => applyStates({ ...s, site, me, zones: zones.features }, states.as_of, states.zones));
   view.map = createMap(site, zones, basemap, me);
   mountPlanning({ site, me, map: view.map, zones: zones.features });
