@@ -24,6 +24,7 @@ from csm.store.base import (
     StoredEvent,
     WriteResult,
 )
+from csm.store.columns import ObservationColumns
 from csm.store.migrations import apply_duckdb_migrations
 from csm.store.timeutil import frame_to_naive_utc, frame_to_utc, from_naive_utc, to_naive_utc
 
@@ -57,35 +58,11 @@ class DuckDBStore:
     ) -> WriteResult:
         if not observations:
             return WriteResult(0, 0)
-        # Columns built in one pass, keyed on naive UTC (hashing aware datetimes asks their zone
-        # for an offset every time), and handed to DuckDB as Arrow: no per-row pandas inference.
-        seen: set[tuple[str, str, datetime, str]] = set()
-        sites: list[str] = []
-        sensors: list[str] = []
-        metrics: list[str] = []
-        starts: list[datetime] = []
-        seconds: list[int] = []
-        values: list[float] = []
-        for o in observations:
-            start = o.interval_start
-            naive = start.replace(tzinfo=None) if start.tzinfo is UTC else to_naive_utc(start)
-            key = (o.site_id, o.sensor_id, naive, o.metric)
-            if key in seen:
-                continue  # the first of a key in a batch wins
-            seen.add(key)
-            sites.append(o.site_id)
-            sensors.append(o.sensor_id)
-            metrics.append(o.metric)
-            starts.append(naive)
-            seconds.append(o.interval_seconds)
-            values.append(float(o.value))
         received = to_naive_utc(received_at)
-        frame = pa.table(
-            [pa.array(sites, pa.string()), pa.array(sensors, pa.string()), pa.array(metrics, pa.string()),
-             pa.array(starts, pa.timestamp("us")), pa.array(seconds, pa.int32()), pa.array(values, pa.float64()),
-             pa.array([received] * len(starts), pa.timestamp("us"))],
-            names=_OBS_COLUMNS,
-        )
+        if isinstance(observations, ObservationColumns):
+            frame = _columns_table(observations, received)
+        else:
+            frame = _observations_table(observations, received)
         with self._lock:
             self._con.register("incoming_obs", frame)
             try:
@@ -388,3 +365,53 @@ def _sensor_filter(sensor_ids: Sequence[str] | None, params: list[Any]) -> str:
         return "AND FALSE"
     params.extend(sensor_ids)
     return f"AND sensor_id IN ({', '.join('?' * len(sensor_ids))})"
+
+
+def _columns_table(batch: ObservationColumns, received: datetime) -> pa.Table:
+    """The validated columns as Arrow, as they are (only a batch with a repeated key is filtered:
+    the first of a key wins)."""
+    keep = batch.first_of_each_key()
+    sensors, metrics, starts, seconds, values = (
+        batch.sensor_ids, batch.metrics, batch.starts, batch.seconds, batch.values
+    )
+    if keep is not None:
+        sensors, metrics, starts = [sensors[i] for i in keep], [metrics[i] for i in keep], [starts[i] for i in keep]
+        seconds, values = [seconds[i] for i in keep], [values[i] for i in keep]
+    rows = len(sensors)
+    return pa.table(
+        [pa.array([batch.site_id] * rows, pa.string()), pa.array(sensors, pa.string()),
+         pa.array(metrics, pa.string()), pa.array(starts, pa.timestamp("us")), pa.array(seconds, pa.int32()),
+         pa.array(values, pa.float64()), pa.array([received] * rows, pa.timestamp("us"))],
+        names=_OBS_COLUMNS,
+    )
+
+
+def _observations_table(observations: Sequence[Observation], received: datetime) -> pa.Table:
+    """Observations of any sites as Arrow columns built in one pass, keyed on naive UTC (hashing
+    aware datetimes asks their zone for an offset every time); the first of a key wins."""
+    seen: set[tuple[str, str, datetime, str]] = set()
+    sites: list[str] = []
+    sensors: list[str] = []
+    metrics: list[str] = []
+    starts: list[datetime] = []
+    seconds: list[int] = []
+    values: list[float] = []
+    for o in observations:
+        start = o.interval_start
+        naive = start.replace(tzinfo=None) if start.tzinfo is UTC else to_naive_utc(start)
+        key = (o.site_id, o.sensor_id, naive, o.metric)
+        if key in seen:
+            continue
+        seen.add(key)
+        sites.append(o.site_id)
+        sensors.append(o.sensor_id)
+        metrics.append(o.metric)
+        starts.append(naive)
+        seconds.append(o.interval_seconds)
+        values.append(float(o.value))
+    return pa.table(
+        [pa.array(sites, pa.string()), pa.array(sensors, pa.string()), pa.array(metrics, pa.string()),
+         pa.array(starts, pa.timestamp("us")), pa.array(seconds, pa.int32()), pa.array(values, pa.float64()),
+         pa.array([received] * len(starts), pa.timestamp("us"))],
+        names=_OBS_COLUMNS,
+    )
