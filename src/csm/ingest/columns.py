@@ -47,6 +47,7 @@ def validate_into(
     starts: dict[tuple[str, int], datetime | None] = {}
     add_sensor, add_metric, add_start = columns.sensor_ids.append, columns.metrics.append, columns.starts.append
     add_seconds, add_value = columns.seconds.append, columns.values.append
+    item_keys = columns.item_keys
     for index, item in enumerate(items):
         if type(item) is not dict or not item.keys() <= _USUAL_FIELDS:
             full_validation(index, item)
@@ -57,7 +58,7 @@ def validate_into(
             sensor is None
             or (expected_sensors is not None and sensor_id != expected_sensors[index])
             or (allowed_sensors is not None and sensor_id not in allowed_sensors)
-            or item.get("site_id", site_id) != site_id
+            or ("site_id" in item and item["site_id"] != site_id)
         ):
             full_validation(index, item)
             continue
@@ -74,28 +75,30 @@ def validate_into(
         start = starts[key] if key in starts else starts.setdefault(
             key, _checked_start(raw_start, seconds, site, now, max_lateness)
         )
-        values = _plain_counts(counts, metrics_of[sensor.id]) if start is not None else None
-        if start is None or values is None:
+        if start is None or not _plain_counts(counts, metrics_of[sensor.id]):
             full_validation(index, item)
             continue
-        for metric, value in values:
+        item_key = (sensor.id, start)
+        if item_key in item_keys:
+            columns.repeats = True  # the same sensor and interval again: the store keeps the first
+        else:
+            item_keys.add(item_key)
+        for metric, value in counts.items():
             add_sensor(sensor.id)
             add_metric(metric)
             add_start(start)
             add_seconds(seconds)
-            add_value(value)
+            add_value(float(value))
 
 
-def _plain_counts(counts: dict[Any, Any], allowed: frozenset[str]) -> list[tuple[str, float]] | None:
-    """(metric, value) pairs when every metric is the sensor's and every value a plain number in
-    0..MAX_VALUE (far below any number the personal-data scan looks at), else None."""
-    pairs = []
+def _plain_counts(counts: dict[Any, Any], allowed: frozenset[str]) -> bool:
+    """Every metric is the sensor's and every value a plain number in 0..MAX_VALUE (far below
+    any number the personal-data scan looks at; NaN fails the range test)."""
     for metric, value in counts.items():
         kind = type(value)
         if metric not in allowed or not (kind is int or kind is float) or not 0 <= value <= MAX_VALUE:
-            return None  # NaN fails the range test too
-        pairs.append((metric, float(value)))
-    return pairs
+            return False
+    return True
 
 
 def _checked_start(raw: str, seconds: int, site: Site, now: datetime, max_lateness: timedelta) -> datetime | None:

@@ -26,8 +26,21 @@ class ObservationColumns(Sequence[Observation]):
     starts: list[datetime] = field(default_factory=list)
     seconds: list[int] = field(default_factory=list)
     values: list[float] = field(default_factory=list)
+    # (sensor, start) of every item appended; a repeat is the only way a key can repeat, so the
+    # common batch skips the search for repeated keys.
+    item_keys: set[tuple[str, datetime]] = field(default_factory=set)
+    repeats: bool = False
+
+    def add_item_key(self, sensor_id: str, start_naive_utc: datetime) -> None:
+        """Note one item (all its metrics share the key); producers that bypass `append` call it."""
+        key = (sensor_id, start_naive_utc)
+        if key in self.item_keys:
+            self.repeats = True
+        else:
+            self.item_keys.add(key)
 
     def append(self, sensor_id: str, metric: str, start_naive_utc: datetime, seconds: int, value: float) -> None:
+        self.add_item_key(sensor_id, start_naive_utc)
         self.sensor_ids.append(sensor_id)
         self.metrics.append(metric)
         self.starts.append(start_naive_utc)
@@ -43,6 +56,8 @@ class ObservationColumns(Sequence[Observation]):
     def first_of_each_key(self) -> list[int] | None:
         """Row numbers to keep when a key (sensor, start, metric) repeats in the batch (the first
         wins, as in every store), or None when every key is unique, the usual case."""
+        if not self.repeats:
+            return None
         keys = list(zip(self.sensor_ids, self.starts, self.metrics, strict=True))
         if len(set(keys)) == len(keys):
             return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -379,9 +379,9 @@ def _columns_table(batch: ObservationColumns, received: datetime) -> pa.Table:
         seconds, values = [seconds[i] for i in keep], [values[i] for i in keep]
     rows = len(sensors)
     return pa.table(
-        [pa.array([batch.site_id] * rows, pa.string()), pa.array(sensors, pa.string()),
-         pa.array(metrics, pa.string()), pa.array(starts, pa.timestamp("us")), pa.array(seconds, pa.int32()),
-         pa.array(values, pa.float64()), pa.array([received] * rows, pa.timestamp("us"))],
+        [pa.repeat(pa.scalar(batch.site_id, pa.string()), rows), pa.array(sensors, pa.string()),
+         pa.array(metrics, pa.string()), _timestamps(starts), pa.array(seconds, pa.int32()),
+         pa.array(values, pa.float64()), pa.repeat(pa.scalar(received, pa.timestamp("us")), rows)],
         names=_OBS_COLUMNS,
     )
 
@@ -411,7 +411,18 @@ def _observations_table(observations: Sequence[Observation], received: datetime)
         values.append(float(o.value))
     return pa.table(
         [pa.array(sites, pa.string()), pa.array(sensors, pa.string()), pa.array(metrics, pa.string()),
-         pa.array(starts, pa.timestamp("us")), pa.array(seconds, pa.int32()), pa.array(values, pa.float64()),
-         pa.array([received] * len(starts), pa.timestamp("us"))],
+         _timestamps(starts), pa.array(seconds, pa.int32()), pa.array(values, pa.float64()),
+         pa.repeat(pa.scalar(received, pa.timestamp("us")), len(starts))],
         names=_OBS_COLUMNS,
     )
+
+
+_EPOCH = datetime(1970, 1, 1)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _timestamps(naive_utc: list[datetime]) -> pa.Array:
+    """Arrow timestamps of naive-UTC datetimes, each distinct value converted once: Arrow converts
+    datetime objects one by one (25 ms for 10,000), and a batch holds a few distinct minutes."""
+    micros = {moment: (moment - _EPOCH) // _MICROSECOND for moment in set(naive_utc)}
+    return pa.array([micros[moment] for moment in naive_utc], pa.int64()).cast(pa.timestamp("us"))
