@@ -50,7 +50,13 @@ class DuckDBStore:
             # waits for, or holds up, the lock that reads of observations and the picture need.
             self._dl_con = self._con.cursor()
             self._dl_con.execute("SET TimeZone = 'UTC'")
+            # So do inserts of observations (issue 17): a picture refresh reading the store no
+            # longer holds up an ingest batch, nor a batch the refresh; DuckDB isolates the two.
+            # Writers of observations (inserts, the purge) are serialised by `_obs_lock`.
+            self._obs_con = self._con.cursor()
+            self._obs_con.execute("SET TimeZone = 'UTC'")
         self._dl_lock = threading.Lock()
+        self._obs_lock = threading.Lock()
 
     # -- observations -------------------------------------------------------------------------
     def write_observations(
@@ -63,14 +69,14 @@ class DuckDBStore:
             frame = _columns_table(observations, received)
         else:
             frame = _observations_table(observations, received)
-        with self._lock:
-            self._con.register("incoming_obs", frame)
+        with self._obs_lock:
+            self._obs_con.register("incoming_obs", frame)
             try:
-                row = self._con.execute(
+                row = self._obs_con.execute(
                     "INSERT INTO observations SELECT * FROM incoming_obs ON CONFLICT DO NOTHING"
                 ).fetchone()
             finally:
-                self._con.unregister("incoming_obs")
+                self._obs_con.unregister("incoming_obs")
         inserted = int(row[0]) if row else 0
         return WriteResult(inserted=inserted, duplicates=len(observations) - inserted)
 
@@ -152,8 +158,8 @@ class DuckDBStore:
         return int(row[0]) if row else 0
 
     def purge_observations(self, site_id: str, older_than: datetime) -> int:
-        with self._lock:
-            row = self._con.execute(
+        with self._obs_lock:
+            row = self._obs_con.execute(
                 "DELETE FROM observations WHERE site_id = ? AND interval_start < ?",
                 [site_id, to_naive_utc(older_than)],
             ).fetchone()
@@ -352,7 +358,8 @@ class DuckDBStore:
         return bool(row and row[0])
 
     def close(self) -> None:
-        with self._lock, self._dl_lock:
+        with self._obs_lock, self._lock, self._dl_lock:
+            self._obs_con.close()
             self._dl_con.close()
             self._con.close()
 
