@@ -228,6 +228,13 @@ def test_long_integers_keep_their_marker() -> None:
     assert loads(f'{{"in": -{digits}}}')["in"] == LongInteger(31)
     assert loads(f'{{"in": {digits}}}'.encode("utf-16"))["in"] == LongInteger(31)
     assert split_items(b"[1, 2]") == [1, 2]
+    # Large bodies take the parse without the hook unless a long digit run is in them.
+    filler = [{"counts": {"in": 12345, "out": 1}}] * 200
+    big = json.dumps(filler).encode()
+    assert len(big) > 4096 and loads(big) == filler
+    marked = loads(json.dumps(filler)[:-1].encode() + f', {{"in": {digits}}}]'.encode())
+    assert marked[-1]["in"] == LongInteger(31) and marked[0]["counts"]["in"] == 12345
+    assert loads(big.decode())[0]["counts"]["in"] == 12345
 
 
 def test_columns_read_back_as_observations() -> None:

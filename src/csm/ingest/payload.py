@@ -60,6 +60,10 @@ _DIGITS_AS_ZERO = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
 _LONG_RUN = b"0" * (MAX_INTEGER_DIGITS + 1)
 
 
+# Below this size (one MQTT reading) the hook's few calls cost less than the check.
+_GUARD_FROM = 2048
+
+
 def _may_hold_long_integer(text: str | bytes) -> bool:
     """False only when no integer in `text` can be longer than MAX_INTEGER_DIGITS."""
     if isinstance(text, str):
@@ -77,7 +81,7 @@ def loads(text: str | bytes) -> Any:
     The marker hook costs a Python call per integer (a third of the parse of a batch): it is
     used only when the text holds a run of digits long enough to need it; otherwise the result
     is the same without it."""
-    if _may_hold_long_integer(text):
+    if len(text) < _GUARD_FROM or _may_hold_long_integer(text):
         return json.loads(text, parse_int=_parse_int)
     return json.loads(text)
 
