@@ -303,16 +303,21 @@ def process_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def http_ingest_rate(site: Path, path: str, payloads: list[bytes], tmp: Path) -> tuple[float, float]:
+def http_ingest_rate(site: Path, path: str, payloads: list[bytes], tmp: Path,
+                     without_loops: bool = False) -> tuple[float, float]:
     """Observations/s through `csm serve` (its own process) with an ingest token, one client; and
-    the server's CPU ms per 10,000 observations (every thread: ingest, picture loop, jobs)."""
+    the server's CPU ms per 10,000 observations (every thread: ingest, picture loop, jobs).
+    `without_loops`: the same app with the picture loop and jobs idle (`_serve_ingest_only.py`)."""
     from csm.auth.tokens import issue_ingest_token
 
     os.environ["CSM_SECRET_KEY"] = SECRET
     port = free_port()
-    server = subprocess.Popen([str(Path(sys.executable).with_name("csm")), "serve", "--site", str(site), "--store",
-                               f"duckdb:{path}", "--port", str(port)], stdout=(tmp / "ingest.log").open("ab"),
-                              stderr=subprocess.STDOUT, env=env(), start_new_session=True)
+    command = [str(Path(sys.executable).with_name("csm")), "serve", "--site", str(site), "--store", f"duckdb:{path}",
+               "--port", str(port)]
+    if without_loops:
+        command = [sys.executable, str(HERE / "_serve_ingest_only.py"), str(site), f"duckdb:{path}", str(port)]
+    server = subprocess.Popen(command, stdout=(tmp / "ingest.log").open("ab"), stderr=subprocess.STDOUT, env=env(),
+                              start_new_session=True)
     try:
         wait_ready(port)
         headers = {"content-type": "application/json",
@@ -339,11 +344,17 @@ def bench_ingest(args: argparse.Namespace) -> None:
         payloads = [json.dumps(b).encode() for b in batches]
         print(f"ingest: {args.batches} HTTP batches of {args.batch:,} line-counter items ({2 * args.batch:,} "
               f"observations) into a fresh DuckDB file, one client; {args.rounds} rounds; load {load_average()}")
-        csm_rates, raw_rates, csm_cpu, raw_cpu = [], [], [], []
+        csm_rates, raw_rates, csm_cpu, raw_cpu, alone_rates, alone_cpu = [], [], [], [], [], []
         for r in range(args.rounds):
             rate, cpu = http_ingest_rate(site, f"{tmp}/csm-{r}.duckdb", payloads, tmp)
             csm_rates.append(rate)
             csm_cpu.append(cpu)
+            if args.without_loops:
+                rate, cpu = http_ingest_rate(site, f"{tmp}/alone-{r}.duckdb", payloads, tmp, without_loops=True)
+                alone_rates.append(rate)
+                alone_cpu.append(cpu)
+                print(f"  round {r + 1}: CSM with the picture loop and jobs idle {rate:,.0f} observations/s "
+                      f"(server CPU {cpu:.0f} ms per 10,000)", flush=True)
             rate, cpu = raw_duckdb_rate(f"{tmp}/raw-{r}.duckdb", batches[1:])
             raw_rates.append(rate)
             raw_cpu.append(cpu)
@@ -354,6 +365,12 @@ def bench_ingest(args: argparse.Namespace) -> None:
         share = statistics.median(c / r for c, r in zip(csm_rates, raw_rates, strict=True))  # pairs run back to back
         report(Row("HTTP ingest into DuckDB", f"{csm:,.0f} obs/s", f"raw DuckDB insert {raw:,.0f} rows/s", share,
                    "≥ 70 %", share >= 0.7))
+        if alone_rates:
+            report(Row("HTTP ingest into DuckDB, picture loop and jobs idle (context)",
+                       f"{statistics.median(alone_rates):,.0f} obs/s, server CPU {statistics.median(alone_cpu):.0f} ms "
+                       "per 10,000", f"raw DuckDB insert {raw:,.0f} rows/s",
+                       statistics.median(a / r for a, r in zip(alone_rates, raw_rates, strict=True)), "(context)",
+                       None))
         cpu_share = statistics.median(r / c for c, r in zip(csm_cpu, raw_cpu, strict=True))
         report(Row("HTTP ingest into DuckDB, CPU per 10,000 observations",
                    f"server {statistics.median(csm_cpu):.0f} ms (every thread: ingest, picture loop, jobs)",
@@ -537,6 +554,8 @@ def main() -> None:
     parser.add_argument("--skip-postgres", action="store_true", help="picture: the embedded store only")
     parser.add_argument("--batch", type=int, default=5000, help="items per HTTP batch / MQTT consumer batch")
     parser.add_argument("--batches", type=int, default=20)
+    parser.add_argument("--without-loops", dest="without_loops", action="store_true",
+                        help="ingest: also CSM with its picture loop and jobs idle (what they cost ingest)")
     parser.add_argument("--messages", type=int, default=30_000)
     parser.add_argument("--publishers", type=int, default=4)
     parser.add_argument("--ws-clients", dest="ws_clients", type=int, default=500)
