@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from csm.api.app import create_app
 from csm.clock import FixedClock
@@ -29,7 +31,7 @@ from csm.ingest.validate import ItemError, rejection_of
 from csm.runtime import Runtime, build_runtime
 from csm.store.columns import ObservationColumns
 from csm.store.duckdb_store import DuckDBStore
-from tests.conftest import NOON, AuthedClient
+from tests.conftest import NOON, TINY_SITE, TINY_ZONES, AuthedClient, write_site
 
 Z = "%Y-%m-%dT%H:%M:%SZ"
 
@@ -268,3 +270,59 @@ def test_http_batch_over_the_item_cap_is_refused_413_and_a_mixed_batch_is_200(
     body = answer.json()
     assert (body["accepted"], [r["reason"] for r in body["rejected"]]) == (2, ["personal_data"])
     assert "31612345678" not in answer.text
+
+
+# -- random batches: the column path and the item-by-item path agree on every one ----------------
+_FIELD_VALUES: dict[str, Any] = {
+    "sensor_id": st.sampled_from(["lc-b", "cam-a", "est-c", "nope", "+31612345678", "Jan de Vries", 7, None]),
+    "interval_start": st.sampled_from([
+        "2026-07-18T09:58:00Z", "2026-07-18T09:57:00+00:00", "2026-07-18T11:57:00", "2026-07-18T11:57:00+02:00",
+        "2026-07-18T09:45:00Z", "2026-07-18T09:57:30Z", "2026-07-18T10:30:00Z", "2026-06-01T10:00:00Z",
+        "2026-07-18", "0612345678", "", 1752832800, None,
+    ]),
+    "interval_seconds": st.sampled_from([60, 900, 61, 60.0, True, "60", 612345678]),
+    "site_id": st.sampled_from(["tiny", "other", "jan@example.nl"]),
+    "counts": st.dictionaries(
+        st.sampled_from(["in", "out", "occupancy", "visitors", "00:1a:2b:3c:4d:5e", "x"]),
+        st.one_of(st.integers(-5, 2_000_000), st.floats(allow_nan=True, allow_infinity=True), st.booleans(),
+                  st.sampled_from([31612345678, "3", None, [1], {"a": 1}])),
+        max_size=3,
+    ),
+    "metric": st.sampled_from(["in", "occupancy"]),
+    "value": st.sampled_from([1, 2.5, -1]),
+    "mac_address": st.just("x"),
+}
+_GOOD_STARTS = ["2026-07-18T09:58:00Z", "2026-07-18T09:57:00+00:00", "2026-07-18T11:57:00",
+                "2026-07-18T11:57:00+02:00", "2026-07-18T09:40:00Z"]
+_GOOD_ITEM = st.builds(
+    lambda start, a, b: {"sensor_id": "lc-b", "interval_start": start, "interval_seconds": 60,
+                         "counts": {"in": a, "out": b}},
+    st.sampled_from(_GOOD_STARTS), st.integers(0, 50), st.floats(0, 50),
+)
+_CHANGE = st.sampled_from(sorted(_FIELD_VALUES)).flatmap(lambda name: _FIELD_VALUES[name].map(lambda v: (name, v)))
+# Mostly good items (the fast path), some with one or two fields changed (either path).
+_ITEMS = st.one_of(
+    _GOOD_ITEM,
+    st.builds(lambda item, changes: {**item, **dict(changes)}, _GOOD_ITEM, st.lists(_CHANGE, min_size=1, max_size=2)),
+    st.sampled_from([[], "item", 3, None, {}]),
+)
+
+
+@given(st.lists(_ITEMS, max_size=12))
+@settings(deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, max_examples=100)
+def test_random_batches_agree_with_item_by_item_validation(tmp_path_factory: pytest.TempPathFactory,
+                                                            tiny_site_dir_for_property: Path,
+                                                            items: list[Any]) -> None:
+    folder = tmp_path_factory.mktemp("prop")
+    runtime = build_runtime([tiny_site_dir_for_property], f"duckdb:{folder / 'csm.duckdb'}", clock=FixedClock(NOON))
+    try:
+        reports = same_as_reference(runtime, folder, [items, items])
+        first, again = reports
+        assert again.accepted == 0 and again.duplicates == first.accepted + first.duplicates
+    finally:
+        runtime.close()
+
+
+@pytest.fixture(scope="module")
+def tiny_site_dir_for_property(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_site(tmp_path_factory.mktemp("site") / "tiny", TINY_SITE, TINY_ZONES)
