@@ -54,9 +54,36 @@ def _parse_int(text: str) -> int | LongInteger:
     return LongInteger(digits) if digits > MAX_INTEGER_DIGITS else int(text)
 
 
+# Every digit becomes "0" and every other byte a space: a run of digits longer than any accepted
+# integer is then one `in` test away (C speed, a few ms for a full batch).
+_DIGITS_AS_ZERO = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
+_LONG_RUN = b"0" * (MAX_INTEGER_DIGITS + 1)
+
+
+# Below this size (one MQTT reading) the hook's few calls cost less than the check.
+_GUARD_FROM = 2048
+
+
+def _may_hold_long_integer(text: str | bytes) -> bool:
+    """False only when no integer in `text` can be longer than MAX_INTEGER_DIGITS."""
+    if isinstance(text, str):
+        data = text.encode("utf-8", "surrogatepass")
+    elif json.detect_encoding(text) == "utf-8":
+        data = text
+    else:
+        return True  # UTF-16/32: digits are not adjacent bytes; take the careful parse
+    return _LONG_RUN in data.translate(_DIGITS_AS_ZERO)
+
+
 def loads(text: str | bytes) -> Any:
-    """json.loads with long integers as markers; raises ValueError or RecursionError."""
-    return json.loads(text, parse_int=_parse_int)
+    """json.loads with long integers as markers; raises ValueError or RecursionError.
+
+    The marker hook costs a Python call per integer (a third of the parse of a batch): it is
+    used only when the text holds a run of digits long enough to need it; otherwise the result
+    is the same without it."""
+    if len(text) < _GUARD_FROM or _may_hold_long_integer(text):
+        return json.loads(text, parse_int=_parse_int)
+    return json.loads(text)
 
 
 def _comma_bound(text: str | bytes) -> int:

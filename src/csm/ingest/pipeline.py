@@ -13,12 +13,14 @@ from typing import Any
 from csm.bus import Bus
 from csm.clock import Clock
 from csm.domain.model import Observation, Rejection
+from csm.ingest.columns import validate_into
 from csm.ingest.deadletters import PAYLOAD_LIMIT, DeadLetterBatch
 from csm.ingest.payload import PayloadRefusal, split_items
 from csm.ingest.validate import ItemError, Reason, rejection_of, trusted_words, validate_item
 from csm.metrics import Metrics
 from csm.site.model import Site
 from csm.store.base import Store
+from csm.store.columns import ObservationColumns
 from csm.topics import OBSERVATIONS_TOPIC, ObservationsMessage
 
 log = logging.getLogger(__name__)
@@ -93,9 +95,10 @@ class IngestService:
         started = time.perf_counter()
         now = self.clock.now()
         report = IngestReport(received=len(items))
-        observations: list[Observation] = []
+        columns = ObservationColumns(self.site.id)
         letters = DeadLetterBatch(self.site.id, channel, now, self.trusted)
-        for index, item in enumerate(items):
+
+        def full_validation(index: int, item: Any) -> None:
             try:
                 expected = expected_sensors[index] if expected_sensors is not None else None
                 validated = self._validate(item, now, allowed_sensors, expected)
@@ -105,9 +108,13 @@ class IngestService:
                 if len(report.rejected) % YIELD_EVERY_REFUSALS == 0:
                     time.sleep(YIELD_SECONDS)
             else:
-                observations.extend(validated)
-        if observations:
-            result = self.store.write_observations(observations, received_at=now)
+                for observation in validated:
+                    columns.append_observation(observation)
+
+        validate_into(items, columns, self.site, now, self.max_lateness, full_validation,
+                      allowed_sensors, expected_sensors)
+        if columns:
+            result = self.store.write_observations(columns, received_at=now)
             report.accepted = result.inserted
             report.duplicates = result.duplicates
         self._account(channel, report, letters)
@@ -115,7 +122,7 @@ class IngestService:
         if report.accepted:
             self.bus.publish(
                 OBSERVATIONS_TOPIC,
-                ObservationsMessage(site=self.site.id, sensors=sorted({o.sensor_id for o in observations})),
+                ObservationsMessage(site=self.site.id, sensors=columns.sensors()),
             )
         return report
 

@@ -64,6 +64,12 @@ def find_personal_data(
     return None
 
 
+def personal_string_kind(text: str) -> str | None:
+    """What identifier an untrusted string holds, as `find_personal_data` would refuse it, else None."""
+    kind = string_kind(text)
+    return None if kind is None or kind in _REDACT_ONLY else kind
+
+
 # A field's place: (its parent's place, key name or None for a list index, list index), or None at the top.
 _Path = tuple[Any, str | None, int] | None
 

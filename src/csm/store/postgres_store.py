@@ -33,6 +33,7 @@ from csm.store.base import (
     StoredEvent,
     WriteResult,
 )
+from csm.store.columns import ObservationColumns
 from csm.store.migrations import apply_pg_migrations
 from csm.store.timeutil import frame_to_utc
 
@@ -170,15 +171,17 @@ class PostgresStore:
     def write_observations(self, observations: Sequence[Observation], received_at: datetime) -> WriteResult:
         if not observations:
             return WriteResult(0, 0)
-        unique: dict[tuple[str, str, datetime, str], Observation] = {}
-        for observation in observations:
-            unique.setdefault(observation.key, observation)  # the first of a key in a batch wins
         received = _utc(received_at)
-        rows = [
-            (o.site_id, o.sensor_id, o.metric, _utc(o.interval_start), int(o.interval_seconds),
-             float(o.value), received)
-            for o in unique.values()
-        ]
+        rows = _column_rows(observations, received) if isinstance(observations, ObservationColumns) else None
+        if rows is None:
+            unique: dict[tuple[str, str, datetime, str], Observation] = {}
+            for observation in observations:
+                unique.setdefault(observation.key, observation)  # the first of a key in a batch wins
+            rows = [
+                (o.site_id, o.sensor_id, o.metric, _utc(o.interval_start), int(o.interval_seconds),
+                 float(o.value), received)
+                for o in unique.values()
+            ]
 
         def write(conn: Conn) -> int:
             self._ensure_partitions(conn, {r[3] for r in rows})
@@ -454,3 +457,14 @@ class PostgresStore:
 
     def close(self) -> None:
         self._pool.close()
+
+
+def _column_rows(batch: ObservationColumns, received: datetime) -> list[tuple[Any, ...]]:
+    """COPY rows straight from validated columns (naive UTC made aware); the first of a key wins."""
+    keep = batch.first_of_each_key()
+    site, sensors, metrics, starts = batch.site_id, batch.sensor_ids, batch.metrics, batch.starts
+    seconds, values = batch.seconds, batch.values
+    return [
+        (site, sensors[i], metrics[i], starts[i].replace(tzinfo=UTC), seconds[i], values[i], received)
+        for i in (range(len(batch)) if keep is None else keep)
+    ]
