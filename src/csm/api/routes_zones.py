@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, WebSocket, WebSocketDisconnect
 
 from csm.api.deps import get_runtime, get_site_runtime, ws_site_runtime
+from csm.api.live_frames import UPDATE_FRAMES
 from csm.api.live_notices import notice_for, notice_topics
 from csm.api.schemas.common import GUARDED, FeatureCollection, errors
 from csm.api.schemas.picture import (
@@ -230,16 +231,17 @@ async def stream_zone_states(websocket: WebSocket, site_id: str) -> None:
                 async with sending:
                     await websocket.send_json(document)
 
+            frames = runtime.state.get(UPDATE_FRAMES)
+
             async def forward_changes() -> None:
                 while True:
                     message = await queue.get()
                     if not isinstance(message, ZonesMessage) or message.site != site_id:
                         continue
-                    zones = [z.model_dump(mode="json", exclude_unset=True) for z in message.zones]
-                    shown = view_states(principal, sr.site, zones)
-                    if shown:
-                        await send({"type": "update", "site": message.site, "as_of": message.as_of.isoformat(),
-                                    "zones": shown})
+                    frame = frames.frame(message, principal, sr.site)  # encoded once per view
+                    if frame is not None:
+                        async with sending:
+                            await websocket.send_text(frame)
 
             async def forward_notices(topic: str, notice_queue: asyncio.Queue[Any]) -> None:
                 visible = visible_zone_ids(principal, sr.site)
