@@ -220,6 +220,7 @@ class PictureService:
                     wait = debounce - (time.monotonic() - last_refresh)
                     if wait > 0:
                         await asyncio.sleep(wait)
+                    last_refresh = time.monotonic()  # data-driven refreshes only: a tick does not delay data
                     sensors = set()
                     for msg in [message, *_drain(queue)]:
                         if isinstance(msg, ObservationsMessage):
@@ -235,7 +236,6 @@ class PictureService:
                     sensors = None
                 if sensors is None:
                     last_full = time.monotonic()
-                last_refresh = time.monotonic()
                 try:
                     await asyncio.to_thread(self.refresh, sensors)
                 except Exception as exc:  # keep the picture alive; logged, counted and retried
