@@ -39,6 +39,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _cpu import cpu_seconds, group_pids
 from _load import SECRET, env, plan_base, stop_server, wait_ready
 from _services import anonymous_mosquitto, free_port, private_postgres
 from _sites import make_site
@@ -125,6 +126,15 @@ def _wait_http(port: int, path: str = "/", timeout: float = 120) -> None:
     raise RuntimeError(f"nothing answers on port {port}")
 
 
+def _idle_cpu_share(pgid: int, seconds: float) -> float:
+    """CPU a server's processes use with no request at all (CSM's workers refresh the picture,
+    evaluate advice and run jobs): counted in its CPU per request under load too."""
+    pids = group_pids(pgid)
+    before = cpu_seconds(pids)
+    time.sleep(seconds)
+    return (cpu_seconds(pids) - before) / seconds
+
+
 def bench_api(args: argparse.Namespace) -> None:
     from scale_bench import ApiDeployment
 
@@ -137,6 +147,7 @@ def bench_api(args: argparse.Namespace) -> None:
         (tmp / "body.json").write_bytes(body)
         bare_env = {"CSM_BARE_BODY": str(tmp / "body.json")}
         servers: dict[str, tuple[str, dict[str, str]]] = {"csm (h11)": (deployment.base + url_path, auth)}
+        groups = {"csm (h11)": deployment.server.pid}  # process groups, for CPU time
         for parser in ("h11", "httptools"):
             port = free_port()
             process = _uvicorn(["_bare:app", "--app-dir", str(HERE), "--workers", "2", "--http", parser,
@@ -144,6 +155,7 @@ def bench_api(args: argparse.Namespace) -> None:
             stack.callback(stop_server, process)
             _wait_http(port)
             servers[f"bare ({parser})"] = (f"http://127.0.0.1:{port}/", {})
+            groups[f"bare ({parser})"] = process.pid
         # CSM itself on the faster parser, to show what the h11 choice (header-size limit) costs.
         port = free_port()
         csm_env = {"CSM_SITES": str(deployment.site_dir), "CSM_STORE": deployment.pg.url, "CSM_BUS": deployment.bus}
@@ -152,22 +164,31 @@ def bench_api(args: argparse.Namespace) -> None:
         stack.callback(stop_server, process)
         wait_ready(port)
         servers["csm (httptools)"] = (f"http://127.0.0.1:{port}{url_path}", auth)
+        groups["csm (httptools)"] = process.pid
         for url, headers in servers.values():  # warm up every worker
             wrk(url, 20, 2, headers)
         print(f"api: GET {url_path}, 1,000 zones, {len(body) / 1000:,.0f} kB JSON; 2 uvicorn workers each; wrk "
               f"-c{args.clients} for {args.seconds:.0f} s, {args.rounds} rounds interleaved; load {load_average()}")
+        idle = {name: _idle_cpu_share(pgid, 5) for name, pgid in groups.items()}
         loaded: dict[str, list[Wrk]] = {name: [] for name in servers}
         single: dict[str, list[Wrk]] = {name: [] for name in servers}
+        cpu_us: dict[str, list[float]] = {name: [] for name in servers}
         for _ in range(args.rounds):
             for name, (url, headers) in servers.items():
+                pids = group_pids(groups[name])
+                before = cpu_seconds(pids)
                 loaded[name].append(wrk(url, args.clients, args.seconds, headers))
+                spent = cpu_seconds(pids) - before
+                cpu_us[name].append(spent / (loaded[name][-1].rps * args.seconds) * 1e6)
                 single[name].append(wrk(url, 1, 3, headers, threads=1))
         figures = {name: median_wrk(runs) for name, runs in loaded.items()}
         alone = {name: median_wrk(runs) for name, runs in single.items()}
+        per_request = {name: statistics.median(values) for name, values in cpu_us.items()}
         for name in servers:
             f, one = figures[name], alone[name]
             print(f"  {name:16s} {f.rps:9,.0f} req/s  p50 {f.p50_ms:7.1f} ms  p99 {f.p99_ms:7.1f} ms  "
-                  f"errors {f.errors}   | one client: p50 {one.p50_ms:.2f} ms")
+                  f"errors {f.errors}   | one client: p50 {one.p50_ms:.2f} ms | server CPU per request "
+                  f"{per_request[name]:,.0f} µs (idle: {idle[name]:.0%} of a core)")
         with httpx.Client(base_url=deployment.base, headers=auth) as client:
             first = client.get(url_path, headers={"accept-encoding": "gzip"})
             again = client.get(url_path, headers={"if-none-match": first.headers.get("etag", "-")})
@@ -180,6 +201,10 @@ def bench_api(args: argparse.Namespace) -> None:
         fastest = figures["bare (httptools)"]
         report(Row("zone state, 200 connections vs httptools", f"{csm.rps:,.0f} req/s",
                    f"bare uvicorn httptools {fastest.rps:,.0f} req/s", csm.rps / fastest.rps, "(context)", None))
+        report(Row("zone state, server CPU per request (h11 both)", f"{per_request['csm (h11)']:,.0f} µs "
+                   f"(idle workers: {idle['csm (h11)']:.0%} of a core)",
+                   f"bare uvicorn h11 {per_request['bare (h11)']:,.0f} µs",
+                   per_request["bare (h11)"] / per_request["csm (h11)"], "(context: moves less with load)", None))
         one_csm, one_bare = alone["csm (h11)"], alone["bare (h11)"]
         report(Row("zone state, one client", f"p50 {one_csm.p50_ms:.2f} ms", f"bare h11 p50 {one_bare.p50_ms:.2f} ms",
                    one_bare.p50_ms / one_csm.p50_ms if one_csm.p50_ms else None, "(context)", None))

@@ -137,3 +137,38 @@ def test_a_new_history_slot_or_reset_forces_a_full_refresh(runtime: Runtime) -> 
     assert len(after) == before + len(ZONES)
     mine = {z["zone_id"]: z for z in sr.picture.snapshot()[1]}
     assert all(z["as_of"] == clock.now().isoformat() for z in mine.values())
+
+
+def test_new_data_after_a_quiet_spell_is_refreshed_at_once_and_a_burst_waits_for_the_debounce(
+        tiny_runtime: Runtime) -> None:
+    """The debounce limits how often data refreshes the picture; it no longer delays every change."""
+    import asyncio
+    import contextlib
+
+    from csm.topics import OBSERVATIONS_TOPIC, ObservationsMessage
+
+    picture = tiny_runtime.sites["tiny"].picture
+    notice = ObservationsMessage(site="tiny", sensors=["cam-a"])
+
+    async def versions() -> tuple[int, int, int]:
+        stop = asyncio.Event()
+        task = asyncio.create_task(picture.run(stop, tick_seconds=60, debounce=30))
+        while tiny_runtime.bus.subscriber_count(OBSERVATIONS_TOPIC) == 0:
+            await asyncio.sleep(0.01)
+        before = picture.version
+        tiny_runtime.bus.publish(OBSERVATIONS_TOPIC, notice)
+        for _ in range(200):  # well within the 30 s debounce
+            if picture.version != before:
+                break
+            await asyncio.sleep(0.025)
+        first = picture.version
+        tiny_runtime.bus.publish(OBSERVATIONS_TOPIC, notice)  # right after a refresh: waits
+        await asyncio.sleep(0.5)
+        stop.set()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return before, first, picture.version
+
+    before, first, after = asyncio.run(versions())
+    assert first != before and after == first

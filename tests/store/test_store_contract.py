@@ -108,6 +108,23 @@ def test_line_balances_weight_by_leak(store: Store) -> None:
     assert window == []
 
 
+def test_reads_limited_to_named_sensors_equal_the_full_reads_there(store: Store) -> None:
+    """The incremental picture refresh reads only the sensors that reported: same rows as the full read."""
+    store.write_observations(
+        [obs(sensor, minute, metric, 10 * k + minute) for k, sensor in enumerate(["a", "b", "c"])
+         for minute in (0, 30) for metric in ("in", "out")],
+        T0,
+    )
+    as_of = T0 + timedelta(hours=1)
+    full = {b.sensor_id: b for b in store.line_balances("s1", T0, as_of, 0.25)}
+    some = store.line_balances("s1", T0, as_of, 0.25, ["a", "c", "unknown"])
+    assert sorted(b.sensor_id for b in some) == ["a", "c"] and all(b == full[b.sensor_id] for b in some)
+    latest = {(v.sensor_id, v.metric): v for v in store.latest_values("s1", as_of)}
+    named = store.latest_values("s1", as_of, ["b"])
+    assert sorted((v.sensor_id, v.metric) for v in named) == [("b", "in"), ("b", "out")]
+    assert all(v == latest[v.sensor_id, v.metric] for v in named) and named[0].value == 40.0
+
+
 def test_observations_frame(store: Store) -> None:
     store.write_observations([obs("a", 1, value=1), obs("b", 2, value=2), obs("a", 90, value=3)], T0)
     frame = store.observations_frame("s1", T0, T0 + timedelta(hours=1))

@@ -7,13 +7,12 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import Depends, FastAPI
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.requests import HTTPConnection
 
 from csm import __version__
 from csm.api import log_redaction
+from csm.api.deps import authorize
 from csm.api.errors import install_error_handlers
 from csm.api.middleware import (
     BodyLimitMiddleware,
@@ -24,6 +23,7 @@ from csm.api.middleware import (
 )
 from csm.api.schemas.common import errors
 from csm.api.scope import ZoneScopeMiddleware
+from csm.api.zone_state_fast import ZoneStateFastPath
 from csm.auth.service import AuthService
 from csm.extensions import ROUTERS, resolve
 from csm.runtime import Runtime
@@ -34,21 +34,6 @@ WEB_DIST = Path(__file__).resolve().parent.parent / "web_dist"
 _NO_DASHBOARD = """<!doctype html><html><head><title>Crowd Safety Manager</title></head>
 <body><h1>Crowd Safety Manager</h1><p>The dashboard is not built. Run <code>make web</code>.
 The API is described at <a href="/docs">/docs</a>.</p></body></html>"""
-
-
-async def authorize(conn: HTTPConnection) -> None:
-    """Every route: identify the caller and apply the access policy (deny by default).
-
-    Async so that a request whose session is checked in memory never queues for the thread pool;
-    store work (a session read without a live ledger watch, a due audit write, a WebSocket
-    ticket) runs in a worker thread, off the event loop."""
-    auth: AuthService = conn.app.state.auth
-    if conn.scope["type"] != "http" or not auth.checks_in_memory:
-        await run_in_threadpool(auth.authorize, conn)
-        return
-    write_audit = auth.check(conn)
-    if write_audit is not None:
-        await run_in_threadpool(write_audit)
 
 
 def map_origins(runtime: Runtime) -> list[str]:
@@ -98,6 +83,7 @@ def create_app(runtime: Runtime, web_dist: Path | None = WEB_DIST, close_runtime
         def no_dashboard() -> HTMLResponse:
             return HTMLResponse(_NO_DASHBOARD)
 
+    app.add_middleware(ZoneStateFastPath)  # innermost: every check around it still applies
     app.add_middleware(ZoneScopeMiddleware)
     app.add_middleware(DashboardLoginMiddleware)
     app.add_middleware(BodyLimitMiddleware)

@@ -45,33 +45,41 @@ DASHBOARD_PAGES = frozenset({"/", "/index.html"})
 
 
 class SecurityHeadersMiddleware:
+    """Adds the security headers to every HTTP answer that does not set them itself.
+
+    The four possible header sets (docs page or not, HTTPS or not) are encoded once: this runs on
+    every answer, the zone-state poll included."""
+
     def __init__(self, app: ASGIApp, hsts_max_age: int = 31_536_000, map_origins: Sequence[str] = ()) -> None:
         self.app = app
         self.hsts = f"max-age={hsts_max_age}; includeSubDomains"
         self.csp = content_security_policy(map_origins)
+        self._extra = {(docs, https): self._headers(docs, https) for docs in (False, True) for https in (False, True)}
+
+    def _headers(self, docs: bool, https: bool) -> list[tuple[bytes, bytes]]:
+        extra = {
+            b"content-security-policy": (DOCS_CSP if docs else self.csp).encode(),
+            b"x-content-type-options": b"nosniff",
+            b"x-frame-options": b"DENY",
+            b"referrer-policy": b"no-referrer",
+            b"permissions-policy": b"camera=(), microphone=(), geolocation=()",
+            b"cross-origin-opener-policy": b"same-origin",
+        }
+        if https:
+            extra[b"strict-transport-security"] = self.hsts.encode()
+        return list(extra.items())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        docs = scope["path"] in ("/docs", "/redoc")
-        https = scope.get("scheme") == "https"
+        extra = self._extra[scope["path"] in ("/docs", "/redoc"), scope.get("scheme") == "https"]
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
-                extra = {
-                    b"content-security-policy": (DOCS_CSP if docs else self.csp).encode(),
-                    b"x-content-type-options": b"nosniff",
-                    b"x-frame-options": b"DENY",
-                    b"referrer-policy": b"no-referrer",
-                    b"permissions-policy": b"camera=(), microphone=(), geolocation=()",
-                    b"cross-origin-opener-policy": b"same-origin",
-                }
-                if https:
-                    extra[b"strict-transport-security"] = self.hsts.encode()
                 present = {k.lower() for k, _ in headers}
-                headers += [(k, v) for k, v in extra.items() if k not in present]
+                headers += [(k, v) for k, v in extra if k not in present]
                 message["headers"] = headers
             await send(message)
 
@@ -89,7 +97,7 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         limit = BODY_LIMITS.get(scope["path"], DEFAULT_BODY_LIMIT)
-        declared = Headers(scope=scope).get("content-length")
+        declared = _header(scope, b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await _too_large(limit)(scope, receive, send)
             return
@@ -108,6 +116,14 @@ class BodyLimitMiddleware:
             await self.app(scope, counting_receive, send)
         except _BodyTooLarge:
             await _too_large(limit)(scope, receive, send)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    """The first value of a request header (ASGI names are lower case), without building a Headers."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
 
 
 class _BodyTooLarge(Exception):
@@ -175,6 +191,8 @@ class DashboardLoginMiddleware:
 
 def _is_dashboard_page(path: str) -> bool:
     """The page itself (any HTML the static files would serve), whatever the spelling."""
+    if "." not in path and path.strip("/"):
+        return False  # no spelling without a dot names "/" or ends in .html: the API's paths
     normal = canonical_path(path)
     return normal in DASHBOARD_PAGES or (normal.endswith(".html") and not normal.startswith("/api/"))
 

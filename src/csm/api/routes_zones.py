@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, WebSocket, WebSocketDisconnect
-from fastapi.concurrency import run_in_threadpool
 
 from csm.api.deps import get_runtime, get_site_runtime, ws_site_runtime
+from csm.api.live_frames import UPDATE_FRAMES
 from csm.api.live_notices import notice_for, notice_topics
 from csm.api.schemas.common import GUARDED, FeatureCollection, errors
 from csm.api.schemas.picture import (
@@ -26,6 +26,7 @@ from csm.api.schemas.picture import (
 from csm.api.scope import ZoneScope, zone_scope
 from csm.api.state_cache import GZIP_MIN_BYTES, STATE_ANSWERS, accepts_gzip, etag_matches
 from csm.api.visibility import principal_of, view_key, view_series_value, view_states, visible_zone_ids
+from csm.auth.principal import Principal
 from csm.runtime import Runtime, SiteRuntime
 from csm.topics import ZONES_TOPIC, ZonesMessage
 
@@ -115,18 +116,21 @@ async def get_zone_states(request: Request, sr: SiteRuntime = Depends(get_site_r
 
     Async on purpose: a cached answer is bytes in memory, so the request never waits for a thread;
     only a new picture version is encoded, once, in a worker thread."""
+    # The usual request does not get here: csm.api.zone_state_fast answers it with the same function.
+    return await zone_state_response(request, sr, principal_of(request))
+
+
+async def zone_state_response(request: Request, sr: SiteRuntime, principal: Principal) -> Response:
+    """The zone-state answer for an authorised caller: 304, gzip or plain bytes from the cache."""
     answers = get_runtime(request).state.get(STATE_ANSWERS)
-    principal = principal_of(request)
-    answer = answers.cached(sr, principal)
-    if answer is None:
-        answer = await run_in_threadpool(answers.answer, sr, principal)
+    answer = await answers.current(sr, principal)
     headers = {"ETag": answer.etag, "Cache-Control": "private, no-cache", "Vary": "Accept-Encoding"}
     if etag_matches(request.headers.get("if-none-match"), answer.etag):
         return Response(status_code=304, headers=headers)
     # A zone-scoped caller's answer passes through the scope filter, which reads plain JSON.
     unrestricted = view_key(principal, sr.site) == ("*",)
     if unrestricted and len(answer.body) >= GZIP_MIN_BYTES and accepts_gzip(request.headers.get("accept-encoding")):
-        body = await run_in_threadpool(answer.gzipped) if answer.needs_gzip else answer.gzipped()
+        body = await answers.gzipped(answer)
         return Response(body, media_type="application/json", headers={**headers, "Content-Encoding": "gzip"})
     return Response(answer.body, media_type="application/json", headers=headers)
 
@@ -227,16 +231,17 @@ async def stream_zone_states(websocket: WebSocket, site_id: str) -> None:
                 async with sending:
                     await websocket.send_json(document)
 
+            frames = runtime.state.get(UPDATE_FRAMES)
+
             async def forward_changes() -> None:
                 while True:
                     message = await queue.get()
                     if not isinstance(message, ZonesMessage) or message.site != site_id:
                         continue
-                    zones = [z.model_dump(mode="json", exclude_unset=True) for z in message.zones]
-                    shown = view_states(principal, sr.site, zones)
-                    if shown:
-                        await send({"type": "update", "site": message.site, "as_of": message.as_of.isoformat(),
-                                    "zones": shown})
+                    frame = frames.frame(message, principal, sr.site)  # encoded once per view
+                    if frame is not None:
+                        async with sending:
+                            await websocket.send_text(frame)
 
             async def forward_notices(topic: str, notice_queue: asyncio.Queue[Any]) -> None:
                 visible = visible_zone_ids(principal, sr.site)

@@ -12,6 +12,7 @@ and a changed 400 kB answer crosses the network as about a tenth of that.
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import hashlib
 import json
@@ -19,6 +20,8 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
+
+from starlette.concurrency import run_in_threadpool
 
 from csm.api.visibility import must_suppress, view_key, view_states
 from csm.auth.principal import Principal
@@ -59,6 +62,7 @@ class StateAnswerCache:
         self.entries = entries
         self._answers: OrderedDict[tuple[Any, ...], EncodedAnswer] = OrderedDict()
         self._lock = threading.Lock()
+        self._encoding: dict[tuple[Any, ...], asyncio.Future[Any]] = {}
 
     @staticmethod
     def _key(site_runtime: SiteRuntime, principal: Principal, version: int) -> tuple[Any, ...]:
@@ -70,6 +74,36 @@ class StateAnswerCache:
         key = self._key(site_runtime, principal, site_runtime.picture.version)
         with self._lock:
             return self._answers.get(key)
+
+    async def current(self, site_runtime: SiteRuntime, principal: Principal) -> EncodedAnswer:
+        """The answer for the current version; a missing one is encoded once, in a worker thread.
+
+        When a new picture version arrives, every open poll misses at once (200 connections: 200
+        misses); they all wait for the one encoding instead of each encoding the same 400 kB in
+        its own thread (and queueing for the thread pool)."""
+        found = self.cached(site_runtime, principal)
+        if found is not None:
+            return found
+        key = self._key(site_runtime, principal, site_runtime.picture.version)
+        answer: EncodedAnswer = await self._once(key, self.answer, site_runtime, principal)
+        return answer
+
+    async def gzipped(self, answer: EncodedAnswer) -> bytes:
+        """The compressed body; made once in a worker thread however many polls ask at once."""
+        if not answer.needs_gzip:
+            return answer.gzipped()
+        body: bytes = await self._once(("gzip", answer.etag), answer.gzipped)
+        return body
+
+    async def _once(self, key: tuple[Any, ...], work: Any, *args: Any) -> Any:
+        """`work(*args)` in a worker thread, shared by every caller asking with the same key meanwhile."""
+        loop = asyncio.get_running_loop()
+        key = (id(loop), *key)  # a future belongs to its event loop (tests run several)
+        pending = self._encoding.get(key)
+        if pending is None:
+            pending = self._encoding[key] = loop.create_task(run_in_threadpool(work, *args))
+            pending.add_done_callback(lambda _: self._encoding.pop(key, None))
+        return await asyncio.shield(pending)
 
     def answer(self, site_runtime: SiteRuntime, principal: Principal) -> EncodedAnswer:
         version, as_of, zones = site_runtime.picture.versioned_snapshot()

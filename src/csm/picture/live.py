@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import math
 import threading
 import time
 from collections.abc import Iterable
@@ -202,15 +203,24 @@ class PictureService:
         return self.store.write_zone_history(self.site.id, pd.concat(frames, ignore_index=True))
 
     async def run(self, stop: asyncio.Event, tick_seconds: float = 2.0, debounce: float = 0.25) -> None:
-        """Refresh on new observations (debounced, incremental) and everything at least every tick
-        (staleness and line-balance decay move on)."""
+        """Refresh on new observations (incremental) and everything at least every tick (staleness
+        and line-balance decay move on).
+
+        New data after a quiet spell is refreshed at once; while data keeps arriving, refreshes
+        come at most every `debounce` seconds and take in everything that arrived meanwhile. (A
+        fixed wait before every refresh put `debounce` on top of every change's way to the
+        screen, the largest part of it once the refresh itself became cheap.)"""
         last_full = time.monotonic()
+        last_refresh = -math.inf
         async with self.bus.subscribe(OBSERVATIONS_TOPIC) as queue:
             while not stop.is_set():
                 sensors: set[str] | None = None
                 try:
                     message = await asyncio.wait_for(queue.get(), timeout=tick_seconds)
-                    await asyncio.sleep(debounce)
+                    wait = debounce - (time.monotonic() - last_refresh)
+                    if wait > 0:
+                        await asyncio.sleep(wait)
+                    last_refresh = time.monotonic()  # data-driven refreshes only: a tick does not delay data
                     sensors = set()
                     for msg in [message, *_drain(queue)]:
                         if isinstance(msg, ObservationsMessage):
