@@ -36,6 +36,8 @@ def verdict(result: BacktestResult) -> str:
     table = result.metrics
     baselines = table[[not str(m).startswith("csm") for m in table.index]]
     ours = "csm" if "csm" in table.index else str(table.index[0])  # an ablation run may have no plain csm
+    if baselines.empty:
+        return "no baseline in this run: no verdict"
     best = baselines["MASE"].min()
     gain = 1 - table.loc[ours, "MASE"] / best
     coverage = table.loc[ours, "coverage_80"]
@@ -50,6 +52,8 @@ def show(title: str, result: BacktestResult, started: float, out: Path | None) -
     print(f"\n== {title} ({result.settings['origins']} origins from {result.settings['first_origin_local']}, "
           f"{result.settings['zones']} zones, {time.perf_counter() - started:.0f} s)")
     print(result.table())
+    print(f"busy decision (level in the band, per fit): {result.settings.get('busy_levels')}; "
+          f"load average {os.getloadavg()[0]:.1f}")
     print(verdict(result))
     print(result.breakdown())
     if out is not None:

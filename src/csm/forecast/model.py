@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
+from csm.forecast.busy import BUSY_QUANTILE, BusyDecision
 from csm.forecast.calendar import calendar_features
 from csm.forecast.calibration import HORIZON_BANDS_HOURS, BandCalibration, ProfileBlend
 from csm.forecast.covariates import KnownAhead, zone_covariates
@@ -101,6 +103,7 @@ class GlobalQuantileForecaster:
     median_weights: np.ndarray = field(default_factory=lambda: np.ones(1))  # q0.5, then POINT_OBJECTIVES
     calibration: BandCalibration = field(default_factory=BandCalibration)
     blend: ProfileBlend = field(default_factory=ProfileBlend)
+    busy: BusyDecision = field(default_factory=BusyDecision)
     without: tuple[str, ...] = ()  # FEATURE_GROUPS switched off (ablations)
 
     @property
@@ -141,7 +144,10 @@ class GlobalQuantileForecaster:
         self._fit_models(features[fit_mask], target[fit_mask])
         held = ~fit_mask
         if held.sum() >= 200:
-            self._calibrate(grid, rows[held], cols[held], day_means)
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # a zone with no history: no busy line
+                busy_line = np.nanquantile(grid.values[:calibration_start], BUSY_QUANTILE, axis=0)
+            self._calibrate(grid, rows[held], cols[held], day_means, busy_line)
             if REFIT_ON_ALL and "refit" not in self.without:
                 self._fit_models(features, target)
         return self
@@ -165,9 +171,11 @@ class GlobalQuantileForecaster:
         if len(self.median_weights) != 1 + len(self.point_models):
             self.median_weights = np.full(1 + len(self.point_models), 1 / (1 + len(self.point_models)))
 
-    def _calibrate(self, grid: Grid, rows: np.ndarray, cols: np.ndarray, day_means: np.ndarray) -> None:
-        """Blend weights and band factors from held-out rows, each seen from one random horizon in
-        every horizon band, so every (hour of day × horizon band) bucket has all held-out days."""
+    def _calibrate(self, grid: Grid, rows: np.ndarray, cols: np.ndarray, day_means: np.ndarray,
+                   busy_line: np.ndarray) -> None:
+        """Blend weights, band factors and the busy decision from held-out rows, each seen from one
+        random horizon in every horizon band, so every (hour of day × horizon band) bucket has all
+        held-out days. `busy_line`: per zone, the scaled level above which an hour is busy."""
         rng = np.random.default_rng(self.seed + 1)
         step_hours = self._step_hours(grid)
         edges = [0, *[round(h / step_hours) for h in HORIZON_BANDS_HOURS], self.horizon]
@@ -186,6 +194,8 @@ class GlobalQuantileForecaster:
             self.blend = ProfileBlend.fit(predicted[:, 1], profile, actual, horizon_hours)
             predicted = self.blend.apply(predicted, profile, horizon_hours)
         self.calibration = BandCalibration.fit(predicted, actual, hours, horizon_hours)
+        calibrated = self.calibration.apply(predicted, hours, horizon_hours)
+        self.busy = BusyDecision.fit(calibrated, actual, busy_line[cols])
 
     @staticmethod
     def _step_hours(grid: Grid) -> float:
