@@ -4,7 +4,9 @@ only as far as held-out weeks say it helps."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+import csm.forecast.calibration as calibration_module
 from csm.forecast.calibration import BandCalibration, ProfileBlend, horizon_band
 
 
@@ -44,7 +46,23 @@ def test_sparse_buckets_borrow_their_hour_of_day() -> None:
     quantiles, actual, hour, _ = _raw_band(rng, 20_000)
     horizon = np.full(len(actual), 2.0)  # only the 1–3 h band is seen
     calibration = BandCalibration.fit(quantiles, actual, hour, horizon)
-    assert np.allclose(calibration.lower[:, 0], calibration.lower[:, 2])  # unseen bands copy the hour's factor
+    assert np.allclose(calibration.lower[:, 1], calibration.lower[:, 2])  # unseen bands copy the hour's factor
+    assert np.allclose(calibration.lower[:, 3], calibration.lower[:, 2])
+    # the seen band (about 830 rows an hour) is its own factor, shrunk a little toward the hour's
+    assert np.allclose(calibration.lower[:, 0], calibration.lower[:, 2], rtol=0.1)
+
+
+def test_small_buckets_are_shrunk_toward_their_hour(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(8)
+    quantiles, actual, hour, _ = _raw_band(rng, 24 * 4 * 60)  # about 60 rows per (hour × band)
+    horizon = rng.integers(1, 49, len(actual)).astype(float)  # the truth is the same in every band
+    shrunk = BandCalibration.fit(quantiles, actual, hour, horizon)
+    monkeypatch.setattr(calibration_module, "SHRINK_ROWS", 0)
+    raw = BandCalibration.fit(quantiles, actual, hour, horizon)
+    # the bands of one hour differ only by noise: shrinkage damps it to well under half
+    assert np.mean(np.ptp(shrunk.upper, axis=1)) < 0.5 * np.mean(np.ptp(raw.upper, axis=1))
+    # while the hours still differ as much as they really do
+    assert shrunk.upper[14].mean() > 2.5 and shrunk.upper[3].mean() < 0.7
 
 
 def test_horizon_bands() -> None:
