@@ -101,3 +101,4 @@ def test_the_csm_busy_decision_is_chosen_per_fit_and_scored() -> None:
     assert isinstance(levels, dict) and list(levels) == ["csm"] and len(levels["csm"]) == 1
     assert 0.0 <= levels["csm"][0] <= 1.0
     assert 0.0 <= result.metrics.loc["csm", "busy_F1"] <= 1.0
+    assert f"csm L = {levels['csm'][0]:.2f}" in result.breakdown()

@@ -46,6 +46,11 @@ class BacktestResult:
         by_hour = self.coverage_by_hour.dropna(how="all")
         parts = ["coverage of the 80 % band per local hour of day:", by_hour.to_string(**fmt),
                  "", "per day type (MASE, coverage):", self.by_day_type.to_string(**fmt)]
+        levels = self.settings.get("busy_levels")
+        if isinstance(levels, dict) and levels:
+            parts += ["", "busy-hour decision (an hour is flagged busy when p50 + L × (p90 − p50) is above the "
+                          "busy line; L chosen on held-out weeks, per fit): "
+                      + "; ".join(f"{m} L = {', '.join(f'{v:.2f}' for v in vs)}" for m, vs in levels.items())]
         lost = losing_days(self.by_day)
         if "how_mean_4w_MASE" in self.by_day:
             parts += ["", f"days on which csm had a higher MASE than how_mean_4w: {len(lost)} of {len(self.by_day)}"]
