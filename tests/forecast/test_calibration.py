@@ -87,3 +87,17 @@ def test_profile_blend_trusts_the_better_of_model_and_profile() -> None:
     assert np.allclose(blended[:, 2] - blended[:, 1], 1.0)  # the band moves with the median
     missing = ProfileBlend(np.full(4, 0.5)).apply(quantiles, np.full(n, np.nan), horizon)
     assert np.allclose(missing, quantiles)  # no profile (history too short): the model alone
+
+
+def test_recent_days_re_scale_the_band_of_an_hour_that_drifted() -> None:
+    from csm.forecast.calibration import recent_hour_factors, widen_by_hour
+
+    rng = np.random.default_rng(9)
+    quantiles, actual, hour, _ = _raw_band(rng, 24 * 300)  # about 300 recent rows per hour
+    factors = recent_hour_factors(quantiles, actual, hour)
+    assert factors[14, 1] > 1.8 and factors[3, 1] < 0.8  # widened where it drifted wide, narrowed at night
+    assert np.allclose(recent_hour_factors(quantiles[:30], actual[:30], hour[:30]), 1.0)  # too few rows: kept
+    widened = widen_by_hour(quantiles, hour, factors)
+    assert np.allclose(widened[:, 1], quantiles[:, 1])  # the median is kept
+    inside = (actual >= widened[:, 0]) & (actual <= widened[:, 2])
+    assert 0.74 < inside[hour == 14].mean() < 0.86

@@ -120,3 +120,34 @@ class ProfileBlend:
         shift = np.where(usable, (1 - weight) * (np.nan_to_num(profile) - quantiles[:, 1]), 0.0)
         return quantiles + shift[:, None]
 
+
+
+MIN_RECENT_HOUR_ROWS = 40
+
+
+def recent_hour_factors(quantiles: np.ndarray, actual: np.ndarray, hour: np.ndarray) -> np.ndarray:
+    """(24 × 2) lower/upper factors that would have made the already calibrated band cover 80 %
+    per local hour over the last days' forecasts, shrunk toward 1 by the rows seen (n : SHRINK_ROWS).
+
+    Why: the held-out weeks behind `BandCalibration` are weeks older than the forecast; when the
+    errors of an hour drift (the season turns, evenings darken) the last days show it first.
+    Hours with under MIN_RECENT_HOUR_ROWS known rows keep factor 1 (two series: never enough).
+    """
+    factors = np.ones((24, 2))
+    ok = np.isfinite(actual)
+    hours = np.asarray(hour).astype(int) % 24
+    for h in range(24):
+        mine = ok & (hours == h)
+        if mine.sum() < MIN_RECENT_HOUR_ROWS:
+            continue
+        q, y = quantiles[mine], actual[mine]
+        own = (_tail_factor(q[:, 1] - q[:, 0], q[:, 1] - y), _tail_factor(q[:, 2] - q[:, 1], y - q[:, 1]))
+        factors[h] = _shrunk(int(mine.sum()), own, (1.0, 1.0))
+    return factors
+
+
+def widen_by_hour(quantiles: np.ndarray, hour: np.ndarray, factors: np.ndarray) -> np.ndarray:
+    """Each half of the (rows × 3) band scaled by its hour's factor (24 × 2); the median kept."""
+    f = factors[np.asarray(hour).astype(int) % 24]
+    p50 = quantiles[:, 1]
+    return np.column_stack([p50 - f[:, 0] * (p50 - quantiles[:, 0]), p50, p50 + f[:, 1] * (quantiles[:, 2] - p50)])
