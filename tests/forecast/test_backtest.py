@@ -91,3 +91,14 @@ def test_tuned_baseline_chooses_its_hyper_parameters_by_time_series_cv() -> None
     assert np.all(forecast[..., 0] <= forecast[..., 1]) and np.all(forecast[..., 1] <= forecast[..., 2])
     actual = (grid.values * grid.scale)[-24:].T
     assert np.nanmean(np.abs(forecast[..., 1] - actual)) < 0.25 * np.nanmean(actual)
+
+
+def test_the_csm_busy_decision_is_chosen_per_fit_and_scored() -> None:
+    history = synthetic_counts(days=49, zones=2)
+    result = run_backtest(history, horizon=24, weeks=1, every=24, refit_weeks=4, methods=["csm", "how_mean_4w"],
+                          origin_hour=6)
+    levels = result.settings["busy_levels"]
+    assert isinstance(levels, dict) and list(levels) == ["csm"] and len(levels["csm"]) == 1
+    assert 0.0 <= levels["csm"][0] <= 1.0
+    assert 0.0 <= result.metrics.loc["csm", "busy_F1"] <= 1.0
+    assert f"csm L = {levels['csm'][0]:.2f}" in result.breakdown()

@@ -4,7 +4,9 @@ only as far as held-out weeks say it helps."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+import csm.forecast.calibration as calibration_module
 from csm.forecast.calibration import BandCalibration, ProfileBlend, horizon_band
 
 
@@ -44,7 +46,23 @@ def test_sparse_buckets_borrow_their_hour_of_day() -> None:
     quantiles, actual, hour, _ = _raw_band(rng, 20_000)
     horizon = np.full(len(actual), 2.0)  # only the 1–3 h band is seen
     calibration = BandCalibration.fit(quantiles, actual, hour, horizon)
-    assert np.allclose(calibration.lower[:, 0], calibration.lower[:, 2])  # unseen bands copy the hour's factor
+    assert np.allclose(calibration.lower[:, 1], calibration.lower[:, 2])  # unseen bands copy the hour's factor
+    assert np.allclose(calibration.lower[:, 3], calibration.lower[:, 2])
+    # the seen band (about 830 rows an hour) is its own factor, shrunk a little toward the hour's
+    assert np.allclose(calibration.lower[:, 0], calibration.lower[:, 2], rtol=0.1)
+
+
+def test_small_buckets_are_shrunk_toward_their_hour(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(8)
+    quantiles, actual, hour, _ = _raw_band(rng, 24 * 4 * 60)  # about 60 rows per (hour × band)
+    horizon = rng.integers(1, 49, len(actual)).astype(float)  # the truth is the same in every band
+    shrunk = BandCalibration.fit(quantiles, actual, hour, horizon)
+    monkeypatch.setattr(calibration_module, "SHRINK_ROWS", 0)
+    raw = BandCalibration.fit(quantiles, actual, hour, horizon)
+    # the bands of one hour differ only by noise: shrinkage damps it to well under half
+    assert np.mean(np.ptp(shrunk.upper, axis=1)) < 0.5 * np.mean(np.ptp(raw.upper, axis=1))
+    # while the hours still differ as much as they really do
+    assert shrunk.upper[14].mean() > 2.5 and shrunk.upper[3].mean() < 0.7
 
 
 def test_horizon_bands() -> None:
@@ -69,3 +87,17 @@ def test_profile_blend_trusts_the_better_of_model_and_profile() -> None:
     assert np.allclose(blended[:, 2] - blended[:, 1], 1.0)  # the band moves with the median
     missing = ProfileBlend(np.full(4, 0.5)).apply(quantiles, np.full(n, np.nan), horizon)
     assert np.allclose(missing, quantiles)  # no profile (history too short): the model alone
+
+
+def test_recent_days_re_scale_the_band_of_an_hour_that_drifted() -> None:
+    from csm.forecast.calibration import recent_hour_factors, widen_by_hour
+
+    rng = np.random.default_rng(9)
+    quantiles, actual, hour, _ = _raw_band(rng, 24 * 300)  # about 300 recent rows per hour
+    factors = recent_hour_factors(quantiles, actual, hour)
+    assert factors[14, 1] > 1.8 and factors[3, 1] < 0.8  # widened where it drifted wide, narrowed at night
+    assert np.allclose(recent_hour_factors(quantiles[:30], actual[:30], hour[:30]), 1.0)  # too few rows: kept
+    widened = widen_by_hour(quantiles, hour, factors)
+    assert np.allclose(widened[:, 1], quantiles[:, 1])  # the median is kept
+    inside = (actual >= widened[:, 0]) & (actual <= widened[:, 2])
+    assert 0.74 < inside[hour == 14].mean() < 0.86

@@ -4,7 +4,8 @@ them; scores are computed on the same actuals (outages excluded).
 Metrics: MAE; WAPE (Σ|error| / Σ actual); MASE (per zone MAE ÷ the in-sample MAE of the weekly
 seasonal naive before the evaluation window, then averaged over zones); coverage and mean width of
 the p10–p90 interval; busy-hour precision/recall/F1, where busy = above the zone's 95th percentile
-in the training period and predicted busy = p50 above it.
+in the training period and predicted busy = p50 above it — for the CSM model, the level in its
+band that its own held-out weeks chose for the busy decision (busy.py; p50 when they did not).
 """
 
 from __future__ import annotations
@@ -45,6 +46,11 @@ class BacktestResult:
         by_hour = self.coverage_by_hour.dropna(how="all")
         parts = ["coverage of the 80 % band per local hour of day:", by_hour.to_string(**fmt),
                  "", "per day type (MASE, coverage):", self.by_day_type.to_string(**fmt)]
+        levels = self.settings.get("busy_levels")
+        if isinstance(levels, dict) and levels:
+            parts += ["", "busy-hour decision (an hour is flagged busy when p50 + L × (p90 − p50) is above the "
+                          "busy line; L chosen on held-out weeks, per fit): "
+                      + "; ".join(f"{m} L = {', '.join(f'{v:.2f}' for v in vs)}" for m, vs in levels.items())]
         lost = losing_days(self.by_day)
         if "how_mean_4w_MASE" in self.by_day:
             parts += ["", f"days on which csm had a higher MASE than how_mean_4w: {len(lost)} of {len(self.by_day)}"]
@@ -53,8 +59,10 @@ class BacktestResult:
         return "\n".join(parts)
 
 
-def _metrics(actual: np.ndarray, predicted: np.ndarray, mase_scale: np.ndarray, busy: np.ndarray) -> dict[str, float]:
-    """actual: (origins × zones × horizon); predicted: (origins × zones × horizon × 3)."""
+def _metrics(actual: np.ndarray, predicted: np.ndarray, mase_scale: np.ndarray, busy: np.ndarray,
+             signal: np.ndarray | None = None) -> dict[str, float]:
+    """actual: (origins × zones × horizon); predicted: (origins × zones × horizon × 3); `signal`
+    (like actual): what the method compares with the busy line, default its p50."""
     ok = ~np.isnan(actual)
     p10, p50, p90 = predicted[..., 0], predicted[..., 1], predicted[..., 2]
     error = np.abs(p50 - actual)
@@ -62,7 +70,7 @@ def _metrics(actual: np.ndarray, predicted: np.ndarray, mase_scale: np.ndarray, 
     valid = np.isfinite(per_zone_mae) & (mase_scale > 0)
     thresholds = busy[None, :, None]
     is_busy = (actual > thresholds) & ok
-    said_busy = (p50 > thresholds) & ok
+    said_busy = ((p50 if signal is None else signal) > thresholds) & ok
     tp = float((is_busy & said_busy).sum())
     precision = tp / max(said_busy.sum(), 1)
     recall = tp / max(is_busy.sum(), 1)
@@ -119,8 +127,11 @@ def run_backtest(history: pd.DataFrame, horizon: int = 24, freq: str = "1h", cou
     actual = np.stack([raw[o + 1: o + 1 + horizon].T for o in origins])  # origins × zones × horizon
     refit_every = refit_weeks * week
     predictions: dict[str, np.ndarray] = {}
+    signals: dict[str, np.ndarray] = {}  # the CSM model's busy decision signal
+    busy_levels: dict[str, list[float]] = {}
     for method in methods:
         out = np.zeros((*actual.shape, 3))
+        signal = np.zeros(actual.shape)
         csm_model: GlobalQuantileForecaster | None = None
         plain: PlainLightGBM | None = None
         tuned: TunedLightGBM | None = None
@@ -131,8 +142,11 @@ def run_backtest(history: pd.DataFrame, horizon: int = 24, freq: str = "1h", cou
                     without = tuple(method.split(":", 1)[1].split("+")) if ":" in method else ()
                     csm_model = GlobalQuantileForecaster(horizon=horizon, without=without).fit(grid, origin)
                     fitted_at = origin
+                    busy_levels.setdefault(method, []).append(csm_model.busy.level)
                 assert csm_model is not None
                 out[i] = csm_model.predict(grid, origin)
+                signal[i] = csm_model.busy.signal(out[i])
+                signals[method] = signal
             elif method == "lightgbm_tuned":
                 if origin - fitted_at >= refit_every:
                     params = tuned.params if tuned is not None else None
@@ -155,7 +169,8 @@ def run_backtest(history: pd.DataFrame, horizon: int = 24, freq: str = "1h", cou
             else:
                 raise ValueError(f"unknown method {method!r}")
         predictions[method] = out
-    metrics = pd.DataFrame({m: _metrics(actual, p, mase_scale, busy) for m, p in predictions.items()}).T
+    metrics = pd.DataFrame({m: _metrics(actual, p, mase_scale, busy, signals.get(m))
+                            for m, p in predictions.items()}).T
     metrics = metrics[METRIC_COLUMNS]
     horizon_mase = pd.DataFrame({
         m: [
@@ -177,6 +192,7 @@ def run_backtest(history: pd.DataFrame, horizon: int = 24, freq: str = "1h", cou
         "horizon": horizon, "freq": freq, "weeks": weeks, "every": every, "refit_weeks": refit_weeks,
         "origins": len(origins), "zones": len(grid.zones), "eval_start": str(eval_start), "end": str(end),
         "first_origin_local": str(local[origins[0]] + pd.Timedelta(freq)) if origins else "",
+        "busy_levels": busy_levels,
     }, coverage_by_hour(actual, predictions, local_hour),
         scores_by_day(actual, predictions, mase_scale, local_day),
         scores_by_day_type(actual, predictions, mase_scale, local_day, types))

@@ -21,6 +21,11 @@ import numpy as np
 
 TAIL = 0.1  # each tail of the 80 % band
 MIN_BUCKET_ROWS = 40
+# Shrinkage: a bucket's factor is averaged with its hour's (all horizons) weighted n : SHRINK_ROWS,
+# so a bucket of 56 held-out rows — about five above its band — does not set its own factor from
+# five rows, while a bucket of 600 mostly does. The hours themselves are not pulled together:
+# they differ for real (busy afternoon, quiet night), which is why the band is per hour at all.
+SHRINK_ROWS = 100
 FACTOR_RANGE = (0.3, 5.0)
 # Horizon bands in hours: intraday (1–3 h), the rest of the day, day ahead, beyond.
 HORIZON_BANDS_HOURS = (3.0, 12.0, 24.0)
@@ -38,6 +43,12 @@ def _tail_factor(distance: np.ndarray, excess: np.ndarray) -> float:
     ratio = excess / np.maximum(distance, 1e-3)
     level = min(1.0, np.ceil((len(ratio) + 1) * (1 - TAIL)) / len(ratio))
     return float(np.clip(np.quantile(ratio, level, method="higher"), *FACTOR_RANGE))
+
+
+def _shrunk(n: int, own: tuple[float, float], parent: tuple[float, float]) -> tuple[float, float]:
+    """A bucket's (lower, upper) factors pulled toward its parent's by how few rows it has."""
+    weight = n / (n + SHRINK_ROWS)
+    return (weight * own[0] + (1 - weight) * parent[0], weight * own[1] + (1 - weight) * parent[1])
 
 
 @dataclass
@@ -65,8 +76,8 @@ class BandCalibration:
             for b in range(calibration.lower.shape[1]):
                 mine = in_hour & (bands == b)
                 if mine.sum() >= MIN_BUCKET_ROWS:
-                    calibration.lower[h, b] = _tail_factor(down[mine], below[mine])
-                    calibration.upper[h, b] = _tail_factor(up[mine], above[mine])
+                    own = (_tail_factor(down[mine], below[mine]), _tail_factor(up[mine], above[mine]))
+                    calibration.lower[h, b], calibration.upper[h, b] = _shrunk(int(mine.sum()), own, hour_factors)
                 else:
                     calibration.lower[h, b], calibration.upper[h, b] = hour_factors
         return calibration
@@ -108,3 +119,35 @@ class ProfileBlend:
         usable = np.isfinite(profile)
         shift = np.where(usable, (1 - weight) * (np.nan_to_num(profile) - quantiles[:, 1]), 0.0)
         return quantiles + shift[:, None]
+
+
+
+MIN_RECENT_HOUR_ROWS = 40
+
+
+def recent_hour_factors(quantiles: np.ndarray, actual: np.ndarray, hour: np.ndarray) -> np.ndarray:
+    """(24 × 2) lower/upper factors that would have made the already calibrated band cover 80 %
+    per local hour over the last days' forecasts, shrunk toward 1 by the rows seen (n : SHRINK_ROWS).
+
+    Why: the held-out weeks behind `BandCalibration` are weeks older than the forecast; when the
+    errors of an hour drift (the season turns, evenings darken) the last days show it first.
+    Hours with under MIN_RECENT_HOUR_ROWS known rows keep factor 1 (two series: never enough).
+    """
+    factors = np.ones((24, 2))
+    ok = np.isfinite(actual)
+    hours = np.asarray(hour).astype(int) % 24
+    for h in range(24):
+        mine = ok & (hours == h)
+        if mine.sum() < MIN_RECENT_HOUR_ROWS:
+            continue
+        q, y = quantiles[mine], actual[mine]
+        own = (_tail_factor(q[:, 1] - q[:, 0], q[:, 1] - y), _tail_factor(q[:, 2] - q[:, 1], y - q[:, 1]))
+        factors[h] = _shrunk(int(mine.sum()), own, (1.0, 1.0))
+    return factors
+
+
+def widen_by_hour(quantiles: np.ndarray, hour: np.ndarray, factors: np.ndarray) -> np.ndarray:
+    """Each half of the (rows × 3) band scaled by its hour's factor (24 × 2); the median kept."""
+    f = factors[np.asarray(hour).astype(int) % 24]
+    p50 = quantiles[:, 1]
+    return np.column_stack([p50 - f[:, 0] * (p50 - quantiles[:, 0]), p50, p50 + f[:, 1] * (quantiles[:, 2] - p50)])

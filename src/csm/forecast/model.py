@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,8 +23,15 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
+from csm.forecast.busy import BUSY_QUANTILE, BusyDecision
 from csm.forecast.calendar import calendar_features
-from csm.forecast.calibration import HORIZON_BANDS_HOURS, BandCalibration, ProfileBlend
+from csm.forecast.calibration import (
+    HORIZON_BANDS_HOURS,
+    BandCalibration,
+    ProfileBlend,
+    recent_hour_factors,
+    widen_by_hour,
+)
 from csm.forecast.covariates import KnownAhead, zone_covariates
 from csm.forecast.features import Grid, _rolling_day_mean, build_features
 from csm.forecast.grid import mask_outages, steps_per, to_grid
@@ -46,7 +54,10 @@ FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
     "blend": (),
     "ensemble": (),  # the L2 and Tweedie median members
     "refit": (),  # the refit on all rows after calibration
+    "recent_calibration": (),  # the per-hour re-scaling of the band from the last days' forecasts
 }
+# The band is re-scaled per hour by the coverage of the model's own forecasts of the last two weeks.
+RECENT_DAYS = 14
 # Extra members for the median (an ensemble of objectives) and a refit on all rows after the
 # held-out weeks set the blend and the band. Both OFF: measured on Auckland they changed MASE by
 # −0.4 % (6 weeks) and +0.2 % (4 weeks) — noise — for 2.8× the CPU (docs/forecasting.md). Kept
@@ -101,6 +112,7 @@ class GlobalQuantileForecaster:
     median_weights: np.ndarray = field(default_factory=lambda: np.ones(1))  # q0.5, then POINT_OBJECTIVES
     calibration: BandCalibration = field(default_factory=BandCalibration)
     blend: ProfileBlend = field(default_factory=ProfileBlend)
+    busy: BusyDecision = field(default_factory=BusyDecision)
     without: tuple[str, ...] = ()  # FEATURE_GROUPS switched off (ablations)
 
     @property
@@ -141,7 +153,10 @@ class GlobalQuantileForecaster:
         self._fit_models(features[fit_mask], target[fit_mask])
         held = ~fit_mask
         if held.sum() >= 200:
-            self._calibrate(grid, rows[held], cols[held], day_means)
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # a zone with no history: no busy line
+                busy_line = np.nanquantile(grid.values[:calibration_start], BUSY_QUANTILE, axis=0)
+            self._calibrate(grid, rows[held], cols[held], day_means, busy_line)
             if REFIT_ON_ALL and "refit" not in self.without:
                 self._fit_models(features, target)
         return self
@@ -165,9 +180,11 @@ class GlobalQuantileForecaster:
         if len(self.median_weights) != 1 + len(self.point_models):
             self.median_weights = np.full(1 + len(self.point_models), 1 / (1 + len(self.point_models)))
 
-    def _calibrate(self, grid: Grid, rows: np.ndarray, cols: np.ndarray, day_means: np.ndarray) -> None:
-        """Blend weights and band factors from held-out rows, each seen from one random horizon in
-        every horizon band, so every (hour of day × horizon band) bucket has all held-out days."""
+    def _calibrate(self, grid: Grid, rows: np.ndarray, cols: np.ndarray, day_means: np.ndarray,
+                   busy_line: np.ndarray) -> None:
+        """Blend weights, band factors and the busy decision from held-out rows, each seen from one
+        random horizon in every horizon band, so every (hour of day × horizon band) bucket has all
+        held-out days. `busy_line`: per zone, the scaled level above which an hour is busy."""
         rng = np.random.default_rng(self.seed + 1)
         step_hours = self._step_hours(grid)
         edges = [0, *[round(h / step_hours) for h in HORIZON_BANDS_HOURS], self.horizon]
@@ -186,6 +203,8 @@ class GlobalQuantileForecaster:
             self.blend = ProfileBlend.fit(predicted[:, 1], profile, actual, horizon_hours)
             predicted = self.blend.apply(predicted, profile, horizon_hours)
         self.calibration = BandCalibration.fit(predicted, actual, hours, horizon_hours)
+        calibrated = self.calibration.apply(predicted, hours, horizon_hours)
+        self.busy = BusyDecision.fit(calibrated, actual, busy_line[cols])
 
     @staticmethod
     def _step_hours(grid: Grid) -> float:
@@ -216,8 +235,32 @@ class GlobalQuantileForecaster:
         horizon_hours = horizons * self._step_hours(grid)
         predicted = self.blend.apply(predicted, features["seasonal_mean"].to_numpy(), horizon_hours)
         predicted = self.calibration.apply(predicted, features["hour"].to_numpy(), horizon_hours)
+        if "recent_calibration" not in self.without:
+            predicted = self._recent_adjust(grid, origin_row, predicted, features["hour"].to_numpy())
         out = np.clip(np.sort(predicted, axis=1) * grid.scale[cols][:, None], 0, None)
         return out.reshape(self.horizon, n_zones, 3).transpose(1, 0, 2)
+
+
+    def _recent_adjust(self, grid: Grid, origin_row: int, predicted: np.ndarray, hours: np.ndarray) -> np.ndarray:
+        """The calibrated band re-scaled per hour by how the model's forecasts of the last
+        RECENT_DAYS days, issued at this time of day, covered (only data up to `origin_row`)."""
+        n_zones, day = len(grid.zones), grid.day
+        steps = np.arange(1, min(self.horizon, day) + 1)
+        past = origin_row - day * np.arange(1, RECENT_DAYS + 1)
+        past = past[past - steps[-1] >= grid.week]
+        if len(past) == 0:
+            return predicted
+        horizons = np.tile(np.repeat(steps, n_zones), len(past))
+        t_rows = np.repeat(past, len(steps) * n_zones) + horizons
+        cols = np.tile(np.arange(n_zones), len(steps) * len(past))
+        features = self._features(grid, t_rows, cols, horizons)
+        horizon_hours = horizons * self._step_hours(grid)
+        past_hours = features["hour"].to_numpy()
+        profile = features["seasonal_mean"].to_numpy()
+        quantiles = self.blend.apply(self._predict_scaled(features), profile, horizon_hours)
+        quantiles = self.calibration.apply(quantiles, past_hours, horizon_hours)
+        factors = recent_hour_factors(quantiles, grid.values[t_rows, cols], past_hours)
+        return widen_by_hour(predicted, hours, factors)
 
 
 def _best_median_weights(medians: np.ndarray, actual: np.ndarray) -> np.ndarray:
