@@ -171,10 +171,10 @@ def test_the_websocket_refuses_a_foreign_origin_even_with_a_valid_cookie(
 
 @contextmanager
 def _server_with_access_log(app: FastAPI, loggers: list[logging.Logger], capture: logging.Handler) -> Iterator[str]:
-    """A real uvicorn (CSM's options) logging every request at INFO, as `csm serve` does."""
+    """A real uvicorn (CSM's options: CSM's own access log) logging at INFO, as `csm serve` does."""
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="info",
-                                           access_log=True, **uvicorn_options()))
+                                           **uvicorn_options()))
     server.config.load()  # configures uvicorn's loggers now, so the capture is added after that
     for logger in loggers:
         logger.addHandler(capture)
@@ -205,7 +205,7 @@ def test_no_token_reaches_the_access_log_or_the_audit(two_sites: Runtime) -> Non
 
     UserDirectory(two_sites.store).add("root", Role.ADMINISTRATOR, ["*"], PASSWORD)
     capture = _Capture()
-    loggers = [logging.getLogger(n) for n in ("uvicorn.access", "uvicorn.error")]
+    loggers = [logging.getLogger(n) for n in ("csm.access", "uvicorn.error")]
     with _server_with_access_log(create_app(two_sites, web_dist=None), loggers, capture) as base, \
             httpx.Client(base_url=base) as http:
         login = _login(http, "root")

@@ -12,8 +12,10 @@ from fastapi.staticfiles import StaticFiles
 
 from csm import __version__
 from csm.api import log_redaction
+from csm.api.access_log import ACCESS_LOG, AccessLogMiddleware
 from csm.api.deps import authorize
 from csm.api.errors import install_error_handlers
+from csm.api.heap import settle_heap
 from csm.api.middleware import (
     BodyLimitMiddleware,
     CanonicalPathMiddleware,
@@ -45,18 +47,24 @@ def map_origins(runtime: Runtime) -> list[str]:
     return sorted(o for o in found if o)
 
 
-def create_app(runtime: Runtime, web_dist: Path | None = WEB_DIST, close_runtime: bool = False) -> FastAPI:
-    """`close_runtime`: the app owns the runtime (a uvicorn worker process) and closes it on exit."""
+def create_app(runtime: Runtime, web_dist: Path | None = WEB_DIST, close_runtime: bool = False,
+               server_process: bool = False) -> FastAPI:
+    """`close_runtime`: the app owns the runtime (a uvicorn worker process) and closes it on exit.
+    `server_process`: the process exists to serve this app (`csm serve`, a worker), so what start-up
+    loaded is frozen out of the garbage collector's full passes (csm.api.heap; not in tests)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         log_redaction.install()  # again here: uvicorn configures its loggers after create_app
         await runtime.start()
         app.state.auth.start()
+        if server_process:
+            settle_heap()
         try:
             yield
         finally:
             app.state.auth.stop()
+            ACCESS_LOG.flush()
             await runtime.stop()
             if close_runtime:
                 runtime.close()
@@ -89,4 +97,5 @@ def create_app(runtime: Runtime, web_dist: Path | None = WEB_DIST, close_runtime
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(CanonicalPathMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, map_origins=map_origins(runtime))
+    app.add_middleware(AccessLogMiddleware)  # outermost: every answer, also refusals, is logged
     return app

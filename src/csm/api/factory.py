@@ -24,4 +24,4 @@ def app_from_env() -> FastAPI:
         from csm.ingest.mqtt import consumer_job
 
         runtime.jobs.append(consumer_job(settings.mqtt))
-    return create_app(runtime, close_runtime=True)
+    return create_app(runtime, close_runtime=True, server_process=True)

@@ -55,7 +55,7 @@ class AuthService:
         self.login_failures = SlidingWindow(limit=5, window=300)  # per user name + address
         self.login_attempts_per_address = SlidingWindow(limit=30, window=300)
         self.ingest_requests = SlidingWindow(limit=50, window=1)  # per ingest client
-        self._audit_seen: dict[tuple[str, str, str], float] = {}
+        self._audit_seen: dict[tuple[str, str, str, str], float] = {}
         self._audit_lock = threading.Lock()
 
     # -- identification -----------------------------------------------------------------------
@@ -112,7 +112,7 @@ class AuthService:
         memory; returns the audit write still due (a store write), for the caller to run off the
         event loop."""
         route = conn.scope.get("route")
-        template = getattr(route, "path", conn.url.path)
+        template = route.path if hasattr(route, "path") else conn.url.path  # (building .url costs)
         method = "GET" if conn.scope["type"] == "websocket" else conn.scope["method"]
         if method == "HEAD":
             method = "GET"
@@ -173,7 +173,7 @@ class AuthService:
                   ) -> Callable[[], None] | None:
         """The audit write this request calls for, or None when a recent identical read covers it."""
         site_id = conn.path_params.get("site_id", GLOBAL_SITE)
-        key = (principal.name, f"{method} {conn.url.path}", site_id)
+        key = (principal.name, method, conn.scope["path"], site_id)
         now = time.monotonic()
         if method not in UNSAFE_METHODS:
             with self._audit_lock:

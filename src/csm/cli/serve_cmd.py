@@ -44,7 +44,7 @@ def _serve(runtime: Runtime, host: str, port: int) -> None:
     from csm.api.app import create_app
     from csm.api.http_limits import uvicorn_options
 
-    app = create_app(runtime)
+    app = create_app(runtime, server_process=True)
     try:
         uvicorn.run(app, host=host, port=port, log_level="info", **uvicorn_options())
     finally:
