@@ -111,8 +111,7 @@ class AuthService:
         """Identify and apply the policy, touching the store only where sessions are not checked in
         memory; returns the audit write still due (a store write), for the caller to run off the
         event loop."""
-        route = conn.scope.get("route")
-        template = route.path if hasattr(route, "path") else conn.url.path  # (building .url costs)
+        template = getattr(conn.scope.get("route"), "path", None) or conn.url.path  # (building .url costs)
         method = "GET" if conn.scope["type"] == "websocket" else conn.scope["method"]
         if method == "HEAD":
             method = "GET"
