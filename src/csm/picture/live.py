@@ -37,6 +37,10 @@ log = logging.getLogger(__name__)
 # Process-wide, so a version never repeats, not even across PictureService instances.
 _VERSIONS = itertools.count(1)
 HISTORY_STEP = timedelta(minutes=5)
+# An incremental refresh naming more than this share of a site's sensors becomes a full one.
+WHOLE_READ_SHARE = 0.25
+# Under sustained data, refreshes are spaced so that they take at most 1 / BUSY_SPACING of the time.
+BUSY_SPACING = 4.0
 
 
 def floor_time(moment: datetime, step: timedelta) -> datetime:
@@ -124,6 +128,8 @@ class PictureService:
                 or floor_time(as_of, self.history_step) != self._last_history_slot):
             return None
         sensors = sorted({s for s in changed_sensors if s in self.site.sensors})
+        if len(sensors) > len(self.site.sensors) * WHOLE_READ_SHARE:
+            return None  # reading most sensors one by one costs more than reading them all
         if sensors:
             inputs.replace(
                 sensors, as_of,
@@ -207,20 +213,24 @@ class PictureService:
         and line-balance decay move on).
 
         New data after a quiet spell is refreshed at once; while data keeps arriving, refreshes
-        come at most every `debounce` seconds and take in everything that arrived meanwhile. (A
-        fixed wait before every refresh put `debounce` on top of every change's way to the
-        screen, the largest part of it once the refresh itself became cheap.)"""
+        come at most every `debounce` seconds — or, when a refresh takes longer than a quarter of
+        that, every BUSY_SPACING times its duration — and take in everything that arrived
+        meanwhile. (A fixed wait before every refresh put `debounce` on top of every change's way
+        to the screen; refreshing as often under a flood of data took half the CPU that the
+        ingest itself needed.)"""
         last_full = time.monotonic()
         last_refresh = -math.inf
+        spacing = debounce
         async with self.bus.subscribe(OBSERVATIONS_TOPIC) as queue:
             while not stop.is_set():
                 sensors: set[str] | None = None
+                data = False
                 try:
                     message = await asyncio.wait_for(queue.get(), timeout=tick_seconds)
-                    wait = debounce - (time.monotonic() - last_refresh)
+                    wait = spacing - (time.monotonic() - last_refresh)
                     if wait > 0:
                         await asyncio.sleep(wait)
-                    last_refresh = time.monotonic()  # data-driven refreshes only: a tick does not delay data
+                    data = True
                     sensors = set()
                     for msg in [message, *_drain(queue)]:
                         if isinstance(msg, ObservationsMessage):
@@ -236,12 +246,16 @@ class PictureService:
                     sensors = None
                 if sensors is None:
                     last_full = time.monotonic()
+                started = time.monotonic()
                 try:
                     await asyncio.to_thread(self.refresh, sensors)
                 except Exception as exc:  # keep the picture alive; logged, counted and retried
                     job_failed(exc, f"picture refresh of site {self.site.id}")
                 else:
                     job_succeeded()
+                if data:  # data-driven refreshes only: a tick does not delay data
+                    last_refresh = time.monotonic()
+                    spacing = max(debounce, BUSY_SPACING * (last_refresh - started))
 
 
 def _drain(queue: asyncio.Queue[BusMessage]) -> list[BusMessage]:
