@@ -39,6 +39,12 @@ ZONES = [{"id": f"z{i}", "name": f"Zone {i}", "walkable_area_m2": 400 * i} for i
 METRICS = {"cam-1": ["occupancy"], "cam-2": ["occupancy"], "est-5": ["visitors"]}
 
 
+@pytest.fixture(autouse=True)
+def incremental_for_any_subset(monkeypatch: pytest.MonkeyPatch) -> None:
+    """This site has 7 sensors: without this, most random subsets would take the full path."""
+    monkeypatch.setattr("csm.picture.live.WHOLE_READ_SHARE", 1.0)
+
+
 @pytest.fixture
 def runtime(tmp_path: Path) -> Iterator[Runtime]:
     folder = write_site(tmp_path / "grid", SITE, ZONES)
@@ -172,3 +178,64 @@ def test_new_data_after_a_quiet_spell_is_refreshed_at_once_and_a_burst_waits_for
 
     before, first, after = asyncio.run(versions())
     assert first != before and after == first
+
+
+def test_a_refresh_naming_most_sensors_reads_them_all_at_once(runtime: Runtime,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("csm.picture.live.WHOLE_READ_SHARE", 0.25)
+    sr = runtime.sites["grid"]
+    sr.picture.refresh()
+    subsets: list[Any] = []
+    read = runtime.store.latest_values
+
+    def spy(site_id: str, as_of: Any, sensors: Any = None) -> Any:
+        subsets.append(sensors)
+        return read(site_id, as_of, sensors)
+
+    monkeypatch.setattr(runtime.store, "latest_values", spy)
+    sensors = sorted(sr.site.sensors)
+    sr.picture.refresh(sensors[:1])
+    sr.picture.refresh(sensors)  # every sensor: one read of the whole site
+    assert subsets == [sensors[:1], None]
+    assert same({z["zone_id"]: z for z in sr.picture.snapshot()[1]}, full_picture(runtime))
+
+
+def test_under_sustained_data_refreshes_are_spaced_by_their_own_cost(
+        tiny_runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A refresh taking 50 ms under a stream of data runs at most every 4 × 50 ms, not every debounce."""
+    import asyncio
+    import contextlib
+    import time
+
+    from csm.topics import OBSERVATIONS_TOPIC, ObservationsMessage
+
+    picture = tiny_runtime.sites["tiny"].picture
+    refresh = picture.refresh
+    started: list[float] = []
+
+    def slow_refresh(sensors: Any = None) -> Any:
+        started.append(time.monotonic())
+        time.sleep(0.05)
+        return refresh(sensors)
+
+    monkeypatch.setattr(picture, "refresh", slow_refresh)
+    notice = ObservationsMessage(site="tiny", sensors=["cam-a"])
+
+    async def flood() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(picture.run(stop, tick_seconds=60, debounce=0.01))
+        while tiny_runtime.bus.subscriber_count(OBSERVATIONS_TOPIC) == 0:
+            await asyncio.sleep(0.01)
+        until = time.monotonic() + 1.2
+        while time.monotonic() < until:
+            tiny_runtime.bus.publish(OBSERVATIONS_TOPIC, notice)
+            await asyncio.sleep(0.005)
+        stop.set()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    asyncio.run(flood())
+    gaps = [b - a for a, b in zip(started, started[1:], strict=False)]
+    assert 2 <= len(started) <= 6, started  # with the 10 ms debounce alone: about 20
+    assert min(gaps) >= 0.2 - 0.02
