@@ -3,6 +3,7 @@ feed recomputed) gives the same zone states as a full refresh, on random sequenc
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from collections.abc import Iterator
@@ -236,6 +237,6 @@ def test_under_sustained_data_refreshes_are_spaced_by_their_own_cost(
             await task
 
     asyncio.run(flood())
-    gaps = [b - a for a, b in zip(started, started[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(started)]
     assert 2 <= len(started) <= 6, started  # with the 10 ms debounce alone: about 20
     assert min(gaps) >= 0.2 - 0.02
