@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
 from csm import __version__
 from csm.api import log_redaction
@@ -20,6 +22,7 @@ from csm.api.middleware import (
     BodyLimitMiddleware,
     CanonicalPathMiddleware,
     DashboardLoginMiddleware,
+    SecurityHeaders,
     SecurityHeadersMiddleware,
     origin_of,
 )
@@ -47,6 +50,19 @@ def map_origins(runtime: Runtime) -> list[str]:
     return sorted(o for o in found if o)
 
 
+class CsmApi(FastAPI):
+    """FastAPI with two layers outside its middleware stack: the access log, then the zone-state
+    poll's fast path (csm.api.zone_state_fast), which skips the stack for the one request every
+    dashboard makes every two seconds."""
+
+    def __init__(self, *args: Any, security: SecurityHeaders, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.security = security
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return AccessLogMiddleware(ZoneStateFastPath(super().build_middleware_stack(), self.security))
+
+
 def create_app(runtime: Runtime, web_dist: Path | None = WEB_DIST, close_runtime: bool = False,
                server_process: bool = False) -> FastAPI:
     """`close_runtime`: the app owns the runtime (a uvicorn worker process) and closes it on exit.
@@ -69,12 +85,17 @@ def create_app(runtime: Runtime, web_dist: Path | None = WEB_DIST, close_runtime
             if close_runtime:
                 runtime.close()
 
-    app = FastAPI(
+    security = SecurityHeaders(map_origins=map_origins(runtime))
+    app = CsmApi(
+        security=security,
         title="Crowd Safety Manager",
         version=__version__,
         description="Live and forecast crowd levels per zone, advice and scenarios. For authorised staff:"
         " log in at /api/v1/auth/login and send the token as `Authorization: Bearer ...`.",
         lifespan=lifespan,
+        # CSM's metrics are Prometheus (/metrics); FastAPI's OpenTelemetry hooks looked for a
+        # configured provider on every request.
+        telemetry={"tracing": False, "metrics": False},
     )
     log_redaction.install()
     app.state.runtime = runtime
@@ -91,11 +112,9 @@ def create_app(runtime: Runtime, web_dist: Path | None = WEB_DIST, close_runtime
         def no_dashboard() -> HTMLResponse:
             return HTMLResponse(_NO_DASHBOARD)
 
-    app.add_middleware(ZoneStateFastPath)  # innermost: every check around it still applies
     app.add_middleware(ZoneScopeMiddleware)
     app.add_middleware(DashboardLoginMiddleware)
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(CanonicalPathMiddleware)
-    app.add_middleware(SecurityHeadersMiddleware, map_origins=map_origins(runtime))
-    app.add_middleware(AccessLogMiddleware)  # outermost: every answer, also refusals, is logged
+    app.add_middleware(SecurityHeadersMiddleware, headers=security)
     return app

@@ -44,14 +44,13 @@ BODY_LIMITS = {"/api/v1/observations": 16 * 1024 * 1024}
 DASHBOARD_PAGES = frozenset({"/", "/index.html"})
 
 
-class SecurityHeadersMiddleware:
-    """Adds the security headers to every HTTP answer that does not set them itself.
+class SecurityHeaders:
+    """The security headers of an answer, by path and scheme.
 
-    The four possible header sets (docs page or not, HTTPS or not) are encoded once: this runs on
-    every answer, the zone-state poll included."""
+    The four possible header sets (docs page or not, HTTPS or not) are encoded once: they are
+    added to every answer, the zone-state poll included."""
 
-    def __init__(self, app: ASGIApp, hsts_max_age: int = 31_536_000, map_origins: Sequence[str] = ()) -> None:
-        self.app = app
+    def __init__(self, hsts_max_age: int = 31_536_000, map_origins: Sequence[str] = ()) -> None:
         self.hsts = f"max-age={hsts_max_age}; includeSubDomains"
         self.csp = content_security_policy(map_origins)
         self._extra = {(docs, https): self._headers(docs, https) for docs in (False, True) for https in (False, True)}
@@ -69,10 +68,8 @@ class SecurityHeadersMiddleware:
             extra[b"strict-transport-security"] = self.hsts.encode()
         return list(extra.items())
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    def wrap(self, scope: Scope, send: Send) -> Send:
+        """`send` adding the headers an answer does not set itself."""
         extra = self._extra[scope["path"] in ("/docs", "/redoc"), scope.get("scheme") == "https"]
 
         async def with_headers(message: Message) -> None:
@@ -83,7 +80,21 @@ class SecurityHeadersMiddleware:
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, with_headers)
+        return with_headers
+
+
+class SecurityHeadersMiddleware:
+    """Adds the security headers to every HTTP answer that does not set them itself."""
+
+    def __init__(self, app: ASGIApp, headers: SecurityHeaders) -> None:
+        self.app = app
+        self.headers = headers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        await self.app(scope, receive, self.headers.wrap(scope, send))
 
 
 class BodyLimitMiddleware:

@@ -1,15 +1,16 @@
-"""The dashboard's poll of the zone state, answered without the framework's routing in between.
+"""The dashboard's poll of the zone state, answered ahead of the framework's middleware stack.
 
 Every dashboard polls `GET /api/v1/sites/{site_id}/zones/state`, and its answer is bytes cached per
 picture version (csm.api.state_cache). Profiles of a worker under load showed most of a request's
 time in FastAPI's route matching, dependency solving and response wrapping around those bytes,
-not in the answer. This middleware sits innermost among CSM's middlewares, so the security
-headers, the canonical-path redirect, the body limit and the scope filter still wrap it, and it
-runs the same guard (`authorize`: identification, access policy, audit) and the same answer
-(`zone_state_response`) as the route. It answers only the case it can answer exactly as the route
-would: a GET of that path for a known site by a caller who sees the whole site. Anything else —
-a refused caller, a zone-scoped one, an unknown site, another method — goes on to the app, which
-decides as before.
+and, once that was bypassed, a sixth in the layers of middleware around it. This layer therefore
+sits outside them (inside the access log only) and does itself what they would do to this one
+request: it adds the security headers; the canonical-path redirect, the body limit, the
+dashboard login and the zone-scope filter have nothing to do for a bodiless GET of the canonical
+path by a caller who sees the whole site, which is the only case it answers. It runs the same
+guard (`authorize`: identification, access policy, audit) and the same answer
+(`zone_state_response`) as the route. Anything else — a refused caller, a zone-scoped one, an
+unknown site, another method, a request with a body — goes on to the app, which decides as before.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from csm.api.deps import authorize
+from csm.api.middleware import SecurityHeaders
 from csm.api.routes_zones import zone_state_response
 from csm.api.scope import sees_whole_site
 from csm.api.visibility import principal_of
@@ -50,12 +52,23 @@ def site_of(path: str) -> str | None:
     return site_id if site_id and "/" not in site_id else None
 
 
+def _has_body(scope: Scope) -> bool:
+    """Whether the request announces a body (the body limit, further in, would judge it)."""
+    for name, value in scope["headers"]:
+        if (name == b"content-length" and value != b"0") or name == b"transfer-encoding":
+            return True
+    return False
+
+
 class ZoneStateFastPath:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, security: SecurityHeaders) -> None:
         self.app = app
+        self.security = security
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         site_id = site_of(scope["path"]) if scope["type"] == "http" and scope["method"] == "GET" else None
+        if site_id is not None and _has_body(scope):
+            site_id = None
         runtime: Runtime | None = scope["app"].state.runtime if site_id is not None else None
         site_runtime = runtime.sites.get(site_id) if runtime is not None and site_id is not None else None
         if site_runtime is None or site_id is None:
@@ -74,4 +87,4 @@ class ZoneStateFastPath:
             await self.app(scope, receive, send)  # the scope filter needs routing's path parameters
             return
         response = await zone_state_response(request, site_runtime, principal)
-        await response(routed, receive, send)
+        await response(routed, receive, self.security.wrap(scope, send))
