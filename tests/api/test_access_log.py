@@ -15,24 +15,12 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from csm.api.access_log import LOGGER, AccessLog, AccessLogMiddleware
-
-
-class Capture(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.records: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record.getMessage())
-
-    @property
-    def lines(self) -> list[str]:
-        return [line for record in self.records for line in record.split("\n")]
+from tests.log_capture import LogCapture
 
 
 @pytest.fixture
-def capture() -> Iterator[Capture]:
-    handler = Capture()
+def capture() -> Iterator[LogCapture]:
+    handler = LogCapture()
     logger = logging.getLogger(LOGGER)
     logger.addHandler(handler)
     level = logger.level
@@ -60,7 +48,7 @@ def _app(access_log: AccessLog) -> Starlette:
     return app
 
 
-def test_each_answer_is_one_line_with_its_status(capture: Capture) -> None:
+def test_each_answer_is_one_line_with_its_status(capture: LogCapture) -> None:
     access_log = AccessLog(flush_seconds=3600)  # flushed by hand below
     with TestClient(_app(access_log), raise_server_exceptions=False) as client:
         assert client.get("/ok?site=a").status_code == 200
@@ -81,7 +69,7 @@ def test_each_answer_is_one_line_with_its_status(capture: Capture) -> None:
     assert all(line.endswith(" ms") for line in lines)
 
 
-def test_credentials_in_the_query_are_redacted(capture: Capture) -> None:
+def test_credentials_in_the_query_are_redacted(capture: LogCapture) -> None:
     access_log = AccessLog(flush_seconds=3600)
     secret = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlLXNlY3JldA"
     with TestClient(_app(access_log)) as client:
@@ -94,7 +82,7 @@ def test_credentials_in_the_query_are_redacted(capture: Capture) -> None:
     assert written.count("[redacted]") == 3 and "site=a" in written
 
 
-def test_a_burst_of_requests_is_written_as_few_records(capture: Capture) -> None:
+def test_a_burst_of_requests_is_written_as_few_records(capture: LogCapture) -> None:
     access_log = AccessLog(flush_seconds=3600)
     with TestClient(_app(access_log)) as client:
         for _ in range(200):
@@ -105,7 +93,7 @@ def test_a_burst_of_requests_is_written_as_few_records(capture: Capture) -> None
 
 
 def test_a_log_that_cannot_keep_up_keeps_the_newest_lines_only(monkeypatch: pytest.MonkeyPatch,
-                                                                capture: Capture) -> None:
+                                                                capture: LogCapture) -> None:
     monkeypatch.setattr("csm.api.access_log.MAX_WAITING", 10)
     access_log = AccessLog(flush_seconds=3600)
     for i in range(25):
@@ -114,7 +102,7 @@ def test_a_log_that_cannot_keep_up_keeps_the_newest_lines_only(monkeypatch: pyte
     assert capture.lines == [f"line {i}" for i in range(15, 25)]
 
 
-def test_the_log_thread_writes_without_being_asked(capture: Capture) -> None:
+def test_the_log_thread_writes_without_being_asked(capture: LogCapture) -> None:
     import time
 
     access_log = AccessLog(flush_seconds=0.05)

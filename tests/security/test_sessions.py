@@ -24,6 +24,7 @@ from csm.auth.users import UserDirectory
 from csm.clock import FixedClock
 from csm.runtime import Runtime, build_runtime
 from tests.conftest import NOON, TINY_SITE, TINY_ZONES, write_site
+from tests.log_capture import LogCapture
 from tests.scale.conftest import wait_for
 
 PASSWORD = "correct-horse-battery"
@@ -191,20 +192,11 @@ def _server_with_access_log(app: FastAPI, loggers: list[logging.Logger], capture
             logger.removeHandler(capture)
 
 
-class _Capture(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(record.getMessage())
-
-
 def test_no_token_reaches_the_access_log_or_the_audit(two_sites: Runtime) -> None:
     import websockets.sync.client as ws_client
 
     UserDirectory(two_sites.store).add("root", Role.ADMINISTRATOR, ["*"], PASSWORD)
-    capture = _Capture()
+    capture = LogCapture()
     loggers = [logging.getLogger(n) for n in ("csm.access", "uvicorn.error")]
     with _server_with_access_log(create_app(two_sites, web_dist=None), loggers, capture) as base, \
             httpx.Client(base_url=base) as http:
