@@ -95,7 +95,7 @@ def create_app(runtime: Runtime, web_dist: Path | None = WEB_DIST, close_runtime
         lifespan=lifespan,
         # CSM's metrics are Prometheus (/metrics); FastAPI's OpenTelemetry hooks looked for a
         # configured provider on every request.
-        telemetry={"tracing": False, "metrics": False},
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     log_redaction.install()
     app.state.runtime = runtime
