@@ -33,7 +33,7 @@ class AccessLog:
 
     def __init__(self, flush_seconds: float = FLUSH_SECONDS) -> None:
         self.flush_seconds = flush_seconds
-        self._lines: deque[str] = deque(maxlen=MAX_WAITING)  # read at construction
+        self._lines: deque[str] = deque(maxlen=MAX_WAITING)  # the bound as it is when the log is made
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
 
@@ -91,7 +91,7 @@ def request_line(scope: Scope, status: int, started: float) -> str:
     target = (path + b"?" + query if query else path).decode("latin-1")
     if query:
         target = redact_secrets(target)
-    method = scope.get("method", "WebSocket") if scope["type"] == "http" else "WebSocket"
+    method = scope["method"] if scope["type"] == "http" else "WebSocket"
     took = (time.perf_counter() - started) * 1000
     return f'INFO:     {where} - "{method} {target} HTTP/{scope.get("http_version", "1.1")}" {status} {took:.1f} ms'
 
