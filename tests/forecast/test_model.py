@@ -8,8 +8,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from csm.forecast.features import build_features
 from csm.forecast.grid import mask_outages, to_grid
-from csm.forecast.model import GlobalQuantileForecaster, make_grid
+from csm.forecast.model import (
+    N_BANDS,
+    GlobalQuantileForecaster,
+    lag_member_columns,
+    make_grid,
+    quantile_columns,
+    recent_lags,
+)
 from csm.forecast.zones import forecast_zones
 from tests.forecast.synthetic import synthetic_counts
 
@@ -106,8 +114,9 @@ def test_the_ensemble_median_moves_the_band_with_it(monkeypatch: pytest.MonkeyPa
     grid = make_grid(history, "1h", TZ, "NL")
     origin = len(grid.index) - 1
     model = GlobalQuantileForecaster(horizon=12).fit(grid, origin)
-    assert set(model.point_models) == {"regression", "tweedie"}
-    assert len(model.median_weights) == 3 and np.isclose(model.median_weights.sum(), 1.0)
+    assert set(model.point_models) == {"regression", "tweedie", "lags"}
+    assert model.median_weights.shape == (N_BANDS, 4)  # per horizon band: q0.5, L2, Tweedie, lags
+    assert np.allclose(model.median_weights.sum(axis=1), 1.0)
     out = model.predict(grid, origin)
     assert (out[..., 0] <= out[..., 1]).all() and (out[..., 1] <= out[..., 2]).all()
 
@@ -116,7 +125,25 @@ def test_the_ensemble_can_be_switched_off_for_an_ablation() -> None:
     history = synthetic_counts(days=42, zones=2)
     grid = make_grid(history, "1h", TZ, "NL")
     origin = len(grid.index) - 1
-    plain = GlobalQuantileForecaster(horizon=6, without=("ensemble", "refit")).fit(grid, origin)
-    assert plain.point_models == {} and len(plain.median_weights) == 1
+    plain = GlobalQuantileForecaster(horizon=6, without=("ensemble", "refit", "lag_member")).fit(grid, origin)
+    assert plain.point_models == {} and plain.median_weights.shape[1] == 1
     out = plain.predict(grid, origin)
     assert (out[..., 0] <= out[..., 2]).all()
+    default = GlobalQuantileForecaster(horizon=6).fit(grid, origin)
+    assert set(default.point_models) == {"lags"}  # the lag member is on by default, the other two off
+    assert default.median_weights.shape == (N_BANDS, 2) and np.allclose(default.median_weights.sum(axis=1), 1.0)
+
+
+def test_the_lag_member_sees_nothing_after_the_origin() -> None:
+    """Its lag of k hours is the value k hours before the target only when that is at or before the
+    origin (k ≥ the horizon); shorter lags are missing, never a peek at the future."""
+    history = synthetic_counts(days=14, zones=2)
+    grid = make_grid(history, "1h", TZ, "NL")
+    target, horizon = np.array([200, 200]), np.array([5, 30])
+    lags = recent_lags(grid, target, np.array([1, 1]), horizon)
+    assert np.isnan(lags.loc[0, ["recent_1h", "recent_4h"]].to_numpy(dtype=float)).all()
+    assert lags.loc[0, "recent_5h"] == grid.values[195, 1] and lags.loc[0, "recent_24h"] == grid.values[176, 1]
+    assert np.isnan(lags.loc[1, "recent_24h"]) and lags.loc[1, "recent_48h"] == grid.values[152, 1]
+    x = pd.concat([build_features(grid, target, np.array([1, 1]), horizon), lags], axis=1)
+    assert set(lag_member_columns(x)).isdisjoint({"last", "day_mean", "seasonal_mean", "lag_1w"})
+    assert not any(c.startswith("recent_") for c in quantile_columns(x))

@@ -27,16 +27,21 @@ from csm.forecast.busy import BUSY_QUANTILE, BusyDecision
 from csm.forecast.calendar import calendar_features
 from csm.forecast.calibration import (
     HORIZON_BANDS_HOURS,
+    MIN_BUCKET_ROWS,
     BandCalibration,
     ProfileBlend,
+    horizon_band,
     recent_hour_factors,
     widen_by_hour,
 )
 from csm.forecast.covariates import KnownAhead, zone_covariates
-from csm.forecast.features import Grid, _rolling_day_mean, build_features
+from csm.forecast.features import Grid, _rolling_day_mean, _take, build_features
 from csm.forecast.grid import mask_outages, steps_per, to_grid
 
 QUANTILES = (0.1, 0.5, 0.9)
+N_BANDS = len(HORIZON_BANDS_HOURS) + 1
+MIN_WEIGHT_ROWS = MIN_BUCKET_ROWS
+RECENT_LAG_HOURS = (*range(1, 25), 48, 72, 96, 120, 144, 168)
 # Long histories are sampled: every row of the last year (the most recent rows teach the most),
 # then older rows at random so earlier years' holidays and summers still count. This bounds
 # training time: 20 zones × 6 years of hourly counts fit in well under a minute on two cores.
@@ -55,6 +60,7 @@ FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
     "ensemble": (),  # the L2 and Tweedie median members
     "refit": (),  # the refit on all rows after calibration
     "recent_calibration": (),  # the per-hour re-scaling of the band from the last days' forecasts
+    "lag_member": (),  # the point member on the last day's hours (recent_*h), weighed against the median
 }
 # The band is re-scaled per hour by the coverage of the model's own forecasts of the last two weeks.
 RECENT_DAYS = 14
@@ -67,6 +73,13 @@ RECENT_DAYS = 14
 POINT_OBJECTIVES: tuple[str, ...] = ()
 MEDIAN_WEIGHT_STEP = 0.1
 REFIT_ON_ALL = False
+# A median member of another kind: a point LightGBM (L1) on the hours just before the origin
+# (1–24 h, then 2–7 days back, as the tuned baseline uses them), the horizon, the zone and the
+# calendar — none of the quantile models' state-at-origin features. Its errors differ from theirs,
+# so the held-out weights of the two medians can beat either.
+LAG_MEMBER = True
+LAG_MEMBER_OBJECTIVE = "l1"
+LAG_MEMBER_PARAMS: dict[str, Any] = {"learning_rate": 0.1, "n_estimators": 175}  # over PARAMS
 PARAMS: dict[str, Any] = {
     "n_estimators": 350, "learning_rate": 0.05, "num_leaves": 63, "min_child_samples": 40,
     "subsample": 0.8, "subsample_freq": 1, "colsample_bytree": 0.9, "reg_lambda": 1.0,
@@ -109,7 +122,8 @@ class GlobalQuantileForecaster:
     seed: int = 7
     models: dict[float, lgb.LGBMRegressor] = field(default_factory=dict)
     point_models: dict[str, lgb.LGBMRegressor] = field(default_factory=dict)
-    median_weights: np.ndarray = field(default_factory=lambda: np.ones(1))  # q0.5, then POINT_OBJECTIVES
+    # Per horizon band (rows) the weights of the median members (columns): q0.5, POINT_OBJECTIVES, lags.
+    median_weights: np.ndarray = field(default_factory=lambda: np.ones((N_BANDS, 1)))
     calibration: BandCalibration = field(default_factory=BandCalibration)
     blend: ProfileBlend = field(default_factory=ProfileBlend)
     busy: BusyDecision = field(default_factory=BusyDecision)
@@ -123,7 +137,15 @@ class GlobalQuantileForecaster:
                   day_means: np.ndarray | None = None) -> pd.DataFrame:
         features = build_features(grid, t_rows, cols, horizons, day_means)
         dropped = [c for group in self.without for c in FEATURE_GROUPS[group]]
-        return features.drop(columns=dropped, errors="ignore") if dropped else features
+        if dropped:
+            features = features.drop(columns=dropped, errors="ignore")
+        if self.lag_member:
+            features = pd.concat([features, recent_lags(grid, t_rows, cols, horizons)], axis=1)
+        return features
+
+    @property
+    def lag_member(self) -> bool:
+        return LAG_MEMBER and "lag_member" not in self.without
 
     def _training_rows(self, grid: Grid, last_row: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         rng = np.random.default_rng(self.seed)
@@ -163,13 +185,18 @@ class GlobalQuantileForecaster:
 
     def _fit_models(self, x: pd.DataFrame, y: np.ndarray) -> None:
         def fit_one(member: float | str) -> lgb.LGBMRegressor:
+            if member == LAG_MEMBER_NAME:
+                model = lgb.LGBMRegressor(objective=LAG_MEMBER_OBJECTIVE, random_state=self.seed,
+                                          **{**PARAMS, **LAG_MEMBER_PARAMS})
+                return model.fit(x[lag_member_columns(x)], y)
             if isinstance(member, float):
                 model = lgb.LGBMRegressor(objective="quantile", alpha=member, random_state=self.seed, **PARAMS)
             else:
                 model = lgb.LGBMRegressor(objective=member, random_state=self.seed, **PARAMS)
-            return model.fit(x, y)
+            return model.fit(x[quantile_columns(x)], y)
 
-        points = () if "ensemble" in self.without else POINT_OBJECTIVES
+        points = [*(() if "ensemble" in self.without else POINT_OBJECTIVES),
+                  *((LAG_MEMBER_NAME,) if self.lag_member else ())]
         members: list[float | str] = [*QUANTILES, *points]
         # One thread per model (LightGBM releases the GIL): on two cores this beats one model at
         # a time with two OpenMP threads, whose per-split synchronisation dominates.
@@ -177,8 +204,9 @@ class GlobalQuantileForecaster:
             fitted = list(pool.map(fit_one, members))
         self.models = dict(zip(QUANTILES, fitted[:len(QUANTILES)], strict=True))
         self.point_models = dict(zip(points, fitted[len(QUANTILES):], strict=True))
-        if len(self.median_weights) != 1 + len(self.point_models):
-            self.median_weights = np.full(1 + len(self.point_models), 1 / (1 + len(self.point_models)))
+        medians = 1 + len(self.point_models)
+        if self.median_weights.shape[1] != medians:
+            self.median_weights = np.full((N_BANDS, medians), 1 / medians)
 
     def _calibrate(self, grid: Grid, rows: np.ndarray, cols: np.ndarray, day_means: np.ndarray,
                    busy_line: np.ndarray) -> None:
@@ -194,10 +222,14 @@ class GlobalQuantileForecaster:
         rows, cols = np.tile(rows, len(bands)), np.tile(cols, len(bands))
         features = self._features(grid, rows, cols, horizons, day_means)
         actual = grid.values[rows, cols]
-        self.median_weights = _best_median_weights(self._medians(features), actual)
-        predicted = self._predict_scaled(features)
-        hours = features["hour"].to_numpy()
         horizon_hours = horizons * step_hours
+        raw = self._raw(features)
+        band_of_row = horizon_band(horizon_hours)
+        self.median_weights = np.vstack([
+            _best_median_weights(raw[1][band_of_row == b], actual[band_of_row == b])
+            if (band_of_row == b).sum() >= MIN_WEIGHT_ROWS else self.median_weights[b] for b in range(N_BANDS)])
+        predicted = self._predict_scaled(features, raw)
+        hours = features["hour"].to_numpy()
         profile = features["seasonal_mean"].to_numpy()
         if self.blend_with_profile:
             self.blend = ProfileBlend.fit(predicted[:, 1], profile, actual, horizon_hours)
@@ -210,16 +242,26 @@ class GlobalQuantileForecaster:
     def _step_hours(grid: Grid) -> float:
         return pd.Timedelta(grid.freq) / pd.Timedelta("1h")
 
-    def _medians(self, features: pd.DataFrame) -> np.ndarray:
-        """(rows × members): the pinball median, then each point model."""
-        return np.column_stack([self.models[0.5].predict(features),
-                                *[m.predict(features) for m in self.point_models.values()]])
+    def _raw(self, features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """Each model's prediction once: (rows × 3) quantiles and (rows × members) medians — the
+        pinball median, then each point model. Predicted on every core (the fits are done)."""
+        threads = os.cpu_count() or 1
+        quantile_x = features[quantile_columns(features)]
+        columns = np.column_stack([self.models[q].predict(quantile_x, num_threads=threads) for q in QUANTILES])
+        members = [m.predict(features[lag_member_columns(features) if name == LAG_MEMBER_NAME else
+                                      quantile_columns(features)], num_threads=threads)
+                   for name, m in self.point_models.items()]
+        return columns, np.column_stack([columns[:, 1], *members])
 
-    def _predict_scaled(self, features: pd.DataFrame) -> np.ndarray:
+    def _predict_scaled(self, features: pd.DataFrame,
+                        raw: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
         """p10/p50/p90 with the ensemble median; the band moves with the median."""
-        columns = np.column_stack([self.models[q].predict(features) for q in QUANTILES])
-        medians = self._medians(features) if self.point_models else columns[:, 1:2]
-        median = medians @ self.median_weights if len(self.median_weights) == medians.shape[1] else columns[:, 1]
+        columns, medians = raw if raw is not None else self._raw(features)
+        if self.median_weights.shape[1] == medians.shape[1]:
+            weights = self.median_weights[horizon_band(features["horizon_days"].to_numpy() * 24)]
+            median = np.einsum("ij,ij->i", medians, weights)
+        else:
+            median = columns[:, 1]
         columns = columns + (median - columns[:, 1])[:, None]
         return np.sort(columns, axis=1)
 
@@ -261,6 +303,32 @@ class GlobalQuantileForecaster:
         quantiles = self.calibration.apply(quantiles, past_hours, horizon_hours)
         factors = recent_hour_factors(quantiles, grid.values[t_rows, cols], past_hours)
         return widen_by_hour(predicted, hours, factors)
+
+
+LAG_MEMBER_NAME = "lags"
+RECENT_PREFIX = "recent_"
+LAG_MEMBER_CALENDAR = ("hour", "dow", "hour_of_week", "doy_sin", "doy_cos", "public_holiday",
+                       "school_holiday_regions", "weekend_or_holiday")
+
+
+def recent_lags(grid: Grid, t_rows: np.ndarray, cols: np.ndarray, horizons: np.ndarray) -> pd.DataFrame:
+    """The lag member's own columns: the target's lags in hours, NaN when after the origin."""
+    per_hour = max(1, steps_per(grid.freq, "1h"))
+    origin = t_rows - horizons
+    data = {}
+    for lag in RECENT_LAG_HOURS:
+        rows = t_rows - lag * per_hour
+        data[f"{RECENT_PREFIX}{lag}h"] = _take(grid.values, np.where(rows <= origin, rows, -1), cols)
+    return pd.DataFrame(data)
+
+
+def quantile_columns(x: pd.DataFrame) -> list[str]:
+    return [c for c in x.columns if not c.startswith(RECENT_PREFIX)]
+
+
+def lag_member_columns(x: pd.DataFrame) -> list[str]:
+    return ["zone", "horizon_days", *[c for c in LAG_MEMBER_CALENDAR if c in x.columns],
+            *[c for c in x.columns if c.startswith(RECENT_PREFIX)]]
 
 
 def _best_median_weights(medians: np.ndarray, actual: np.ndarray) -> np.ndarray:
