@@ -17,6 +17,11 @@ import pandas as pd
 from csm.forecast.grid import steps_per
 
 SEASONAL_WEEKS = 4
+# The hours back that lag-based models look from the target: the last day hour by hour, then 2–7 days.
+LAG_HOURS = (*range(1, 25), 48, 72, 96, 120, 144, 168)
+# The calendar of the target hour that lag-based models take (the holiday distances left out).
+TARGET_CALENDAR = ("hour", "dow", "hour_of_week", "doy_sin", "doy_cos", "public_holiday", "school_holiday_regions",
+                   "weekend_or_holiday")
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,19 @@ def _take(values: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     ok = rows >= 0
     out[ok] = values[rows[ok], cols[ok]]
     return out
+
+
+def hour_lags(grid: Grid, t_rows: np.ndarray, cols: np.ndarray, horizons: np.ndarray,
+              prefix: str) -> dict[str, np.ndarray]:
+    """`{prefix}{k}h`: the target's value k hours back for each k in LAG_HOURS, NaN when that is
+    after the origin (the target row minus the horizon) — never a value the forecast could not know."""
+    per_hour = max(1, steps_per(grid.freq, "1h"))
+    origin = t_rows - horizons
+    lags = {}
+    for lag in LAG_HOURS:
+        rows = t_rows - lag * per_hour
+        lags[f"{prefix}{lag}h"] = _take(grid.values, np.where(rows <= origin, rows, -1), cols)
+    return lags
 
 
 def build_features(grid: Grid, t_rows: np.ndarray, zone_cols: np.ndarray, horizons: np.ndarray,

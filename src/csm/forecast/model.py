@@ -35,13 +35,12 @@ from csm.forecast.calibration import (
     widen_by_hour,
 )
 from csm.forecast.covariates import KnownAhead, zone_covariates
-from csm.forecast.features import Grid, _rolling_day_mean, _take, build_features
+from csm.forecast.features import TARGET_CALENDAR, Grid, _rolling_day_mean, build_features, hour_lags
 from csm.forecast.grid import mask_outages, steps_per, to_grid
 
 QUANTILES = (0.1, 0.5, 0.9)
 N_BANDS = len(HORIZON_BANDS_HOURS) + 1
 MIN_WEIGHT_ROWS = MIN_BUCKET_ROWS
-RECENT_LAG_HOURS = (*range(1, 25), 48, 72, 96, 120, 144, 168)
 # Long histories are sampled: every row of the last year (the most recent rows teach the most),
 # then older rows at random so earlier years' holidays and summers still count. This bounds
 # training time: 20 zones × 6 years of hourly counts fit in well under a minute on two cores.
@@ -74,7 +73,7 @@ POINT_OBJECTIVES: tuple[str, ...] = ()
 MEDIAN_WEIGHT_STEP = 0.1
 REFIT_ON_ALL = False
 # A median member of another kind: a point LightGBM (L1) on the hours just before the origin
-# (1–24 h, then 2–7 days back, as the tuned baseline uses them), the horizon, the zone and the
+# (LAG_HOURS: 1–24 h, then 2–7 days back, as the tuned baseline uses them), the horizon, the zone and the
 # calendar — none of the quantile models' state-at-origin features. Its errors differ from theirs,
 # so the held-out weights of the two medians can beat either.
 LAG_MEMBER = True
@@ -307,19 +306,11 @@ class GlobalQuantileForecaster:
 
 LAG_MEMBER_NAME = "lags"
 RECENT_PREFIX = "recent_"
-LAG_MEMBER_CALENDAR = ("hour", "dow", "hour_of_week", "doy_sin", "doy_cos", "public_holiday",
-                       "school_holiday_regions", "weekend_or_holiday")
 
 
 def recent_lags(grid: Grid, t_rows: np.ndarray, cols: np.ndarray, horizons: np.ndarray) -> pd.DataFrame:
-    """The lag member's own columns: the target's lags in hours, NaN when after the origin."""
-    per_hour = max(1, steps_per(grid.freq, "1h"))
-    origin = t_rows - horizons
-    data = {}
-    for lag in RECENT_LAG_HOURS:
-        rows = t_rows - lag * per_hour
-        data[f"{RECENT_PREFIX}{lag}h"] = _take(grid.values, np.where(rows <= origin, rows, -1), cols)
-    return pd.DataFrame(data)
+    """The lag member's own columns (`recent_{k}h`), NaN when after the origin."""
+    return pd.DataFrame(hour_lags(grid, t_rows, cols, horizons, RECENT_PREFIX))
 
 
 def quantile_columns(x: pd.DataFrame) -> list[str]:
@@ -327,7 +318,7 @@ def quantile_columns(x: pd.DataFrame) -> list[str]:
 
 
 def lag_member_columns(x: pd.DataFrame) -> list[str]:
-    return ["zone", "horizon_days", *[c for c in LAG_MEMBER_CALENDAR if c in x.columns],
+    return ["zone", "horizon_days", *[c for c in TARGET_CALENDAR if c in x.columns],
             *[c for c in x.columns if c.startswith(RECENT_PREFIX)]]
 
 

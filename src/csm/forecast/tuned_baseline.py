@@ -19,12 +19,8 @@ import numpy as np
 import pandas as pd
 
 from csm.forecast.calibration import horizon_band
-from csm.forecast.features import Grid, _take
-from csm.forecast.grid import steps_per
+from csm.forecast.features import TARGET_CALENDAR, Grid, hour_lags
 
-LAG_HOURS = (*range(1, 25), 48, 72, 96, 120, 144, 168)
-CALENDAR = ["hour", "dow", "hour_of_week", "doy_sin", "doy_cos", "public_holiday", "school_holiday_regions",
-            "weekend_or_holiday"]
 MAX_ROWS = 240_000
 TUNING_ROWS = 120_000
 CANDIDATES: tuple[dict[str, Any], ...] = (
@@ -41,16 +37,13 @@ MAX_TREES = 800
 
 def lag_features(grid: Grid, t_rows: np.ndarray, cols: np.ndarray, horizons: np.ndarray) -> pd.DataFrame:
     """Lags of the target row (NaN when after the origin), horizon, zone and calendar."""
-    per_hour = max(1, steps_per(grid.freq, "1h"))
-    origin = t_rows - horizons
     data: dict[str, Any] = {
         "zone": pd.Categorical(np.asarray(grid.zones)[cols], categories=grid.zones),
         "horizon": horizons,
+        **hour_lags(grid, t_rows, cols, horizons, "lag_"),
     }
-    for lag in LAG_HOURS:
-        rows = t_rows - lag * per_hour
-        data[f"lag_{lag}h"] = _take(grid.values, np.where(rows <= origin, rows, -1), cols)
-    calendar = grid.calendar.iloc[np.clip(t_rows, 0, len(grid.calendar) - 1)][CALENDAR].reset_index(drop=True)
+    calendar = grid.calendar.iloc[np.clip(t_rows, 0, len(grid.calendar) - 1)][list(TARGET_CALENDAR)]
+    calendar = calendar.reset_index(drop=True)
     return pd.concat([pd.DataFrame(data), calendar], axis=1)
 
 
