@@ -17,6 +17,9 @@ import pandas as pd
 
 RESERVED_FROM = date(2025, 7, 1)
 TZ = "Pacific/Auckland"
+# The sensors are in Auckland's city centre: New Zealand's public holidays and Auckland's own
+# (Auckland Anniversary Day, the Monday nearest 29 January), as the `holidays` package knows them.
+COUNTRY = "NZ-AUK"
 
 
 def load_development_counts(until: date = RESERVED_FROM) -> pd.DataFrame:

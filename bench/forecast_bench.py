@@ -27,7 +27,7 @@ import pandas as pd
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before LightGBM loads (csm.settings.prefer_passive_openmp)
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from akl_data import RESERVED_FROM, TZ, load_development_counts
+from akl_data import COUNTRY, RESERVED_FROM, TZ, load_development_counts
 from csm.forecast.backtest import BacktestResult, run_backtest
 from csm.forecast.report import write_report
 
@@ -70,7 +70,7 @@ def auckland(quick: bool, out: Path, weeks: int | None = None, intraday: bool = 
     methods = methods or (["csm", "seasonal_naive", "how_mean_4w", "lightgbm_plain", "lightgbm_tuned"] +
                           ([] if quick else ["mstl"]))
     started = time.perf_counter()
-    result = run_backtest(counts, horizon=24, freq="1h", country="NZ", tz=TZ, weeks=weeks, every=24,
+    result = run_backtest(counts, horizon=24, freq="1h", country=COUNTRY, tz=TZ, weeks=weeks, every=24,
                           refit_weeks=4, methods=methods, origin_hour=6)
     show(f"Auckland pedestrian counts, last {weeks} weeks before {end}, day-ahead from 06:00, 1–24 h ahead",
          result, started, out / "forecast_auckland.html")
@@ -82,7 +82,7 @@ def auckland_intraday(weeks: int, counts: pd.DataFrame | None = None) -> None:
     """1–3 h ahead from every hour: the accuracy of the service's intraday updates."""
     counts = load_development_counts() if counts is None else counts
     started = time.perf_counter()
-    short = run_backtest(counts, horizon=3, freq="1h", country="NZ", tz=TZ, weeks=weeks, every=1,
+    short = run_backtest(counts, horizon=3, freq="1h", country=COUNTRY, tz=TZ, weeks=weeks, every=1,
                          refit_weeks=4, methods=["csm", "seasonal_naive", "how_mean_4w", "lightgbm_plain"])
     show(f"Auckland, intraday: 1–3 h ahead from hourly origins, last {weeks} weeks before 2025-07-01", short,
          started, None)
@@ -92,8 +92,9 @@ def bikeshare(quick: bool, out: Path, weeks: int | None = None, methods: list[st
               until: str | None = None) -> None:
     """The second real dataset; the weather is what was measured plus a day-ahead forecast's error
     (σ 1.5 °C per day, as for the demo), given to the CSM model only."""
-    from bike_data import COUNTRY, load_counts, load_table, load_weather
+    from bike_data import COUNTRY as BIKE_COUNTRY
     from bike_data import TZ as BIKE_TZ
+    from bike_data import load_counts, load_table, load_weather
 
     table = load_table()
     if until:  # a validation window before the evaluation window (the weeks before `until`)
@@ -107,7 +108,7 @@ def bikeshare(quick: bool, out: Path, weeks: int | None = None, methods: list[st
     methods = methods or ["csm", "csm-without:weather", "seasonal_naive", "how_mean_4w", "lightgbm_plain",
                           "lightgbm_tuned"]
     started = time.perf_counter()
-    result = run_backtest(counts, horizon=24, freq="1h", country=COUNTRY, tz=BIKE_TZ, weeks=weeks, every=24,
+    result = run_backtest(counts, horizon=24, freq="1h", country=BIKE_COUNTRY, tz=BIKE_TZ, weeks=weeks, every=24,
                           refit_weeks=4, methods=methods, weather=weather, origin_hour=6)
     show(f"Capital Bikeshare riders (casual, registered), last {weeks} weeks before {until or '2013-01-01'}, "
          "day-ahead from 06:00",

@@ -90,6 +90,14 @@ def test_missing_file_and_bad_weather(naive_csv: Path, tmp_path: Path) -> None:
     assert code == 2 and "outside −50..60 °C (wrong unit?)" in output
 
 
+def test_an_unknown_country_or_subdivision_is_refused(naive_csv: Path, tmp_path: Path) -> None:
+    out = tmp_path / "o.csv"
+    code, output = run(["--counts", str(naive_csv), "--horizon", "1", "--out", str(out), "--country", "XX"])
+    assert code == 2 and "--country XX" in output and "not available" in output
+    code, output = run(["--counts", str(naive_csv), "--horizon", "1", "--out", str(out), "--country", "NL-XYZ"])
+    assert code == 2 and "does not have subdivision XYZ" in output and not out.exists()
+
+
 def test_weather_covariates_are_accepted(naive_csv: Path, tmp_path: Path) -> None:
     weather = tmp_path / "w.csv"
     stamps = pd.date_range("2025-01-06", "2025-01-27", freq="1h")

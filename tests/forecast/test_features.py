@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from csm.forecast.calendar import HOLIDAY_DISTANCE_CAP_DAYS, calendar_features
+from csm.forecast.calendar import HOLIDAY_DISTANCE_CAP_DAYS, calendar_features, holiday_region
 from csm.forecast.features import site_deviation
+from csm.forecast.io import timezone_for
 from csm.forecast.model import GlobalQuantileForecaster, make_grid
 from tests.forecast.synthetic import synthetic_counts
 
@@ -29,6 +30,25 @@ def test_days_to_and_from_public_holidays_in_local_time() -> None:
     assert by_date["days_to_holiday"].max() <= HOLIDAY_DISTANCE_CAP_DAYS
     none = calendar_features(index, TZ, None)
     assert (none["days_to_holiday"] == HOLIDAY_DISTANCE_CAP_DAYS).all()
+
+
+def test_a_subdivision_adds_its_own_public_holidays() -> None:
+    """Auckland Anniversary Day (Monday 27 January 2025) is a public holiday in Auckland, not in
+    all of New Zealand; 'NZ-AUK' (ISO 3166-2 style) counts it, 'NZ' does not; the time zone and
+    the school calendar follow the country part."""
+    auckland = ZoneInfo("Pacific/Auckland")
+    index = pd.date_range("2025-01-26T11:00", periods=48, freq="1h", tz="UTC")  # 27-28 January, local
+    by_date = {
+        country: calendar_features(index, auckland, country).assign(date=index.tz_convert(auckland).date)
+        .groupby("date")["public_holiday"].max()
+        for country in ("NZ-AUK", "NZ")
+    }
+    assert by_date["NZ-AUK"][date(2025, 1, 27)] == 1 and by_date["NZ"][date(2025, 1, 27)] == 0
+    assert by_date["NZ-AUK"][date(2025, 1, 28)] == 0
+    assert holiday_region("nz-auk") == ("NZ", "AUK") and holiday_region("NL") == ("NL", None)
+    assert timezone_for("NZ-AUK").key == "Pacific/Auckland"
+    autumn = pd.date_range("2025-10-20T00:00", periods=24, freq="1h", tz="UTC")  # NL autumn school holiday
+    assert calendar_features(autumn, TZ, "NL")["school_holiday_regions"].max() > 0
 
 
 def test_site_deviation_is_the_zones_average_busier_than_usual() -> None:

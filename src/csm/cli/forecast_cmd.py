@@ -20,6 +20,17 @@ from csm.forecast.io import (
 )
 
 
+def _check_country(country: str) -> None:
+    """A country or subdivision the holiday calendar does not know is an input error (exit 2), not
+    a silent forecast without holidays."""
+    from csm.forecast.calendar import unknown_holiday_region
+
+    problem = unknown_holiday_region(country)
+    if problem:
+        typer.echo(f"error: --country {country}: {problem}", err=True)
+        raise typer.Exit(2)
+
+
 def register(app: typer.Typer) -> None:
     @app.command("forecast")
     def forecast(
@@ -27,7 +38,8 @@ def register(app: typer.Typer) -> None:
         horizon: int = typer.Option(..., "--horizon", min=1, help="steps to forecast after the last timestamp"),
         out: Path = typer.Option(..., "--out", help="output CSV zone,timestamp,p10,p50,p90"),
         freq: str = typer.Option("1h", help="step length, e.g. 1h or 15min"),
-        country: str = typer.Option("NL", help="ISO country code for holidays (and local time of naive stamps)"),
+        country: str = typer.Option("NL", help="ISO country code for holidays (and local time of naive stamps), "
+                                    "or country-subdivision for regional holidays too, e.g. NZ-AUK"),
         weather: Path | None = typer.Option(None, help="CSV timestamp + temperature_c, precipitation_mm, ..."),
         tz: str | None = typer.Option(None, help="IANA timezone of naive timestamps (default: the country's)"),
         events: Path | None = typer.Option(None, help="CSV timestamp,expected_visitors[,zone,distance_m]"),
@@ -39,6 +51,7 @@ def register(app: typer.Typer) -> None:
 
         started = time.perf_counter()
         zone_tz = timezone_for(country, tz)
+        _check_country(country)
         try:
             history, style = read_counts_csv(counts, zone_tz)
             weather_frame = read_weather_csv(weather, zone_tz) if weather else None
@@ -63,7 +76,7 @@ def register(app: typer.Typer) -> None:
         counts: Path = typer.Option(..., "--counts", help="CSV timestamp,zone,count"),
         horizon: int = typer.Option(24, help="steps ahead to evaluate (1..horizon)"),
         freq: str = typer.Option("1h"),
-        country: str = typer.Option("NL"),
+        country: str = typer.Option("NL", help="ISO country code, or country-subdivision (e.g. NZ-AUK)"),
         tz: str | None = typer.Option(None),
         weeks: int = typer.Option(26, help="evaluation window: the last WEEKS of the file"),
         every: int = typer.Option(24, help="steps between forecast origins"),
@@ -83,6 +96,7 @@ def register(app: typer.Typer) -> None:
         from csm.forecast.report import write_report
 
         zone_tz = timezone_for(country, tz)
+        _check_country(country)
         try:
             history, _ = read_counts_csv(counts, zone_tz)
             weather_frame = read_weather_csv(weather, zone_tz) if weather else None

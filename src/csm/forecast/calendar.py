@@ -12,10 +12,29 @@ import pandas as pd
 SCHOOL_REGIONS = {"NL": ("Noord", "Midden", "Zuid")}
 
 
+def holiday_region(country: str) -> tuple[str, str | None]:
+    """'NL' → ('NL', None); 'NZ-AUK' → ('NZ', 'AUK'): a country, or one of its subdivisions in
+    ISO 3166-2 style, whose own public holidays count too (Auckland Anniversary Day, a German
+    state's holidays) — a crowd follows the holidays of where it is."""
+    code, _, subdiv = country.strip().upper().partition("-")
+    return code, subdiv or None
+
+
+def unknown_holiday_region(country: str) -> str | None:
+    """Why the `holidays` package cannot give this country's (or subdivision's) holidays, if it cannot."""
+    code, subdiv = holiday_region(country)
+    try:
+        holidays.country_holidays(code, subdiv=subdiv, years=2024)
+    except NotImplementedError as exc:
+        return str(exc)
+    return None
+
+
 @lru_cache(maxsize=64)
 def _public(country: str, year: int) -> frozenset[object]:
+    code, subdiv = holiday_region(country)
     try:
-        return frozenset(holidays.country_holidays(country, years=year))
+        return frozenset(holidays.country_holidays(code, subdiv=subdiv, years=year))
     except NotImplementedError:
         return frozenset()
 
@@ -24,9 +43,10 @@ def _public(country: str, year: int) -> frozenset[object]:
 def _school_regions(country: str, year: int) -> dict[object, int]:
     """Per date, how many school-holiday regions are off (NL: Noord, Midden, Zuid)."""
     counts: dict[object, int] = {}
-    for region in SCHOOL_REGIONS.get(country, ()):
+    code, _ = holiday_region(country)
+    for region in SCHOOL_REGIONS.get(code, ()):
         try:
-            days = holidays.country_holidays(country, subdiv=region, years=year, categories=("school",))
+            days = holidays.country_holidays(code, subdiv=region, years=year, categories=("school",))
         except (NotImplementedError, ValueError):
             continue
         for day in days:

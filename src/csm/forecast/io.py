@@ -51,7 +51,7 @@ class TimestampStyle:
 def timezone_for(country: str | None, tz: str | None = None) -> ZoneInfo:
     if tz:
         return ZoneInfo(tz)
-    return ZoneInfo(COUNTRY_TIMEZONES.get((country or "").upper(), "UTC"))
+    return ZoneInfo(COUNTRY_TIMEZONES.get((country or "").upper().partition("-")[0], "UTC"))
 
 
 def read_counts_csv(path: Path, tz: ZoneInfo) -> tuple[pd.DataFrame, TimestampStyle]:
