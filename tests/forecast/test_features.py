@@ -45,6 +45,8 @@ def test_a_subdivision_adds_its_own_public_holidays() -> None:
     }
     assert by_date["NZ-AUK"][date(2025, 1, 27)] == 1 and by_date["NZ"][date(2025, 1, 27)] == 0
     assert by_date["NZ-AUK"][date(2025, 1, 28)] == 0
+    waitangi = pd.date_range("2025-02-05T11:00", periods=24, freq="1h", tz="UTC")  # 6 February, local
+    assert calendar_features(waitangi, auckland, "NZ-XYZ")["public_holiday"].max() == 1  # unknown: the country's
     assert holiday_region("nz-auk") == ("NZ", "AUK") and holiday_region("NL") == ("NL", None)
     assert timezone_for("NZ-AUK").key == "Pacific/Auckland"
     autumn = pd.date_range("2025-10-20T00:00", periods=24, freq="1h", tz="UTC")  # NL autumn school holiday

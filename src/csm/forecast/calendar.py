@@ -33,10 +33,12 @@ def unknown_holiday_region(country: str) -> str | None:
 @lru_cache(maxsize=64)
 def _public(country: str, year: int) -> frozenset[object]:
     code, subdiv = holiday_region(country)
-    try:
-        return frozenset(holidays.country_holidays(code, subdiv=subdiv, years=year))
-    except NotImplementedError:
-        return frozenset()
+    for region in ((subdiv, None) if subdiv else (None,)):  # an unknown subdivision: the country's own
+        try:
+            return frozenset(holidays.country_holidays(code, subdiv=region, years=year))
+        except NotImplementedError:
+            continue
+    return frozenset()
 
 
 @lru_cache(maxsize=64)
