@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from csm.api import routes_zones
+from csm.api import zone_state_answer
 from csm.api.app import create_app
 from csm.api.state_cache import accepts_gzip, encode_answer, etag_matches
 from csm.runtime import Runtime
@@ -44,7 +44,7 @@ def test_an_unchanged_picture_answers_304_and_a_new_version_a_new_tag(client: Te
 
 def test_gzip_for_clients_that_accept_it_with_the_same_document(client: TestClient, tiny_runtime: Runtime,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(routes_zones, "GZIP_MIN_BYTES", 1)  # the tiny site's answer is small
+    monkeypatch.setattr(zone_state_answer, "GZIP_MIN_BYTES", 1)  # the tiny site's answer is small
     tiny_runtime.sites["tiny"].picture.refresh()
     plain = client.get(URL, headers={"Accept-Encoding": "identity"})
     assert "content-encoding" not in plain.headers and plain.headers["vary"] == "Accept-Encoding"
@@ -58,7 +58,7 @@ def test_gzip_for_clients_that_accept_it_with_the_same_document(client: TestClie
 
 def test_a_zone_scoped_caller_gets_plain_json_of_their_zones(client: TestClient, tiny_runtime: Runtime,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(routes_zones, "GZIP_MIN_BYTES", 1)
+    monkeypatch.setattr(zone_state_answer, "GZIP_MIN_BYTES", 1)
     tiny_runtime.sites["tiny"].picture.refresh()
     token = session_token(tiny_runtime, role="event_organiser", sites=("tiny",), zones={"tiny": ["pier"]})
     answer = client.get(URL, headers={"Authorization": f"Bearer {token}", "Accept-Encoding": "gzip"})

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.requests import HTTPConnection
 
-from csm.api import routes_zones, state_cache, zone_state_fast
+from csm.api import state_cache, zone_state_answer, zone_state_fast
 from csm.api.app import create_app
 from csm.api.state_cache import StateAnswerCache
 from csm.runtime import Runtime
@@ -61,7 +61,7 @@ def _routed(monkeypatch: pytest.MonkeyPatch, request: Callable[[], httpx.Respons
 def test_the_fast_path_answers_exactly_like_the_route(client: TestClient, tiny_runtime: Runtime,
                                                       monkeypatch: pytest.MonkeyPatch, fast_answers: list[str],
                                                       role: str, extra: dict[str, str]) -> None:
-    monkeypatch.setattr(routes_zones, "GZIP_MIN_BYTES", 1)  # the tiny site's answer is small
+    monkeypatch.setattr(zone_state_answer, "GZIP_MIN_BYTES", 1)  # the tiny site's answer is small
     headers = {"Authorization": f"Bearer {session_token(tiny_runtime, role=role, sites=('tiny',))}", **extra}
     fast = client.get(URL, headers=headers)
     assert fast_answers == [URL] and fast.status_code == 200

@@ -215,3 +215,22 @@ def test_no_token_reaches_the_access_log_or_the_audit(two_sites: Runtime) -> Non
         assert secret not in written
         assert secret not in audit
     assert "[redacted]" in written
+
+
+def test_a_session_remembered_between_requests_follows_every_account_change(two_sites: Runtime) -> None:
+    """Resolving a token is remembered per worker (a dashboard sends it every two seconds), but only
+    until the account ledger moves: a role change or a logout holds from the very next request."""
+    from csm.auth.sessions import SessionBook, SessionEnded
+
+    directory = UserDirectory(two_sites.store)
+    user = directory.add("remembered", Role.VIEWER, ["tiny"], PASSWORD)
+    book = SessionBook(two_sites.store)
+    token = book.open(user)
+    first = book.resolve(token)
+    assert book.resolve(token) is first  # remembered: nothing changed
+    assert book.resolve(token, method="cookie").principal.auth_method == "cookie"  # each way of sending apart
+    directory.update("remembered", role=Role.POLICE)
+    assert book.resolve(token).principal.role is Role.POLICE
+    book.close(first.sid_hash, by="remembered")
+    with pytest.raises(SessionEnded):
+        book.resolve(token)

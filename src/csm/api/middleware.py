@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers
@@ -68,16 +68,20 @@ class SecurityHeaders:
             extra[b"strict-transport-security"] = self.hsts.encode()
         return list(extra.items())
 
+    def completed(self, scope: Scope, headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+        """`headers` (a new list) with the security headers they do not set themselves."""
+        extra = self._extra[scope["path"] in ("/docs", "/redoc"), scope.get("scheme") == "https"]
+        completed = list(headers)
+        present = {k.lower() for k, _ in completed}
+        completed += [(k, v) for k, v in extra if k not in present]
+        return completed
+
     def wrap(self, scope: Scope, send: Send) -> Send:
         """`send` adding the headers an answer does not set itself."""
-        extra = self._extra[scope["path"] in ("/docs", "/redoc"), scope.get("scheme") == "https"]
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                present = {k.lower() for k, _ in headers}
-                headers += [(k, v) for k, v in extra if k not in present]
-                message["headers"] = headers
+                message["headers"] = self.completed(scope, message.get("headers", []))
             await send(message)
 
         return with_headers

@@ -24,9 +24,8 @@ from csm.api.schemas.picture import (
     ZoneStatesAnswer,
 )
 from csm.api.scope import ZoneScope, zone_scope
-from csm.api.state_cache import GZIP_MIN_BYTES, STATE_ANSWERS, accepts_gzip, etag_matches
-from csm.api.visibility import principal_of, view_key, view_series_value, view_states, visible_zone_ids
-from csm.auth.principal import Principal
+from csm.api.visibility import principal_of, view_series_value, view_states, visible_zone_ids
+from csm.api.zone_state_answer import zone_state_answer
 from csm.runtime import Runtime, SiteRuntime
 from csm.topics import ZONES_TOPIC, ZonesMessage
 
@@ -117,22 +116,9 @@ async def get_zone_states(request: Request, sr: SiteRuntime = Depends(get_site_r
     Async on purpose: a cached answer is bytes in memory, so the request never waits for a thread;
     only a new picture version is encoded, once, in a worker thread."""
     # The usual request does not get here: csm.api.zone_state_fast answers it with the same function.
-    return await zone_state_response(request, sr, principal_of(request))
-
-
-async def zone_state_response(request: Request, sr: SiteRuntime, principal: Principal) -> Response:
-    """The zone-state answer for an authorised caller: 304, gzip or plain bytes from the cache."""
-    answers = get_runtime(request).state.get(STATE_ANSWERS)
-    answer = await answers.current(sr, principal)
-    headers = {"ETag": answer.etag, "Cache-Control": "private, no-cache", "Vary": "Accept-Encoding"}
-    if etag_matches(request.headers.get("if-none-match"), answer.etag):
-        return Response(status_code=304, headers=headers)
-    # A zone-scoped caller's answer passes through the scope filter, which reads plain JSON.
-    unrestricted = view_key(principal, sr.site) == ("*",)
-    if unrestricted and len(answer.body) >= GZIP_MIN_BYTES and accepts_gzip(request.headers.get("accept-encoding")):
-        body = await answers.gzipped(answer)
-        return Response(body, media_type="application/json", headers={**headers, "Content-Encoding": "gzip"})
-    return Response(answer.body, media_type="application/json", headers=headers)
+    answer = await zone_state_answer(get_runtime(request), sr, principal_of(request),
+                                     request.headers.get("if-none-match"), request.headers.get("accept-encoding"))
+    return answer.response()
 
 
 @router.get("/sites/{site_id}/zones/history", summary="Zone snapshots over a time window",

@@ -34,11 +34,17 @@ GZIP_LEVEL = 5
 GZIP_MIN_BYTES = 1024
 
 
+RawHeaders = list[tuple[bytes, bytes]]
+
+
 @dataclass(slots=True)
 class EncodedAnswer:
     body: bytes
     etag: str
     _gzipped: bytes | None = field(default=None, repr=False)
+    # The response headers of each form of this answer (304, plain, gzip), built once: a poll
+    # then sends a ready list instead of encoding the same header values again.
+    _heads: dict[str, RawHeaders] = field(default_factory=dict, repr=False)
 
     @property
     def needs_gzip(self) -> bool:
@@ -50,6 +56,22 @@ class EncodedAnswer:
         if self._gzipped is None:
             self._gzipped = gzip.compress(self.body, compresslevel=GZIP_LEVEL, mtime=0)
         return self._gzipped
+
+
+    def head(self, form: str) -> RawHeaders:
+        """The headers of this answer as `form` ("304", "plain" or "gzip"; gzip after `gzipped()`)."""
+        found = self._heads.get(form)
+        if found is None:
+            found = [(b"etag", self.etag.encode("latin-1")), (b"cache-control", b"private, no-cache"),
+                     (b"vary", b"Accept-Encoding")]
+            if form == "gzip":
+                found += [(b"content-encoding", b"gzip"), (b"content-length", str(len(self.gzipped())).encode())]
+            if form in ("plain", "gzip"):
+                found.append((b"content-type", b"application/json"))
+            if form == "plain":
+                found.append((b"content-length", str(len(self.body)).encode()))
+            self._heads[form] = found
+        return found
 
 
 def encode_answer(document: dict[str, Any]) -> EncodedAnswer:

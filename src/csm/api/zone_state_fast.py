@@ -9,7 +9,7 @@ request: it adds the security headers; the canonical-path redirect, the body lim
 dashboard login and the zone-scope filter have nothing to do for a bodiless GET of the canonical
 path by a caller who sees the whole site, which is the only case it answers. It runs the same
 guard (`authorize`: identification, access policy, audit) and the same answer
-(`zone_state_response`) as the route. Anything else — a refused caller, a zone-scoped one, an
+(`zone_state_answer`) as the route. Anything else — a refused caller, a zone-scoped one, an
 unknown site, another method, a request with a body — goes on to the app, which decides as before.
 """
 
@@ -24,9 +24,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from csm.api.deps import authorize
 from csm.api.middleware import SecurityHeaders
-from csm.api.routes_zones import zone_state_response
 from csm.api.scope import sees_whole_site
 from csm.api.visibility import principal_of
+from csm.api.zone_state_answer import ZoneStateAnswer, zone_state_answer
 from csm.runtime import Runtime
 
 TEMPLATE = "/api/v1/sites/{site_id}/zones/state"
@@ -52,26 +52,45 @@ def site_of(path: str) -> str | None:
     return site_id if site_id and "/" not in site_id else None
 
 
-def _has_body(scope: Scope) -> bool:
-    """Whether the request announces a body (the body limit, further in, would judge it)."""
+@dataclass(slots=True)
+class PollHeaders:
+    """The request headers the fast path reads, from one pass over them (the first of each counts,
+    as Starlette's `headers.get` takes the first)."""
+
+    has_body: bool = False
+    if_none_match: str | None = None
+    accept_encoding: str | None = None
+
+
+def poll_headers(scope: Scope) -> PollHeaders:
+    found = PollHeaders()
     for name, value in scope["headers"]:
         if (name == b"content-length" and value != b"0") or name == b"transfer-encoding":
-            return True
-    return False
+            found.has_body = True  # the body limit, further in, would judge it
+        elif name == b"if-none-match" and found.if_none_match is None:
+            found.if_none_match = value.decode("latin-1")
+        elif name == b"accept-encoding" and found.accept_encoding is None:
+            found.accept_encoding = value.decode("latin-1")
+    return found
+
+
+# Header lists with the security headers added, by (ETag, status, content-encoding, HTTPS): one
+# per answer form, so a poll sends a ready list. Bounded: versions come and go every few seconds.
+_COMPLETED_LIMIT = 64
 
 
 class ZoneStateFastPath:
     def __init__(self, app: ASGIApp, security: SecurityHeaders) -> None:
         self.app = app
         self.security = security
+        self._completed: dict[tuple[bytes, ...], list[tuple[bytes, bytes]]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         site_id = site_of(scope["path"]) if scope["type"] == "http" and scope["method"] == "GET" else None
-        if site_id is not None and _has_body(scope):
-            site_id = None
         runtime: Runtime | None = scope["app"].state.runtime if site_id is not None else None
         site_runtime = runtime.sites.get(site_id) if runtime is not None and site_id is not None else None
-        if site_runtime is None or site_id is None:
+        wanted = poll_headers(scope) if site_runtime is not None else None
+        if runtime is None or site_runtime is None or site_id is None or wanted is None or wanted.has_body:
             await self.app(scope, receive, send)
             return
         # A copy carrying what routing would add; its `state` is the request's own (shared dict).
@@ -86,5 +105,18 @@ class ZoneStateFastPath:
         if not sees_whole_site(principal, site_id):
             await self.app(scope, receive, send)  # the scope filter needs routing's path parameters
             return
-        response = await zone_state_response(request, site_runtime, principal)
-        await response(routed, receive, self.security.wrap(scope, send))
+        answer = await zone_state_answer(runtime, site_runtime, principal, wanted.if_none_match,
+                                         wanted.accept_encoding)
+        await send({"type": "http.response.start", "status": answer.status, "headers": self._headers(scope, answer)})
+        await send({"type": "http.response.body", "body": answer.body})
+
+    def _headers(self, scope: Scope, answer: ZoneStateAnswer) -> list[tuple[bytes, bytes]]:
+        """The answer's headers and the security headers, made once per answer form."""
+        key = (*(v for k, v in answer.headers if k in (b"etag", b"content-encoding")),
+               str(answer.status).encode(), scope.get("scheme", "http").encode())
+        found = self._completed.get(key)
+        if found is None:
+            if len(self._completed) >= _COMPLETED_LIMIT:
+                self._completed.clear()
+            found = self._completed[key] = self.security.completed(scope, answer.headers)
+        return found

@@ -82,9 +82,16 @@ class OpenSession:
     sid_hash: str
 
 
+_RESOLVED_LIMIT = 4096
+
+
 class SessionBook:
     def __init__(self, store: Store) -> None:
         self.ledger = ledger_for(store)
+        # (token, method, key) → (ledger position, valid until (epoch s), the answer): a dashboard
+        # sends the same token every two seconds, and nothing about its session can change until
+        # the account ledger moves on, so the answer is reused until then (or until it expires).
+        self._resolved: dict[tuple[str, str | None, str], tuple[int, float, OpenSession]] = {}
 
     # -- sessions -------------------------------------------------------------------------------
     def open(self, user: User | None, method: str = "password", *, granted: Principal | None = None,
@@ -107,13 +114,23 @@ class SessionBook:
 
     def resolve(self, token: str, method: str | None = None) -> OpenSession:
         """The principal of an open session, with the account's current rights."""
+        cache_key = (token, method, signing_key())
+        position = self.ledger.current().last_id
+        hit = self._resolved.get(cache_key)
+        if hit is not None and hit[0] == position and time.time() < hit[1]:
+            return hit[2]
         claims = _decode(token, "session")
         sid_hash = _hash(str(claims["sid"]))
         state = self.ledger.knowing(sid_hash)
+        position = state.last_id
         session = state.sessions.get(sid_hash)
         if session is None or session.expires <= datetime.now(UTC) or session.username != claims["sub"]:
             raise SessionEnded("this session has ended: log in again")
-        return OpenSession(self._principal(session, state.users.get(session.username), method), sid_hash)
+        opened = OpenSession(self._principal(session, state.users.get(session.username), method), sid_hash)
+        if len(self._resolved) >= _RESOLVED_LIMIT:
+            self._resolved.clear()
+        self._resolved[cache_key] = (position, min(float(claims["exp"]), session.expires.timestamp()), opened)
+        return opened
 
     @staticmethod
     def _principal(session: Session, user: User | None, method: str | None) -> Principal:
