@@ -79,8 +79,9 @@ REFIT_ON_ALL = False
 LAG_MEMBER = True
 LAG_MEMBER_OBJECTIVE = "l1"
 LAG_MEMBER_PARAMS: dict[str, Any] = {"learning_rate": 0.1, "n_estimators": 175}  # over PARAMS
+# 127 leaves (was 63): −1.9 % MASE on both validation windows (docs/forecasting.md, fifth pass).
 PARAMS: dict[str, Any] = {
-    "n_estimators": 350, "learning_rate": 0.05, "num_leaves": 63, "min_child_samples": 40,
+    "n_estimators": 350, "learning_rate": 0.05, "num_leaves": 127, "min_child_samples": 40,
     "subsample": 0.8, "subsample_freq": 1, "colsample_bytree": 0.9, "reg_lambda": 1.0,
     "n_jobs": 1, "verbose": -1,
 }
