@@ -17,6 +17,7 @@ QUICK: list[list[str]] = [
     # First: each hot path next to its limit measured in the same run, as a share (issue 17).
     ["limits_bench.py", "--rounds", "3", "--seconds", "8", "--batches", "60", "--messages", "10000",
      "--ws-rounds", "3"],
+    ["poll_bench.py"],
     ["ingest_bench.py", "--seconds", "5", "--mqtt-messages", "20000"],
     ["forecast_bench.py", "--quick"],
     ["dashboard_bench.py", "--loads", "2"],
