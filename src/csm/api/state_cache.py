@@ -57,7 +57,6 @@ class EncodedAnswer:
             self._gzipped = gzip.compress(self.body, compresslevel=GZIP_LEVEL, mtime=0)
         return self._gzipped
 
-
     def head(self, form: str) -> RawHeaders:
         """The headers of this answer as `form` ("304", "plain" or "gzip"; gzip after `gzipped()`)."""
         found = self._heads.get(form)
