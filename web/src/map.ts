@@ -287,6 +287,11 @@ export class CrowdMap {
     this.options.container.dataset.theme = theme;
   }
 
+  /** Resolves once the map has loaded its style the first time (and stays resolved). */
+  whenLoaded(): Promise<void> {
+    return this.loaded;
+  }
+
   /** Buildings (grey extrusions) and the path network (thin lines) from the site folder: data, or
    * the URL MapLibre's worker fetches and parses itself (no copy through the page's thread). */
   async addContext(

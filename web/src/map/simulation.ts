@@ -85,12 +85,15 @@ const EXITS = 'sim-exits';
 
 /** The two MapLibre layers, added on first use above the zones' ground fill. */
 export class SimulationLayer {
-  constructor(private map: maplibregl.Map) {}
+  /** `loaded`: the map's own first 'load' (CrowdMap.whenLoaded), awaited from its construction. */
+  constructor(private map: maplibregl.Map, private loaded: Promise<void>) {}
 
-  /** Resolves once the map's style is loaded (layers cannot be added before). */
+  /** Resolves once the map's style is loaded (layers cannot be added before). Not
+   * `isStyleLoaded()` then `once('load')`: after the first load, isStyleLoaded() is false again
+   * whenever a source is updating (the live zones every few seconds), and 'load' never comes
+   * again — a run opened at such a moment was never drawn. */
   ready(): Promise<void> {
-    if (this.map.isStyleLoaded()) return Promise.resolve();
-    return new Promise((resolve) => this.map.once('load', () => resolve()));
+    return this.loaded;
   }
 
   show(data: ReturnType<typeof densityAt>): void {

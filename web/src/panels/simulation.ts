@@ -26,7 +26,7 @@ const PLAY_MS = 250;
 const ZONE_OPACITY = 0.88;
 
 export function mountSimulation(ctx: PlanningContext, shell: PlanningShell): void {
-  const layer = new SimulationLayer(ctx.map.map);
+  const layer = new SimulationLayer(ctx.map.map, ctx.map.whenLoaded());
   let current: { run: FullSimulation; grid: DensityCollection } | null = null;
   let step: number | null = null; // null: the peak of each cell
   let timer: number | null = null;
