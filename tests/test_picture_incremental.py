@@ -123,6 +123,65 @@ def test_incremental_equals_full_for_the_zones_it_recomputes_as_time_moves(runti
     assert same({z["zone_id"]: z for z in sr.picture.snapshot()[1]}, full_picture(runtime))
 
 
+@pytest.mark.parametrize("seed", [6, 7])
+def test_a_tick_moves_every_zone_on_from_the_inputs_kept_as_a_full_refresh_would(
+        runtime: Runtime, seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Between store reads the tick recomputes every zone for the new moment (ages, staleness, the
+    decay of line balances) without reading the store, and matches a full refresh to 1e-9."""
+    rng = random.Random(seed)
+    sr = runtime.sites["grid"]
+    clock = runtime.clock
+    assert isinstance(clock, FixedClock)
+    sr.ingest.ingest_items(random_items(rng, clock.now(), list(sr.site.sensors)), "test")
+    sr.picture.refresh()
+    reads: list[Any] = []
+    for name in ("latest_values", "line_balances"):
+        original = getattr(runtime.store, name)
+        monkeypatch.setattr(runtime.store, name,
+                            lambda *a, _original=original, **k: reads.append(a) or _original(*a, **k))
+    for _ in range(5):
+        clock.advance(seconds=rng.randint(1, 50))  # within one 5-minute history slot
+        reads.clear()
+        sr.picture.refresh(set(), every_zone=True)
+        assert reads == []
+        mine = {z["zone_id"]: z for z in sr.picture.snapshot()[1]}
+        assert all(z["as_of"] == clock.now().isoformat() for z in mine.values())
+        assert same(mine, full_picture(runtime))
+
+
+def test_ticks_read_the_store_only_every_resync_interval(tiny_runtime: Runtime,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+    import contextlib
+
+    picture = tiny_runtime.sites["tiny"].picture
+    picture.refresh()
+    whole_reads: list[Any] = []
+    read = tiny_runtime.store.latest_values
+
+    def spy(site_id: str, as_of: Any, sensors: Any = None) -> Any:
+        if sensors is None:
+            whole_reads.append(as_of)
+        return read(site_id, as_of, sensors)
+
+    monkeypatch.setattr(tiny_runtime.store, "latest_values", spy)
+
+    async def ticking() -> int:
+        stop = asyncio.Event()
+        before = picture.version
+        task = asyncio.create_task(picture.run(stop, tick_seconds=0.02, resync_seconds=0.5))
+        await asyncio.sleep(1.2)
+        stop.set()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return picture.version - before
+
+    ticks = asyncio.run(ticking())
+    assert ticks >= 10  # the picture moved on at every tick ...
+    assert 1 <= len(whole_reads) <= 3  # ... and read the store at about 0.5, 1.0 s
+
+
 def test_a_sensor_without_data_and_an_unknown_one_change_nothing_wrongly(runtime: Runtime) -> None:
     sr = runtime.sites["grid"]
     sr.picture.refresh()
@@ -215,10 +274,10 @@ def test_under_sustained_data_refreshes_are_spaced_by_their_own_cost(
     refresh = picture.refresh
     started: list[float] = []
 
-    def slow_refresh(sensors: Any = None) -> Any:
+    def slow_refresh(sensors: Any = None, every_zone: bool = False) -> Any:
         started.append(time.monotonic())
         time.sleep(0.05)
-        return refresh(sensors)
+        return refresh(sensors, every_zone=every_zone)
 
     monkeypatch.setattr(picture, "refresh", slow_refresh)
     notice = ObservationsMessage(site="tiny", sensors=["cam-a"])

@@ -3,8 +3,10 @@ and writes zone snapshots to the history that charts and forecasts use.
 
 New data triggers an incremental refresh: only the sensors named by the ingest messages are read
 from the store and only the zones they feed are recomputed (a 1,000-zone site no longer reads and
-recomputes everything because one counter reported). The timer tick refreshes everything, at least
-every `tick_seconds`, so ages, staleness and the decay of line balances move on for every zone.
+recomputes everything because one counter reported). The timer tick recomputes every zone at least
+every `tick_seconds`, so ages, staleness and the decay of line balances move on — from the inputs
+already read, since time alone moves them; the store is read in full only every `resync_seconds`
+(and at a daily reset or a history slot), which catches writes no bus message announced.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from csm.jobs import job_failed, job_succeeded
 from csm.metrics import Metrics
 from csm.picture.inputs import PictureInputs
 from csm.picture.nowcast import compute_zone_states, last_reset, zone_states
-from csm.picture.serialize import visible_change, zone_state_dict, zones_message
+from csm.picture.serialize import visible_change, zone_state_dicts, zones_message
 from csm.site.model import Site
 from csm.store.base import Store
 from csm.topics import OBSERVATIONS_TOPIC, ZONES_TOPIC, BusMessage, ObservationsMessage
@@ -43,6 +45,10 @@ WHOLE_READ_SHARE = 0.25
 # (4 left a fifth of an ingesting process's time to refreshes of 1,000 sensors, 15 % of its CPU
 # in a profile; at 10 a 50 ms refresh comes every half second, still four times per dashboard poll.)
 BUSY_SPACING = 10.0
+# A tick re-reads the whole store at most this often. Reading it on every 2-second tick was a third
+# of the tick's cost at 1,000 zones (11 of ~35 ms, in every API worker), for data that the bus
+# announces anyway; a write it did not announce (another process without the bus) shows within this.
+RESYNC_SECONDS = 10.0
 
 
 def floor_time(moment: datetime, step: timedelta) -> datetime:
@@ -85,19 +91,23 @@ class PictureService:
         )
         return compute_zone_states(self.site, as_of, latest, balances)
 
-    def refresh(self, changed_sensors: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    def refresh(self, changed_sensors: Iterable[str] | None = None, *,
+                every_zone: bool = False) -> list[dict[str, Any]]:
         """Recompute now; returns the zones whose visible state changed (also published).
 
         With `changed_sensors`, only those sensors are read and only the zones they feed are
-        recomputed (the others keep their state and its `as_of`); everything is recomputed when
-        no earlier inputs exist, a daily reset or a history slot has passed, or on None."""
+        recomputed (the others keep their state and its `as_of`) — or, with `every_zone`, every
+        zone from the inputs kept (the tick: time alone moves ages, staleness and decay). Everything
+        is read and recomputed when no earlier inputs exist, a daily reset or a history slot has
+        passed, or on None."""
         with self._refresh_lock:
             as_of = self.clock.now()
-            states = self._incremental(as_of, changed_sensors) if changed_sensors is not None else None
-            whole = states is None
+            states = (self._incremental(as_of, changed_sensors, every_zone) if changed_sensors is not None
+                      else None)
+            whole = states is None or every_zone
             if states is None:
                 states = self._full(as_of)
-            fresh = {s.zone_id: zone_state_dict(s, self.site) for s in states}
+            fresh = zone_state_dicts(states, self.site)
             with self._lock:
                 previous = self._current
                 changed = [d for z, d in fresh.items() if visible_change(previous.get(z), d)]
@@ -121,8 +131,10 @@ class PictureService:
         self._inputs = PictureInputs.read(reset, as_of, 1.0 - defaults.line_counter_leak_per_hour, latest, balances)
         return zone_states(self.site, as_of, self._inputs.latest, self._inputs.balances)
 
-    def _incremental(self, as_of: datetime, changed_sensors: Iterable[str]) -> list[ZoneState] | None:
-        """States of the zones fed by `changed_sensors`, or None when a full refresh is due."""
+    def _incremental(self, as_of: datetime, changed_sensors: Iterable[str],
+                     every_zone: bool = False) -> list[ZoneState] | None:
+        """States of the zones fed by `changed_sensors` (of every zone with `every_zone`), or None
+        when a full refresh is due."""
         inputs = self._inputs
         defaults = self.site.defaults
         if (inputs is None or as_of < inputs.as_of
@@ -139,6 +151,8 @@ class PictureService:
                 self.store.line_balances(self.site.id, inputs.reset, as_of, defaults.line_counter_leak_per_hour,
                                          sensors),
             )
+        if every_zone:
+            return zone_states(self.site, as_of, inputs.latest, inputs.balances_at(as_of, self.site.sensors))
         zones = list(dict.fromkeys(z for s in sensors for z in self.site.zones_of_sensor(s)))
         feeding = {s.id for z in zones for s in self.site.sensors_of_zone(z)}
         return zone_states(self.site, as_of, inputs.latest, inputs.balances_at(as_of, feeding), zones)
@@ -210,9 +224,10 @@ class PictureService:
             return 0
         return self.store.write_zone_history(self.site.id, pd.concat(frames, ignore_index=True))
 
-    async def run(self, stop: asyncio.Event, tick_seconds: float = 2.0, debounce: float = 0.25) -> None:
-        """Refresh on new observations (incremental) and everything at least every tick (staleness
-        and line-balance decay move on).
+    async def run(self, stop: asyncio.Event, tick_seconds: float = 2.0, debounce: float = 0.25,
+                  resync_seconds: float = RESYNC_SECONDS) -> None:
+        """Refresh on new observations (incremental) and every zone at least every tick (staleness
+        and line-balance decay move on), reading the whole store again every `resync_seconds`.
 
         New data after a quiet spell is refreshed at once; while data keeps arriving, refreshes
         come at most every `debounce` seconds — or, when a refresh takes longer than a tenth of
@@ -220,12 +235,12 @@ class PictureService:
         meanwhile. (A fixed wait before every refresh put `debounce` on top of every change's way
         to the screen; refreshing as often under a flood of data took half the CPU that the
         ingest itself needed.)"""
-        last_full = time.monotonic()
+        last_tick = last_read = time.monotonic()
         last_refresh = -math.inf
         spacing = debounce
         async with self.bus.subscribe(OBSERVATIONS_TOPIC) as queue:
             while not stop.is_set():
-                sensors: set[str] | None = None
+                sensors: set[str] | None = set()
                 data = False
                 try:
                     message = await asyncio.wait_for(queue.get(), timeout=tick_seconds)
@@ -233,7 +248,6 @@ class PictureService:
                     if wait > 0:
                         await asyncio.sleep(wait)
                     data = True
-                    sensors = set()
                     for msg in [message, *_drain(queue)]:
                         if isinstance(msg, ObservationsMessage):
                             if msg.site != self.site.id:
@@ -244,13 +258,19 @@ class PictureService:
                             sensors = None  # a resync (a bus that lost messages): read them all
                 except TimeoutError:
                     pass
-                if time.monotonic() - last_full >= tick_seconds:
+                now = time.monotonic()
+                tick = now - last_tick >= tick_seconds
+                if sensors is not None and tick and now - last_read >= resync_seconds:
                     sensors = None
                 if sensors is None:
-                    last_full = time.monotonic()
+                    last_read = now
+                if sensors is None or tick:
+                    last_tick = now
+                elif not sensors:
+                    continue  # woken early, or by another site's data: nothing to recompute
                 started = time.monotonic()
                 try:
-                    await asyncio.to_thread(self.refresh, sensors)
+                    await asyncio.to_thread(self.refresh, sensors, every_zone=tick)
                 except Exception as exc:  # keep the picture alive; logged, counted and retried
                     job_failed(exc, f"picture refresh of site {self.site.id}")
                 else:
