@@ -118,16 +118,6 @@ def test_two_workers_answer_sources_training_alerts_and_metrics_alike(two_worker
             worker.close()
 
 
-@pytest.fixture
-def two_workers_on_redis(tiny_site_dir: Path, pg_schema_url: str, bus_url: str) -> Iterator[list[Runtime]]:
-    """Two workers of one deployment: one PostgreSQL store, one Redis bus."""
-    runtimes = [build_runtime([tiny_site_dir], pg_schema_url, clock=FixedClock(NOON), bus_url=bus_url)
-                for _ in range(2)]
-    yield runtimes
-    for runtime in runtimes:
-        runtime.close()
-
-
 def subscribed(bus_url: str, topics: tuple[str, ...]) -> bool:
     """Some process listens on each of these topics' Redis channels."""
     url, namespace = split_bus_url(bus_url)

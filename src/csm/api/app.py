@@ -29,7 +29,9 @@ from csm.api.middleware import (
 from csm.api.schemas.common import errors
 from csm.api.scope import ZoneScopeMiddleware
 from csm.api.zone_state_fast import ZoneStateFastPath
+from csm.auth.ratelimit import RateLimits
 from csm.auth.service import AuthService
+from csm.bus_redis import RedisBus
 from csm.extensions import ROUTERS, resolve
 from csm.runtime import Runtime
 from csm.site.basemap import basemap_of
@@ -61,6 +63,15 @@ class CsmApi(FastAPI):
 
     def build_middleware_stack(self) -> ASGIApp:
         return AccessLogMiddleware(ZoneStateFastPath(super().build_middleware_stack(), self.security))
+
+
+def rate_limits(runtime: Runtime) -> RateLimits:
+    """Counted in Redis when the deployment has a Redis bus (several workers answer alike), else
+    in this process (one process: the same thing)."""
+    bus = runtime.bus
+    if isinstance(bus, RedisBus):
+        return RateLimits.shared(bus.url, bus.namespace)
+    return RateLimits.in_process()
 
 
 def create_app(runtime: Runtime, web_dist: Path | None = WEB_DIST, close_runtime: bool = False,
@@ -99,7 +110,7 @@ def create_app(runtime: Runtime, web_dist: Path | None = WEB_DIST, close_runtime
     )
     log_redaction.install()
     app.state.runtime = runtime
-    app.state.auth = AuthService(runtime.store)
+    app.state.auth = AuthService(runtime.store, rate_limits(runtime))
     for entry in ["csm.api.routes_auth:router", *ROUTERS]:
         # Any route: a bad token (401), no access policy (403), a body that is not JSON (400).
         app.include_router(resolve(entry), dependencies=[Depends(authorize)], responses=errors(400, 401, 403))

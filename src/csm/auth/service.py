@@ -19,7 +19,7 @@ from starlette.requests import HTTPConnection
 from csm.auth.policy import Rule, rule_for
 from csm.auth.principal import Principal
 from csm.auth.proxies import client_address
-from csm.auth.ratelimit import SlidingWindow
+from csm.auth.ratelimit import RateLimits
 from csm.auth.secrets import read_secret
 from csm.auth.sessions import SessionBook
 from csm.auth.tokens import TokenError, read_ingest_token
@@ -48,13 +48,14 @@ def redact_secrets(text: str) -> str:
 
 
 class AuthService:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, limits: RateLimits | None = None) -> None:
         self.store = store
         self.users = UserDirectory(store)
         self.sessions = SessionBook(store)
-        self.login_failures = SlidingWindow(limit=5, window=300)  # per user name + address
-        self.login_attempts_per_address = SlidingWindow(limit=30, window=300)
-        self.ingest_requests = SlidingWindow(limit=50, window=1)  # per ingest client
+        limits = limits or RateLimits.in_process()
+        self.login_failures = limits.login_failures  # per user name + address
+        self.login_attempts_per_address = limits.login_attempts_per_address
+        self.ingest_requests = limits.ingest_requests  # per ingest client
         self._audit_seen: dict[tuple[str, str, str, str], float] = {}
         self._audit_lock = threading.Lock()
 
