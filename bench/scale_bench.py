@@ -242,7 +242,11 @@ async def _fanout(deployment: ApiDeployment, clients: int, rounds: int) -> tuple
             break
         await asyncio.sleep(0.1)
     connected = sum(w.connects > 0 for w in watchers)
-    await asyncio.sleep(3)  # let tick-driven updates settle
+    for _ in range(600):  # every client has read its snapshot (1,000 zones; 500 of them in this process)
+        if all(w.snapshots >= 1 for w in watchers if w.connects):
+            break
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(1)  # let tick-driven updates settle
     delays: list[float] = []
     reached: list[int] = []
     async with httpx.AsyncClient(base_url=deployment.base, timeout=30,
