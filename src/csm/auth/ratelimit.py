@@ -179,11 +179,13 @@ class SharedSlidingWindow:
             return self._fallback.allow(key)
 
     def reset(self, key: str) -> None:
+        self._fallback.reset(key)
+        if not self._reachable():
+            return
         try:
             self._client.delete(self._key(key))
         except RedisError as exc:
             self._unreachable(exc)
-        self._fallback.reset(key)
 
 
 def limits_client(url: str) -> Redis:
