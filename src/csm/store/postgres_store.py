@@ -76,23 +76,28 @@ CROSS JOIN LATERAL (
 ) o
 WHERE s.site_id = %(site)s{sensors}
 """
+# Per line counter, the sum of its own rows (a LATERAL aggregate over its primary-key range): no
+# sort of every row by sensor, which on a table without statistics yet spilled to disk (1,000
+# sensors × 30 minutes: 78 ms; after ANALYZE 38 ms; this form about 40 ms either way).
 _BALANCES = """
-SELECT o.sensor_id,
-  sum(CASE WHEN o.metric = 'in' THEN o.value * power(%(keep)s::float8, w.hours) ELSE 0 END),
-  sum(CASE WHEN o.metric = 'out' THEN o.value * power(%(keep)s::float8, w.hours) ELSE 0 END),
-  max(w.interval_end)
-FROM observations o
+SELECT s.sensor_id, b.inflow, b.outflow, b.last_end
+FROM (SELECT DISTINCT sensor_id FROM observation_series
+      WHERE site_id = %(site)s AND metric IN ('in', 'out'){series_sensors}) s
 CROSS JOIN LATERAL (
-    SELECT o.interval_start + make_interval(secs => o.interval_seconds) AS interval_end,
-           extract(epoch FROM %(as_of)s - (o.interval_start + make_interval(secs => o.interval_seconds)))
-             / 3600.0 AS hours
-) w
-WHERE o.site_id = %(site)s AND o.metric IN ('in', 'out')
-  AND o.sensor_id IN (SELECT sensor_id FROM observation_series
-                      WHERE site_id = %(site)s AND metric IN ('in', 'out'){series_sensors})
-  AND o.interval_start >= %(since)s AND o.interval_start <= %(as_of)s
-  AND w.interval_end <= %(as_of)s{sensors}
-GROUP BY o.sensor_id
+  SELECT sum(CASE WHEN o.metric = 'in' THEN o.value * power(%(keep)s::float8, w.hours) ELSE 0 END) AS inflow,
+         sum(CASE WHEN o.metric = 'out' THEN o.value * power(%(keep)s::float8, w.hours) ELSE 0 END) AS outflow,
+         max(w.interval_end) AS last_end
+  FROM observations o
+  CROSS JOIN LATERAL (
+      SELECT o.interval_start + make_interval(secs => o.interval_seconds) AS interval_end,
+             extract(epoch FROM %(as_of)s - (o.interval_start + make_interval(secs => o.interval_seconds)))
+               / 3600.0 AS hours
+  ) w
+  WHERE o.site_id = %(site)s AND o.sensor_id = s.sensor_id AND o.metric IN ('in', 'out')
+    AND o.interval_start >= %(since)s AND o.interval_start <= %(as_of)s
+    AND w.interval_end <= %(as_of)s
+) b
+WHERE b.last_end IS NOT NULL
 """
 
 
@@ -213,12 +218,8 @@ class PostgresStore:
     ) -> list[LineBalance]:
         params = {"site": site_id, "since": _utc(since), "as_of": _utc(as_of), "keep": 1.0 - leak_per_hour,
                   "sensors": list(sensor_ids or [])}
-        # Named sensors narrow the series list too: otherwise PostgreSQL walks every sensor's index
-        # range and filters afterwards (47 ms instead of 1 ms for 10 of 1,000 sensors).
-        sql = _BALANCES.format(
-            sensors="" if sensor_ids is None else " AND o.sensor_id = ANY(%(sensors)s)",
-            series_sensors="" if sensor_ids is None else " AND sensor_id = ANY(%(sensors)s)",
-        )
+        # Named sensors narrow the series list, and with it the per-sensor aggregates.
+        sql = _BALANCES.format(series_sensors="" if sensor_ids is None else " AND sensor_id = ANY(%(sensors)s)")
         rows = self._run(lambda conn: conn.execute(sql.encode(), params).fetchall())
         return [
             LineBalance(s, float(i or 0), float(o or 0), e.astimezone(UTC) if e else None)
