@@ -8,8 +8,10 @@ from pathlib import Path
 import yaml
 
 
-def make_site(folder: Path, zones: int = 100, sensors_per_zone: int = 10, site_id: str = "bench") -> Path:
-    """A grid of square zones near Scheveningen with line counters (60 s) feeding them."""
+def make_site(folder: Path, zones: int = 100, sensors_per_zone: int = 10, site_id: str = "bench",
+              line_counter_reset: str | None = None) -> Path:
+    """A grid of square zones near Scheveningen with line counters (60 s) feeding them;
+    `line_counter_reset` ("HH:MM" local) moves the daily restart of their balances."""
     folder.mkdir(parents=True, exist_ok=True)
     features = []
     per_row = max(1, int(zones**0.5))
@@ -27,7 +29,10 @@ def make_site(folder: Path, zones: int = 100, sensors_per_zone: int = 10, site_i
         {"id": f"s{z}-{k}", "kind": "line_counter", "zone": f"z{z}", "interval_seconds": 60}
         for z in range(zones) for k in range(sensors_per_zone)
     ]
-    site = {"id": site_id, "name": "Benchmark site", "timezone": "Europe/Amsterdam", "sensors": sensors}
+    site: dict[str, object] = {"id": site_id, "name": "Benchmark site", "timezone": "Europe/Amsterdam",
+                               "sensors": sensors}
+    if line_counter_reset is not None:
+        site["defaults"] = {"line_counter_reset": line_counter_reset}
     (folder / "site.yaml").write_text(yaml.safe_dump(site), encoding="utf-8")
     (folder / "zones.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": features}))
     return folder
