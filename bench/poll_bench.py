@@ -52,19 +52,17 @@ async def _per_call(app: Asgi, owner: Any, headers: list[tuple[bytes, bytes]], n
         if message["type"] == "http.response.start":
             status = message["status"]
 
+    def poll() -> Awaitable[None]:
+        return app(_scope(owner, headers), _receive, send)
+
     for _ in range(min(n, 500)):  # warm: the answer is encoded once, caches filled
-        await app(_scope(owner, headers), _receive, send)
-    # Five blocks, the median: the runtime's own start-up jobs share the interpreter for a while.
-    blocks = []
-    for _ in range(BLOCKS):
-        started = time.perf_counter()
-        for _ in range(n // BLOCKS):
-            await app(_scope(owner, headers), _receive, send)
-        blocks.append((time.perf_counter() - started) / (n // BLOCKS) * 1e6)
-    return statistics.median(blocks), status
+        await poll()
+    return await _timed(poll, n), status
 
 
 async def _timed(action: Callable[[], Awaitable[object]], n: int) -> float:
+    """µs per `action`: the median of BLOCKS blocks (the runtime's own start-up jobs share the
+    interpreter for a while)."""
     blocks = []
     for _ in range(BLOCKS):
         started = time.perf_counter()
