@@ -16,8 +16,9 @@ import threading
 import time
 import uuid
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from redis import Redis
 from redis.backoff import NoBackoff
@@ -25,6 +26,7 @@ from redis.exceptions import RedisError
 from redis.retry import Retry
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 # Five failed logins per user name and address, thirty attempts per address, in five minutes;
 # fifty ingest requests a second per ingest client.
 LOGIN_FAILURES, LOGIN_ATTEMPTS, LOGIN_WINDOW = 5, 30, 300.0
@@ -128,12 +130,16 @@ class SharedSlidingWindow:
     def _key(self, key: str) -> str:
         return self._prefix + hashlib.blake2b(key.encode("utf-8"), digest_size=16).hexdigest()
 
-    def _reachable(self) -> bool:
-        """False for DOWN_SECONDS after a failure: a request then does not wait on a dead Redis."""
+    def _counted(self, shared: Callable[[], T], own: Callable[[SlidingWindow], T]) -> T:
+        """`shared()` in Redis; the worker's own counters (`own`) while Redis is known to be down
+        (DOWN_SECONDS after a failure: a request then does not wait on it) or when it just failed."""
         if time.monotonic() >= self._down_until:
-            return True
-        self._fallback.limit, self._fallback.window = self.limit, self.window
-        return False
+            try:
+                return shared()
+            except RedisError as exc:
+                self._unreachable(exc)
+        self._fallback.limit, self._fallback.window = self.limit, self.window  # the limit may be changed
+        return own(self._fallback)
 
     def _unreachable(self, exc: RedisError) -> None:
         now = time.monotonic()
@@ -142,50 +148,28 @@ class SharedSlidingWindow:
             self._warned = now
             log.warning("rate limit %s: Redis unreachable (%s); limiting per worker meanwhile",
                         self._prefix, type(exc).__name__)
-        self._fallback.limit, self._fallback.window = self.limit, self.window
 
     def retry_after(self, key: str) -> float:
-        if not self._reachable():
-            return self._fallback.retry_after(key)
-        now = time.time()
-        try:
+        def shared() -> float:
+            now = time.time()
             oldest = float(self._oldest(keys=[self._key(key)], args=[now, self.window, self.limit]))
-        except RedisError as exc:
-            self._unreachable(exc)
-            return self._fallback.retry_after(key)
-        return 0.0 if oldest < 0 else max(0.0, oldest + self.window - now)
+            return 0.0 if oldest < 0 else max(0.0, oldest + self.window - now)
+
+        return self._counted(shared, lambda own: own.retry_after(key))
 
     def _add(self, key: str, limit: int) -> bool:
         now = time.time()
         return bool(self._record(keys=[self._key(key)], args=[now, self.window, limit, f"{now}:{uuid.uuid4().hex}"]))
 
     def hit(self, key: str) -> None:
-        if not self._reachable():
-            self._fallback.hit(key)
-            return
-        try:
-            self._add(key, 0)
-        except RedisError as exc:
-            self._unreachable(exc)
-            self._fallback.hit(key)
+        self._counted(lambda: self._add(key, 0), lambda own: own.hit(key))
 
     def allow(self, key: str) -> bool:
-        if not self._reachable():
-            return self._fallback.allow(key)
-        try:
-            return self._add(key, self.limit)
-        except RedisError as exc:
-            self._unreachable(exc)
-            return self._fallback.allow(key)
+        return self._counted(lambda: self._add(key, self.limit), lambda own: own.allow(key))
 
     def reset(self, key: str) -> None:
         self._fallback.reset(key)
-        if not self._reachable():
-            return
-        try:
-            self._client.delete(self._key(key))
-        except RedisError as exc:
-            self._unreachable(exc)
+        self._counted(lambda: self._client.delete(self._key(key)), lambda own: None)
 
 
 def limits_client(url: str) -> Redis:
