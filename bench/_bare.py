@@ -1,5 +1,7 @@
 """The limit the zone-state route is measured against: a bare ASGI app that answers every GET with
 the same bytes CSM sends (read once from CSM_BARE_BODY), no routing, no auth, no middleware.
+With CSM_BARE_ENCODING=gzip the file holds the compressed body and is sent as such (Content-Encoding),
+the form CSM sends a client that accepts gzip — every browser, so every dashboard.
 
     python -m uvicorn _bare:app --app-dir bench --workers 2 --http h11
 """
@@ -12,6 +14,8 @@ from typing import Any
 
 BODY = Path(os.environ["CSM_BARE_BODY"]).read_bytes() if os.environ.get("CSM_BARE_BODY") else b"{}"
 HEADERS = [(b"content-type", b"application/json"), (b"content-length", str(len(BODY)).encode())]
+if os.environ.get("CSM_BARE_ENCODING"):
+    HEADERS.append((b"content-encoding", os.environ["CSM_BARE_ENCODING"].encode()))
 
 
 async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
