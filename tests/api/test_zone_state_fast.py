@@ -4,6 +4,9 @@ byte for byte and header for header, and everything it does not answer must reac
 from __future__ import annotations
 
 import asyncio
+import time
+from dataclasses import dataclass, field
+from types import SimpleNamespace
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
@@ -15,6 +18,7 @@ from starlette.requests import HTTPConnection
 from csm.api import state_cache, zone_state_answer, zone_state_fast
 from csm.api.app import create_app
 from csm.api.state_cache import StateAnswerCache
+from csm.auth.principal import Principal
 from csm.runtime import Runtime
 from tests.conftest import session_token
 
@@ -28,18 +32,37 @@ def client(tiny_runtime: Runtime) -> Iterator[TestClient]:
         yield test_client
 
 
-@pytest.fixture
-def fast_answers(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Paths the fast path answered itself (it runs the guard once per request it takes)."""
-    taken: list[str] = []
-    guard = zone_state_fast.authorize
+@dataclass
+class FastPath:
+    """What the fast path did: requests whose caller it identified (`looked`), answers it sent itself
+    (`answered`), and full guard runs it made (`guarded`; a remembered decision makes none)."""
 
-    async def counting(conn: HTTPConnection) -> None:
-        taken.append(conn.url.path)
+    looked: list[str] = field(default_factory=list)
+    answered: list[str] = field(default_factory=list)
+    guarded: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def fast_answers(monkeypatch: pytest.MonkeyPatch) -> FastPath:
+    seen = FastPath()
+    guard, sees, answer = zone_state_fast.authorize, zone_state_fast.sees_whole_site, zone_state_fast.zone_state_answer
+
+    async def guarding(conn: HTTPConnection) -> None:
+        seen.guarded.append(conn.url.path)
         await guard(conn)
 
-    monkeypatch.setattr(zone_state_fast, "authorize", counting)
-    return taken
+    def looking(principal: Principal, site_id: str) -> bool:
+        seen.looked.append(site_id)
+        return sees(principal, site_id)
+
+    async def answering(*args: Any) -> zone_state_answer.ZoneStateAnswer:
+        seen.answered.append(args[1].site.id)
+        return await answer(*args)
+
+    monkeypatch.setattr(zone_state_fast, "authorize", guarding)
+    monkeypatch.setattr(zone_state_fast, "sees_whole_site", looking)
+    monkeypatch.setattr(zone_state_fast, "zone_state_answer", answering)
+    return seen
 
 
 def _same(fast: httpx.Response, routed: httpx.Response) -> None:
@@ -59,19 +82,20 @@ def _routed(monkeypatch: pytest.MonkeyPatch, request: Callable[[], httpx.Respons
 @pytest.mark.parametrize("role", ["administrator", "viewer"])  # the viewer gets small counts suppressed
 @pytest.mark.parametrize("extra", [{}, {"Accept-Encoding": "gzip"}, {"Accept-Encoding": "identity"}])
 def test_the_fast_path_answers_exactly_like_the_route(client: TestClient, tiny_runtime: Runtime,
-                                                      monkeypatch: pytest.MonkeyPatch, fast_answers: list[str],
+                                                      monkeypatch: pytest.MonkeyPatch, fast_answers: FastPath,
                                                       role: str, extra: dict[str, str]) -> None:
     monkeypatch.setattr(zone_state_answer, "GZIP_MIN_BYTES", 1)  # the tiny site's answer is small
     headers = {"Authorization": f"Bearer {session_token(tiny_runtime, role=role, sites=('tiny',))}", **extra}
     fast = client.get(URL, headers=headers)
-    assert fast_answers == [URL] and fast.status_code == 200
+    assert fast_answers.answered == ["tiny"] and fast.status_code == 200
     assert fast.headers["x-frame-options"] == "DENY" and "content-security-policy" in fast.headers
     routed = _routed(monkeypatch, lambda: client.get(URL, headers=headers))
-    assert fast_answers == [URL]
+    assert fast_answers.answered == ["tiny"]
     _same(fast, routed)
     unchanged = {**headers, "If-None-Match": fast.headers["etag"]}
     not_modified = client.get(URL, headers=unchanged)
-    assert not_modified.status_code == 304 and len(fast_answers) == 2
+    assert not_modified.status_code == 304 and fast_answers.answered == ["tiny", "tiny"]
+    assert fast_answers.guarded == [URL]  # the second poll reused the first one's decision
     _same(not_modified, _routed(monkeypatch, lambda: client.get(URL, headers=unchanged)))
 
 
@@ -82,7 +106,7 @@ def test_the_fast_path_answers_exactly_like_the_route(client: TestClient, tiny_r
     (URL.replace("/zones/", "//zones/"), None, 308),
 ])
 def test_what_it_does_not_answer_gets_the_apps_answer(client: TestClient, tiny_runtime: Runtime,
-                                                      monkeypatch: pytest.MonkeyPatch, fast_answers: list[str],
+                                                      monkeypatch: pytest.MonkeyPatch, fast_answers: FastPath,
                                                       url: str, headers: dict[str, str] | None, status: int) -> None:
     if headers is None:
         headers = {"Authorization": f"Bearer {session_token(tiny_runtime, sites=('tiny',))}"}
@@ -92,13 +116,13 @@ def test_what_it_does_not_answer_gets_the_apps_answer(client: TestClient, tiny_r
 
 
 def test_a_zone_scoped_caller_goes_through_the_scope_filter_with_one_audit_entry(
-        client: TestClient, tiny_runtime: Runtime, fast_answers: list[str]) -> None:
+        client: TestClient, tiny_runtime: Runtime, fast_answers: FastPath) -> None:
     token = session_token(tiny_runtime, role="event_organiser", sites=("tiny",), zones={"tiny": ["pier"]},
                           username="organiser")
     for _ in range(2):
         answer = client.get(URL, headers={"Authorization": f"Bearer {token}"})
         assert answer.status_code == 200 and [z["zone_id"] for z in answer.json()["zones"]] == ["pier"]
-    assert fast_answers == [URL, URL]  # it looked, then left the answer to the app
+    assert fast_answers.looked == ["tiny", "tiny"] and fast_answers.answered == []  # it looked, then left it
     audit = [e.payload for e in tiny_runtime.store.read_events("tiny", "audit") if e.payload["user"] == "organiser"]
     assert [e["action"] for e in audit] == [f"GET {URL}"]  # one entry per minute, as through the route
 
@@ -130,3 +154,71 @@ def test_polls_that_miss_together_share_one_encoding(tiny_runtime: Runtime, monk
 
     answers = asyncio.run(polls())
     assert encodings == [len(site_runtime.site.zones)] and len({id(a) for a in answers}) == 1
+
+
+def _audited(runtime: Runtime, user: str) -> int:
+    return sum(e.payload["user"] == user for e in runtime.store.read_events("tiny", "audit"))
+
+
+def test_a_remembered_decision_ends_with_the_session_the_rights_or_the_key(
+        client: TestClient, tiny_runtime: Runtime, fast_answers: FastPath, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A poll reuses the guard's decision only while nothing it rested on moved: the next poll after
+    a scope change, a logout, the session's end or a new signing key is judged afresh."""
+    from csm.auth import service
+    from csm.auth.users import UserDirectory
+
+    token = session_token(tiny_runtime, role="police", sites=("tiny",), username="officer")
+    headers = {"Authorization": f"Bearer {token}"}
+    assert [client.get(URL, headers=headers).status_code for _ in range(3)] == [200] * 3
+    assert len(fast_answers.guarded) == 1
+
+    UserDirectory(tiny_runtime.store).update("officer", sites=["elsewhere"])
+    assert client.get(URL, headers=headers).status_code == 403
+    UserDirectory(tiny_runtime.store).update("officer", sites=["tiny"])
+    assert client.get(URL, headers=headers).status_code == 200
+
+    with monkeypatch.context() as patch:
+        patch.setenv("CSM_SECRET_KEY", "another-signing-key-of-at-least-32-characters")
+        refused = client.get(URL, headers=headers)
+        assert refused.status_code == 401, refused.text  # signed with the other key
+    assert client.get(URL, headers=headers).status_code == 200
+
+    later = time.time() + 13 * 3600  # past the session's lifetime
+    with monkeypatch.context() as patch:
+        patch.setattr(service, "time", SimpleNamespace(time=lambda: later, monotonic=time.monotonic))
+        guarded = len(fast_answers.guarded)
+        client.get(URL, headers=headers)
+        assert len(fast_answers.guarded) == guarded + 1  # not reused: judged by the guard again
+
+    assert client.post("/api/v1/auth/logout", headers=headers).status_code in (200, 204)
+    assert client.get(URL, headers=headers).status_code == 401
+
+
+def test_a_remembered_poll_is_audited_once_a_minute_like_any_other(
+        client: TestClient, tiny_runtime: Runtime, fast_answers: FastPath, monkeypatch: pytest.MonkeyPatch) -> None:
+    from csm.auth import service
+
+    token = session_token(tiny_runtime, role="viewer", sites=("tiny",), username="watcher")
+    headers = {"Authorization": f"Bearer {token}"}
+    for _ in range(3):
+        assert client.get(URL, headers=headers).status_code == 200
+    assert _audited(tiny_runtime, "watcher") == 1 and len(fast_answers.guarded) == 1
+    minute_on = time.monotonic() + service.AUDIT_COALESCE_SECONDS + 1
+    with monkeypatch.context() as patch:
+        patch.setattr(service, "time", SimpleNamespace(time=time.time, monotonic=lambda: minute_on))
+        for _ in range(2):
+            assert client.get(URL, headers=headers).status_code == 200
+    assert _audited(tiny_runtime, "watcher") == 2 and len(fast_answers.guarded) == 2
+
+
+def test_a_decision_is_remembered_for_its_own_credentials_only(
+        client: TestClient, tiny_runtime: Runtime, fast_answers: FastPath) -> None:
+    """Another token, a tampered one, or the same session sent as a cookie is judged on its own."""
+    token = session_token(tiny_runtime, role="viewer", sites=("tiny",), username="watcher")
+    assert client.get(URL, headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert client.get(URL, headers={"Authorization": f"Bearer {token[:-2]}xx"}).status_code == 401
+    assert client.get(URL, headers={"Authorization": f"Bearer {token} "}).status_code == 200
+    assert client.get(URL, headers={"Cookie": f"csm_session={token}"}).status_code == 200
+    assert len(fast_answers.guarded) == 4 and fast_answers.answered == ["tiny"] * 3
+    assert client.get(URL, headers={"Cookie": f"csm_session={token}"}).status_code == 200
+    assert len(fast_answers.guarded) == 4  # the cookie poll's decision, remembered in turn

@@ -28,7 +28,7 @@ from csm.api.middleware import (
 )
 from csm.api.schemas.common import errors
 from csm.api.scope import ZoneScopeMiddleware
-from csm.api.zone_state_fast import ZoneStateFastPath
+from csm.api.zone_state_fast import POLLED_ROUTES, ZoneStateFastPath
 from csm.auth.ratelimit import RateLimits
 from csm.auth.service import AuthService
 from csm.bus_redis import RedisBus
@@ -110,7 +110,7 @@ def create_app(runtime: Runtime, web_dist: Path | None = WEB_DIST, close_runtime
     )
     log_redaction.install()
     app.state.runtime = runtime
-    app.state.auth = AuthService(runtime.store, rate_limits(runtime))
+    app.state.auth = AuthService(runtime.store, rate_limits(runtime), remembered_routes=POLLED_ROUTES)
     for entry in ["csm.api.routes_auth:router", *ROUTERS]:
         # Any route: a bad token (401), no access policy (403), a body that is not JSON (400).
         app.include_router(resolve(entry), dependencies=[Depends(authorize)], responses=errors(400, 401, 403))

@@ -23,6 +23,8 @@ class ZoneStateAnswer:
     status: int
     headers: RawHeaders
     body: bytes
+    # What makes this answer's headers what they are (its ETag and form): a key for lists built from them.
+    form: tuple[str, str] = ("", "")
 
     def response(self) -> Response:
         return PreparedResponse(self.status, self.headers, self.body)
@@ -44,10 +46,10 @@ async def zone_state_answer(runtime: Runtime, sr: SiteRuntime, principal: Princi
     answers = runtime.state.get(STATE_ANSWERS)
     answer = await answers.current(sr, principal)
     if etag_matches(if_none_match, answer.etag):
-        return ZoneStateAnswer(304, answer.head("304"), b"")
+        return ZoneStateAnswer(304, answer.head("304"), b"", (answer.etag, "304"))
     # A zone-scoped caller's answer passes through the scope filter, which reads plain JSON.
     unrestricted = view_key(principal, sr.site) == ("*",)
     if unrestricted and len(answer.body) >= GZIP_MIN_BYTES and accepts_gzip(accept_encoding):
         body = await answers.gzipped(answer)
-        return ZoneStateAnswer(200, answer.head("gzip"), body)
-    return ZoneStateAnswer(200, answer.head("plain"), answer.body)
+        return ZoneStateAnswer(200, answer.head("gzip"), body, (answer.etag, "gzip"))
+    return ZoneStateAnswer(200, answer.head("plain"), answer.body, (answer.etag, "plain"))

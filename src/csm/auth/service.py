@@ -20,7 +20,7 @@ from csm.auth.policy import Rule, rule_for
 from csm.auth.principal import Principal
 from csm.auth.proxies import client_address
 from csm.auth.ratelimit import RateLimits
-from csm.auth.secrets import read_secret
+from csm.auth.secrets import read_secret, signing_key
 from csm.auth.sessions import SessionBook
 from csm.auth.tokens import TokenError, read_ingest_token
 from csm.auth.users import GLOBAL_SITE, UserDirectory
@@ -35,6 +35,7 @@ AUDIT_STREAM = "audit"
 # The same person re-reading the same view within this many seconds is one audit entry.
 AUDIT_COALESCE_SECONDS = 60.0
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_PASSES_LIMIT = 4096  # remembered guard decisions per worker; cleared when full
 # Query parameters whose values are credentials: never written to a log or the audit.
 _SECRET_PARAMS = re.compile(r"(?i)((?:^|[?&;])(?:token|ticket|access_token|id_token|code|state|password)=)[^&;#\s]*")
 _BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+")
@@ -48,8 +49,11 @@ def redact_secrets(text: str) -> str:
 
 
 class AuthService:
-    def __init__(self, store: Store, limits: RateLimits | None = None) -> None:
+    def __init__(self, store: Store, limits: RateLimits | None = None,
+                 remembered_routes: frozenset[tuple[str, str]] = frozenset()) -> None:
+        """`remembered_routes`: (method, route template) whose decisions `remembered` may reuse."""
         self.store = store
+        self.remembered_routes = remembered_routes
         self.users = UserDirectory(store)
         self.sessions = SessionBook(store)
         limits = limits or RateLimits.in_process()
@@ -58,6 +62,9 @@ class AuthService:
         self.ingest_requests = limits.ingest_requests  # per ingest client
         self._audit_seen: dict[tuple[str, str, str, str], float] = {}
         self._audit_lock = threading.Lock()
+        # Guard decisions remembered for `remembered` (the dashboard's poll): (Authorization,
+        # Cookie, method, route template, site) → (ledger position, valid until, signing key, who).
+        self._passes: dict[tuple[str | None, str | None, str, str, str], tuple[int, float, str, Principal]] = {}
 
     # -- identification -----------------------------------------------------------------------
     def identify(self, conn: HTTPConnection) -> Principal | None:
@@ -80,16 +87,21 @@ class AuthService:
             except TokenError:
                 return None
             conn.state.session = opened
+            conn.state.session_token = (cookie, "cookie")
             return opened.principal
         return None
 
     def _bearer(self, conn: HTTPConnection, token: str) -> Principal:
-        metrics_token = read_secret("CSM_METRICS_TOKEN")
-        if metrics_token and hmac.compare_digest(token, metrics_token):
-            return Principal("metrics-scraper", None, frozenset({"*"}), kind="metrics", auth_method="metrics-token")
+        # A session first: the token of nearly every request. The metrics token (no JWT) and
+        # ingest tokens are tried when it is not one (the metrics token's two environment reads
+        # were a tenth of the guard's time on every dashboard poll).
         try:
             opened = self.sessions.resolve(token)
         except TokenError as session_error:
+            metrics_token = read_secret("CSM_METRICS_TOKEN")
+            if metrics_token and hmac.compare_digest(token, metrics_token):
+                return Principal("metrics-scraper", None, frozenset({"*"}), kind="metrics",
+                                 auth_method="metrics-token")
             try:
                 return read_ingest_token(token)
             except TokenError:
@@ -97,6 +109,7 @@ class AuthService:
                                     else "invalid or expired token",
                                     headers={"WWW-Authenticate": "Bearer"}) from None
         conn.state.session = opened
+        conn.state.session_token = (token, None)
         return opened.principal
 
     # -- the guard ----------------------------------------------------------------------------
@@ -125,9 +138,46 @@ class AuthService:
                 raise WebSocketException(code=1008, reason=str(exc.detail)) from exc
             raise
         conn.state.principal = principal
+        if principal is not None and (method, template) in self.remembered_routes and conn.scope["type"] == "http":
+            self._remember(conn, method, template, principal)
         if rule is not None and rule.audited and principal is not None:
             return self.audit_due(principal, method, template, conn)
         return None
+
+    # -- remembered decisions -----------------------------------------------------------------
+    def remembered(self, authorization: str | None, cookie: str | None, method: str, template: str,
+                   site_id: str, path: str) -> Principal | None:
+        """The principal `check` let through for a request with these same credential headers, to
+        this route and site, while nothing it decided on has moved since: no account or session
+        changed (the ledger position), the session is still open, the signing key is the same, and
+        an audit entry for this read is not due. None: run `check` (it remembers what it allows).
+
+        A dashboard polls one route with one session every two seconds; this answers such a poll
+        without building a request object or identifying the caller again. Only sessions checked
+        in memory are remembered (`checks_in_memory`), so a live ledger watch ends a pass at once."""
+        entry = self._passes.get((authorization, cookie, method, template, site_id))
+        if entry is None or not self.checks_in_memory:
+            return None
+        position, until, key, principal = entry
+        if (position != self.sessions.ledger.current().last_id or time.time() >= until
+                or not hmac.compare_digest(key, signing_key())):
+            return None
+        seen = self._audit_seen.get((principal.name, method, path, site_id))
+        if method in UNSAFE_METHODS or seen is None or time.monotonic() - seen >= AUDIT_COALESCE_SECONDS:
+            return None  # an audit entry is due: `check` writes it
+        return principal
+
+    def _remember(self, conn: HTTPConnection, method: str, template: str, principal: Principal) -> None:
+        """Keep the decision `check` just made for a session (not for metrics or ingest tokens)."""
+        used = conn.scope.get("state", {}).get("session_token")
+        validity = self.sessions.validity(*used) if used is not None else None
+        if validity is None:
+            return
+        key = (conn.headers.get("authorization"), conn.headers.get("cookie"), method, template,
+               conn.path_params.get("site_id", GLOBAL_SITE))
+        if len(self._passes) >= _PASSES_LIMIT:
+            self._passes.clear()
+        self._passes[key] = (*validity, signing_key(), principal)
 
     @property
     def checks_in_memory(self) -> bool:

@@ -132,6 +132,12 @@ class SessionBook:
         self._resolved[cache_key] = (position, min(float(claims["exp"]), session.expires.timestamp()), opened)
         return opened
 
+    def validity(self, token: str, method: str | None = None) -> tuple[int, float] | None:
+        """(ledger position, valid until in epoch seconds) of the answer `resolve` last gave for
+        this token, or None: what a caller remembering that answer must check before reusing it."""
+        hit = self._resolved.get((token, method, signing_key()))
+        return (hit[0], hit[1]) if hit is not None else None
+
     @staticmethod
     def _principal(session: Session, user: User | None, method: str | None) -> Principal:
         how = method or session.method
