@@ -17,6 +17,7 @@ from csm.api import log_redaction
 from csm.api.access_log import ACCESS_LOG, AccessLogMiddleware
 from csm.api.deps import authorize
 from csm.api.errors import install_error_handlers
+from csm.api.gil import keep_loop_responsive
 from csm.api.heap import settle_heap
 from csm.api.middleware import (
     BodyLimitMiddleware,
@@ -78,7 +79,8 @@ def create_app(runtime: Runtime, web_dist: Path | None = WEB_DIST, close_runtime
                server_process: bool = False) -> FastAPI:
     """`close_runtime`: the app owns the runtime (a uvicorn worker process) and closes it on exit.
     `server_process`: the process exists to serve this app (`csm serve`, a worker), so what start-up
-    loaded is frozen out of the garbage collector's full passes (csm.api.heap; not in tests)."""
+    loaded is frozen out of the garbage collector's full passes (csm.api.heap; not in tests), and
+    the interpreter switches threads sooner (csm.api.gil)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -87,6 +89,7 @@ def create_app(runtime: Runtime, web_dist: Path | None = WEB_DIST, close_runtime
         app.state.auth.start()
         if server_process:
             settle_heap()
+            keep_loop_responsive()
         try:
             yield
         finally:
