@@ -9,6 +9,7 @@ from csm.advice.engine import AdviceEngine
 from csm.advice.lifecycle import LEVEL_CHANGE, PREDICTED_CROSSING, RESOLVED
 from csm.advice.queries import advice_payload
 from csm.clock import FixedClock
+from csm.domain.model import Level
 from csm.runtime import Runtime
 from tests.advice.conftest import NOW, forecast, observe
 
@@ -77,3 +78,23 @@ def test_advice_payload_with_alternatives(mini_runtime: Runtime) -> None:
     assert {c["level"] for c in payload["crossings"]} == {"orange", "red"}
     zuid = next(a for a in payload["alternatives"] if a["zone_id"] == "zuid")
     assert zuid["redirect_to"][0]["spare_persons"] == round(1.11 * 1000 * 0.6 - 300)
+
+
+def test_a_level_alert_is_resolved_however_many_newer_alerts_the_site_has(mini_runtime: Runtime) -> None:
+    """The stand-down looks at every open alert of the zone, not at the newest 200 of the site
+    (a busy event day on a large site raises more than that)."""
+    engine = AdviceEngine.for_site(mini_runtime, mini_runtime.sites["mini"])
+    step(mini_runtime, engine, 0, zuid=300)
+    step(mini_runtime, engine, 1, zuid=1300)
+    raised = step(mini_runtime, engine, 2, zuid=1300)
+    assert [(e, a.level) for e, a in raised] == [("raised", "orange")]
+    clock = mini_runtime.clock
+    assert isinstance(clock, FixedClock)
+    for n in range(250):  # newer alerts of other kinds, all open
+        clock.advance(seconds=1)
+        assert engine.book.raise_alert("zuid", Level.YELLOW, f"bench-{n}", "other", clock.now()) is not None
+    assert raised[0][1].id not in {a.id for a in engine.book.alerts()}  # out of the newest 200
+    clock.advance(seconds=50)  # back on a minute boundary for the readings
+    step(mini_runtime, engine, 1, zuid=700)
+    events = step(mini_runtime, engine, 10, zuid=700)
+    assert [(e, a.id) for e, a in events] == [("resolved", raised[0][1].id)]

@@ -81,9 +81,9 @@ class AdviceEngine:
             if change is None:
                 continue
             self.book.record_level(zone.id, change.previous, change.level, now)
-            for alert in self.book.alerts():
-                if (alert.zone_id, alert.kind) == (zone.id, LEVEL_CHANGE) and alert.status != RESOLVED \
-                        and Level(alert.level).rank > change.level.rank:
+            # Every open one: the newest 200 of a busy site's alerts could leave an old one open.
+            for alert in self.book.unresolved(LEVEL_CHANGE, zone.id):
+                if Level(alert.level).rank > change.level.rank:
                     note = f"{zone.name} back to {change.level.value}"
                     events.append((RESOLVED, self.book.transition(alert.id, RESOLVED, SYSTEM, now, note)))
             if change.level.rank > max(change.previous.rank, Level.GREEN.rank):
@@ -108,9 +108,7 @@ class AdviceEngine:
         floor = Level(playbook.settings.predicted_alert_level).rank
         dedup = timedelta(minutes=playbook.notifications.dedup_minutes)
         events: list[tuple[str, Alert]] = []
-        for alert in self.book.alerts():
-            if alert.kind != PREDICTED_CROSSING or alert.status == RESOLVED:
-                continue
+        for alert in self.book.unresolved(PREDICTED_CROSSING):  # all of them, not the newest 200 of every kind
             level = Level(alert.level)
             current = levels.get(alert.zone_id, (Level.UNKNOWN, now))[0]
             if current.rank >= level.rank:

@@ -234,6 +234,14 @@ class AlertBook:
             raise AlertNotFound(alert_id)
         return alert
 
+    def unresolved(self, kind: str, zone_id: str | None = None) -> list[Alert]:
+        """Every alert of this kind (of this zone) that is not resolved, newest first, however many
+        the site has (`alerts` gives the newest 200 of all, for a page)."""
+        found = [a for a in self.refresh().alerts.values()
+                 if a.kind == kind and a.status != RESOLVED and (zone_id is None or a.zone_id == zone_id)]
+        found.sort(key=lambda a: a.raised_at, reverse=True)
+        return found
+
     def open_alert(self, zone_id: str, level: Level, kind: str) -> Alert | None:
         for alert in self.refresh().alerts.values():
             if (alert.zone_id, alert.level, alert.kind) == (zone_id, level.value, kind) and alert.status != RESOLVED:
