@@ -122,3 +122,27 @@ def test_metrics_hold_every_site_so_only_a_global_administrator_reads_them(
 ) -> None:
     response = client.get("/metrics", headers=_actor(two_sites, actor))
     assert (response.status_code == 200) == (actor == "global")
+
+
+def test_the_last_administrator_of_every_site_can_neither_leave_nor_step_down(
+        client: TestClient, two_sites: Runtime) -> None:
+    """Removing or demoting the last account that administers every site would leave nobody to
+    manage accounts, sites and tokens over the API: refused (409) until another holds those rights."""
+    directory = UserDirectory(two_sites.store)
+    headers = _actor(two_sites, "global")
+    assert [u.username for u in directory.all() if u.role is Role.ADMINISTRATOR and "*" in u.sites] == ["actor-global"]
+    for action in (lambda: client.delete("/api/v1/users/actor-global", headers=headers),
+                   lambda: client.patch("/api/v1/users/actor-global", headers=headers, json={"role": "viewer"}),
+                   lambda: client.patch("/api/v1/users/actor-global", headers=headers, json={"sites": ["tiny"]})):
+        refused = action()
+        assert refused.status_code == 409 and "last administrator" in refused.json()["detail"], refused.text
+    assert directory.get("actor-global") is not None and directory.get("actor-global").role is Role.ADMINISTRATOR  # type: ignore[union-attr]
+
+    added = client.post("/api/v1/users", headers=headers, json={
+        "username": "second-global", "role": "administrator", "sites": ["*"], "password": "correct-horse-battery"})
+    assert added.status_code == 201, added.text
+    stepped_down = client.patch("/api/v1/users/actor-global", headers=headers, json={"role": "viewer"})
+    assert stepped_down.status_code == 200, stepped_down.text
+    second = bearer(two_sites, "administrator", ("*",), "second-global")
+    assert client.delete("/api/v1/users/second-global", headers=second).status_code == 409
+    assert client.delete("/api/v1/users/actor-global", headers=second).status_code == 200

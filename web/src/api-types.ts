@@ -8435,6 +8435,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description the request conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description the request is not valid: `detail` says why (a sentence or a list of problems) */
             422: {
                 headers: {
@@ -8499,6 +8508,15 @@ export interface operations {
             };
             /** @description unknown site, zone or item (or one outside the caller's scope) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the request conflicts with the current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -23,7 +23,15 @@ from csm.api.schemas.ops import (
     Status,
     UserInfo,
 )
-from csm.auth.grants import GrantRefused, check_grant, check_manage, covers, visible_sites
+from csm.auth.grants import (
+    GrantRefused,
+    LastAdministrator,
+    check_grant,
+    check_keeps_administration,
+    check_manage,
+    covers,
+    visible_sites,
+)
 from csm.auth.oidc import OidcClient, OidcConfig, OidcError, client_for
 from csm.auth.principal import Principal
 from csm.auth.roles import Permission, Role
@@ -324,29 +332,36 @@ def add_user(body: NewUser, request: Request, auth: AuthService = Depends(get_au
 
 
 @router.patch("/api/v1/users/{username}", summary="Change an account's role or sites (administrators)",
-              response_model=UserInfo, responses={**GUARDED, **errors(404)})
+              response_model=UserInfo, responses={**GUARDED, **errors(404, 409)})
 def change_user(username: str, body: UserChange, request: Request,
                 auth: AuthService = Depends(get_auth)) -> dict[str, Any]:
     """Takes effect at the account's next request, on every worker: rights are never kept in tokens."""
     actor = current_principal(request)
     user = _managed_user(auth, actor, username)
+    role, sites = body.role or user.role, body.sites if body.sites is not None else sorted(user.sites)
     try:
-        check_grant(actor, body.role or user.role, body.sites if body.sites is not None else user.sites)
+        check_grant(actor, role, sites)
+        check_keeps_administration(auth.users.all(), user, (role, sites))
         changed = auth.users.update(username, body.role, body.sites, body.zones, by=actor.name)
     except GrantRefused as exc:
         raise _refused(exc) from exc
+    except LastAdministrator as exc:
+        raise HTTPException(409, str(exc)) from exc
     except UserError as exc:
         raise HTTPException(422, str(exc)) from exc
     return changed.public()
 
 
 @router.delete("/api/v1/users/{username}", summary="Remove an account within your sites (administrators)",
-               response_model=Removed, responses={**GUARDED, **errors(404)})
+               response_model=Removed, responses={**GUARDED, **errors(404, 409)})
 def remove_user(username: str, request: Request, auth: AuthService = Depends(get_auth)) -> dict[str, str]:
     actor = current_principal(request)
-    _managed_user(auth, actor, username)
+    user = _managed_user(auth, actor, username)
     try:
+        check_keeps_administration(auth.users.all(), user, None)
         auth.users.remove(username, by=actor.name)
+    except LastAdministrator as exc:
+        raise HTTPException(409, str(exc)) from exc
     except UserError as exc:
         raise HTTPException(404, str(exc)) from exc
     return {"status": "removed", "username": username}

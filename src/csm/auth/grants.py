@@ -19,6 +19,30 @@ class GrantRefused(PermissionError):
     """The actor asked to give or touch rights beyond its own."""
 
 
+class LastAdministrator(ValueError):
+    """The change would leave no account that administers every site."""
+
+
+def administers_everything(role: Role, sites: Iterable[str]) -> bool:
+    return role is Role.ADMINISTRATOR and GLOBAL_SITE in set(sites)
+
+
+def check_keeps_administration(accounts: Iterable[User], target: User,
+                               after: tuple[Role, Iterable[str]] | None) -> None:
+    """Refuse removing (`after` None) or changing `target` if it is the last account that
+    administers every site: nobody could then manage accounts, sites or tokens from the dashboard
+    or the API (only `csm users` on the server could). Stepping down stays possible once another
+    account holds those rights."""
+    if not administers_everything(target.role, target.sites):
+        return
+    if after is not None and administers_everything(*after):
+        return
+    if any(u.username != target.username and administers_everything(u.role, u.sites) for u in accounts):
+        return
+    raise LastAdministrator(f"{target.username!r} is the last administrator of every site: "
+                            "give another account those rights first")
+
+
 def covers(actor: Principal, sites: Iterable[str]) -> bool:
     """True when every site in `sites` is within the actor's sites (`*` only within `*`)."""
     wanted = set(sites)
