@@ -270,7 +270,7 @@ def test_a_message_the_store_refuses_is_dead_lettered_and_acknowledged_not_retri
             runtime.store.count_observations(site_id), consumer.store_retries)
         assert wait_for(lambda: len(runtime.store.list_dead_letters(site_id)) == 1, 30)
         letter = runtime.store.list_dead_letters(site_id)[0]
-        assert (letter.channel, letter.reason) == ("mqtt", "store_refused")
+        assert (letter.channel, letter.reason) == ("jetstream", "store_refused")
         assert items[4]["interval_start"] in letter.payload  # that one message, its counts redacted
         assert "ValueError" in letter.detail and "out of range" not in letter.detail  # the type, not the text
         assert consumer.store_retries >= POISON_ATTEMPTS

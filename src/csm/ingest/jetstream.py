@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 STREAM = "CSM_COUNTS"
 STREAM_SUBJECTS = ["csm.*.sensors.*.counts"]
 DEFAULT_DURABLE = "csm-ingest"
+CHANNEL = "jetstream"  # what dead letters, totals and metrics call this way in
 ACK_WAIT_SECONDS = 30.0  # a batch taken by a worker that died is handed to another after this
 FETCH_WAIT_SECONDS = 1.0  # a pull request waits at most this long; it returns as soon as messages are there
 
@@ -190,7 +191,7 @@ class JetStreamIngestConsumer:
         failures = 0
         while True:
             try:
-                self.totals.merge(ingest_messages(self.runtime, batch))
+                self.totals.merge(ingest_messages(self.runtime, batch, CHANNEL))
                 return
             except Exception as exc:
                 failures += 1
@@ -199,7 +200,7 @@ class JetStreamIngestConsumer:
                 log.warning("storing a JetStream batch of %d failed (%s); retrying in %.1fs",
                             len(batch), type(exc).__name__, delay)
                 if failures >= POISON_ATTEMPTS:
-                    isolated = store_isolating_poison(self.runtime, batch)
+                    isolated = store_isolating_poison(self.runtime, batch, CHANNEL)
                     if isolated is not None:
                         self.totals.merge(isolated)
                         return

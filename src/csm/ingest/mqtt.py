@@ -314,18 +314,18 @@ class MqttIngestConsumer:
         self.totals.merge(ingest_messages(self.runtime, batch))
 
 
-def store_isolating_poison(runtime: IngestTargets, batch: list[Message]) -> IngestReport | None:
+def store_isolating_poison(runtime: IngestTargets, batch: list[Message], channel: str = "mqtt") -> IngestReport | None:
     """After a batch failed `POISON_ATTEMPTS` times (any broker): store it message by message; one
     that still fails alone is dead-lettered (so it may be acknowledged, never retried forever).
     None when even a dead letter cannot be written: the store is away, retry the batch later."""
     report = IngestReport()
     for message in batch:
         try:
-            report.merge(ingest_messages(runtime, [message]))
+            report.merge(ingest_messages(runtime, [message], channel))
         except Exception as exc:
             try:
                 report.merge(_site_of(runtime, message[0]).ingest.refuse_whole(
-                    message[2], "mqtt", Reason.STORE_REFUSED,
+                    message[2], channel, Reason.STORE_REFUSED,
                     f"the store refused this message ({type(exc).__name__})",
                 ))
             except Exception:
@@ -337,8 +337,9 @@ def _site_of(runtime: IngestTargets, site_id: str) -> IngestSite:
     return runtime.sites.get(site_id) or next(iter(runtime.sites.values()))
 
 
-def ingest_messages(runtime: IngestTargets, batch: list[Message]) -> IngestReport:
-    """Store a batch of broker messages through the one ingest path (any broker: MQTT, JetStream).
+def ingest_messages(runtime: IngestTargets, batch: list[Message], channel: str = "mqtt") -> IngestReport:
+    """Store a batch of broker messages through the one ingest path (any broker: MQTT, JetStream;
+    `channel` names it in dead letters, totals and metrics).
 
     The topic must name a site served here and a sensor of that site, and each item must name the
     topic's sensor; every refusal is a dead letter, so nothing here raises for bad input."""
@@ -348,25 +349,25 @@ def ingest_messages(runtime: IngestTargets, batch: list[Message]) -> IngestRepor
         site_runtime = runtime.sites.get(site_id)
         if site_runtime is None:
             report.merge(_site_of(runtime, site_id).ingest.refuse_whole(
-                payload, "mqtt", Reason.UNKNOWN_SITE, f"topic names site {shown(site_id)}, not served here",
+                payload, channel, Reason.UNKNOWN_SITE, f"topic names site {shown(site_id)}, not served here",
                 field_name="topic",
             ))
             continue
         if sensor_id not in site_runtime.site.sensors:
             report.merge(site_runtime.ingest.refuse_whole(
-                payload, "mqtt", Reason.UNKNOWN_SENSOR,
+                payload, channel, Reason.UNKNOWN_SENSOR,
                 f"topic names sensor {shown(sensor_id)}, which is not in site {site_id!r}", field_name="topic",
             ))
             continue
         items = items_from_payload(payload, sensor_id)
         if isinstance(items, PayloadRefusal):
-            report.merge(site_runtime.ingest.refuse_whole(payload, "mqtt", items.reason, items.detail))
+            report.merge(site_runtime.ingest.refuse_whole(payload, channel, items.reason, items.detail))
             continue
         site_items, sensors = by_site[site_id]
         site_items.extend(items)
         sensors.extend([sensor_id] * len(items))
     for site_id, (items, sensors) in by_site.items():
-        report.merge(runtime.sites[site_id].ingest.ingest_items(items, "mqtt", expected_sensors=sensors))
+        report.merge(runtime.sites[site_id].ingest.ingest_items(items, channel, expected_sensors=sensors))
     return report
 
 
