@@ -370,3 +370,16 @@ def test_hourly_forecast_in_the_shape_of_real_responses(site: Site) -> None:
     at_one = datetime(2026, 10, 25, 1, tzinfo=UTC)
     assert got[("weather-forecast:scheveningen", "temperature_c", at_one)] == 9.8
     assert got[("weather-forecast:scheveningen", "precipitation_chance_pct", at_one)] == 40
+
+
+def test_holidays_of_a_subdivision_count_and_an_unknown_one_is_the_country(site: Site) -> None:
+    """Assumption Day (15 August) is a public holiday in Saarland, not in all of Germany; the demo
+    site's own region, NL-ZH (the Netherlands has no provincial holidays), counts as NL."""
+    assumption_day = datetime(2026, 8, 14, 22, tzinfo=UTC)  # local midnight, Europe/Amsterdam
+    saarland = values(HolidaysSource().parse(b"", HolidaysSettings(country="DE-SL"), site, NOON))
+    germany = values(HolidaysSource().parse(b"", HolidaysSettings(country="DE"), site, NOON))
+    assert saarland[("calendar:*", "public_holiday", assumption_day)] == 1
+    assert germany[("calendar:*", "public_holiday", assumption_day)] == 0
+    assert site.config.holiday_region == "NL-ZH"
+    own = values(HolidaysSource().parse(b"", HolidaysSettings(), site, NOON))
+    assert own == values(HolidaysSource().parse(b"", HolidaysSettings(country="NL"), site, NOON))

@@ -150,7 +150,7 @@ def get_events(days: int = Query(14, ge=1, le=366), runtime: Runtime = Depends(g
     calendar = []
     for offset in range(days):
         day = today + timedelta(days=offset)
-        public, school = holiday_names(settings.country or site.config.country, settings.school_region, day)
+        public, school = holiday_names(settings.country or site.config.holiday_region, settings.school_region, day)
         if public or school:
             calendar.append({"date": day.isoformat(), "public_holiday": public, "school_holiday": school})
     return {"site": site.id, "as_of": now.isoformat(),

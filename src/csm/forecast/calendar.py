@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -31,14 +32,26 @@ def unknown_holiday_region(country: str) -> str | None:
 
 
 @lru_cache(maxsize=64)
-def _public(country: str, year: int) -> frozenset[object]:
+def public_holidays(country: str, year: int) -> dict[date, str]:
+    """Date → name of the public holidays of a country, or of one of its subdivisions ('DE-BY',
+    'NZ-AUK'); a subdivision the `holidays` package does not know counts as the country itself
+    ('NL-ZH': the Netherlands has no provincial holidays). Raises NotImplementedError for an
+    unknown country."""
     code, subdiv = holiday_region(country)
-    for region in ((subdiv, None) if subdiv else (None,)):  # an unknown subdivision: the country's own
+    if subdiv:
         try:
-            return frozenset(holidays.country_holidays(code, subdiv=region, years=year))
+            return dict(holidays.country_holidays(code, subdiv=subdiv, years=year).items())
         except NotImplementedError:
-            continue
-    return frozenset()
+            pass
+    return dict(holidays.country_holidays(code, years=year).items())
+
+
+@lru_cache(maxsize=64)
+def _public(country: str, year: int) -> frozenset[object]:
+    try:
+        return frozenset(public_holidays(country, year))
+    except NotImplementedError:
+        return frozenset()
 
 
 @lru_cache(maxsize=64)

@@ -84,7 +84,7 @@ def run_forecast(site_runtime: SiteRuntime, now: datetime, refit: bool = True,
     known = known_ahead(site_runtime, now - HISTORY, now, now + HORIZON)
     models = models if models is not None else FittedModels()
     result, fitted = forecast_zones_reusing(
-        history, horizon=steps, freq=STEP, country=site.config.country, tz=site.config.timezone,
+        history, horizon=steps, freq=STEP, country=site.config.holiday_region, tz=site.config.timezone,
         fitted=None if refit else models.by_site.get(site.id), known=known,
     )
     if fitted is not None:

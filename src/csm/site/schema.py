@@ -122,7 +122,8 @@ class SiteSchema(Strict):
     name: str
     timezone: str
     country: str = Field("NL", pattern=r"^[A-Z]{2}$")
-    subdivision: str | None = None
+    subdivision: str | None = Field(None, pattern=r"^[A-Z0-9]{1,3}$",
+                                    description="ISO 3166-2 subdivision (e.g. ZH, BY): its public holidays count too")
     center: tuple[float, float] | None = Field(None, description="[lon, lat] map centre")
     zoom: float = 15.0
     basemap_style_url: str | None = Field(
@@ -146,6 +147,12 @@ class SiteSchema(Strict):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown IANA timezone {value!r}, e.g. 'Europe/Amsterdam'") from exc
         return value
+
+    @property
+    def holiday_region(self) -> str:
+        """Whose public holidays the forecast and the holiday covariates count: 'NL', or with a
+        subdivision 'DE-BY' (a crowd follows the holidays of where it is)."""
+        return f"{self.country}-{self.subdivision}" if self.subdivision else self.country
 
 
 class ZonePropertiesSchema(Strict):

@@ -218,7 +218,7 @@ def calendar_covariates(site: Site, start: datetime, end: datetime, freq: str = 
     stamps = pd.date_range(first, last, freq=freq, inclusive="left")
     step = pd.tseries.frequencies.to_offset(freq)
     holiday_cfg = holiday_settings_of(site)
-    country = holiday_cfg.country or site.config.country
+    country = holiday_cfg.country or site.config.holiday_region
     rows: list[tuple[pd.Timestamp, str, str, float]] = []
     flags: dict[date, tuple[float, float]] = {}
     for stamp in stamps:

@@ -15,6 +15,7 @@ import httpx
 from pydantic import Field
 
 from csm.domain.model import Observation
+from csm.forecast.calendar import holiday_region, public_holidays
 from csm.site.model import Site
 from csm.sources.parsing import local_days, local_midnight
 from csm.sources.protocol import BaseSource, SourceSettings
@@ -23,7 +24,8 @@ CALENDAR_SENSOR = "calendar:*"
 
 
 class HolidaysSettings(SourceSettings):
-    country: str | None = Field(None, pattern=r"^[A-Z]{2}$", description="default: the site's country")
+    country: str | None = Field(None, pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$",
+                                description="default: the site's country and subdivision (e.g. DE-SL)")
     school_region: Literal["Noord", "Midden", "Zuid"] | None = Field(
         None, description="Dutch school holiday region; none = no school holidays"
     )
@@ -33,10 +35,11 @@ class HolidaysSettings(SourceSettings):
 
 
 def holiday_names(country: str, school_region: str | None, day: date) -> tuple[str | None, str | None]:
-    """(public holiday name, school holiday name) of a local date; None where it is neither."""
-    public = holidays.country_holidays(country, years=day.year).get(day)
+    """(public holiday name, school holiday name) of a local date; None where it is neither.
+    `country` may name a subdivision too ('DE-BY'), whose own public holidays then count."""
+    public = public_holidays(country, day.year).get(day)
     school = None
-    if school_region is not None and country == "NL":
+    if school_region is not None and holiday_region(country)[0] == "NL":
         school = holidays.country_holidays(
             "NL", subdiv=school_region, years=day.year, categories=("school",)
         ).get(day)
@@ -60,7 +63,7 @@ class HolidaysSource(BaseSource):
         return b""  # computed from the holidays package, nothing to fetch
 
     def parse(self, raw: bytes, settings: Any, site: Site, now: datetime) -> list[Observation]:
-        country = settings.country or site.config.country
+        country = settings.country or site.config.holiday_region
         observations = []
         for day in local_days(now, site.tz, settings.days_back, settings.days_ahead):
             public, school = holiday_names(country, settings.school_region, day)
@@ -72,4 +75,4 @@ class HolidaysSource(BaseSource):
         return observations
 
     def describe(self, raw: bytes, settings: Any, site: Site) -> dict[str, Any]:
-        return {"country": settings.country or site.config.country, "school_region": settings.school_region}
+        return {"country": settings.country or site.config.holiday_region, "school_region": settings.school_region}
