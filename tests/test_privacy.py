@@ -105,6 +105,20 @@ def test_retention_purges_old_raw_observations_and_says_so(tiny_runtime: Runtime
     assert purge_site(tiny_runtime.sites["tiny"], NOON + timedelta(days=10)) == 2
 
 
+def test_retention_purges_dead_letters_as_old_as_purged_observations(tiny_runtime: Runtime) -> None:
+    """A dead letter past retention would only ever replay observations the next purge removes."""
+    ingest = tiny_runtime.sites["tiny"].ingest
+    ingest.ingest_items([{**item(minutes_ago=2), "sensor_id": "no-such-sensor"}], "test")
+    assert len(tiny_runtime.store.list_dead_letters("tiny")) == 1
+    object.__setattr__(tiny_runtime.sites["tiny"].site.config.privacy, "retention_days", 5)
+    assert purge_site(tiny_runtime.sites["tiny"], NOON + timedelta(days=4)) == 0
+    assert len(tiny_runtime.store.list_dead_letters("tiny")) == 1  # within retention: kept
+    purge_site(tiny_runtime.sites["tiny"], NOON + timedelta(days=6))
+    assert tiny_runtime.store.list_dead_letters("tiny") == []
+    (entry,) = tiny_runtime.store.read_events("tiny", "audit")
+    assert entry.payload["detail"].startswith("1 dead letters before ")
+
+
 def test_audit_log_records_who_read_what(client: TestClient, tiny_runtime: Runtime) -> None:
     police = {"Authorization": f"Bearer {session_token(tiny_runtime, 'police', ('tiny',), username='agent-007')}"}
     client.get("/api/v1/sites/tiny/zones/state", headers=police)

@@ -1,5 +1,6 @@
-"""Retention: raw observations older than the site's `privacy.retention_days` are purged on
-schedule. Zone aggregates (history, forecasts) are kept; they hold no per-sensor detail.
+"""Retention: raw observations and dead letters older than the site's `privacy.retention_days`
+are purged on schedule. Zone aggregates (history, forecasts) are kept; they hold no per-sensor
+detail.
 """
 
 from __future__ import annotations
@@ -18,15 +19,21 @@ PURGE_EVERY = timedelta(hours=1)
 
 
 def purge_site(site_runtime: SiteRuntime, now: datetime) -> int:
-    """Delete what is past retention and say so in the audit log."""
+    """Delete what is past retention and say so in the audit log; returns the observations removed.
+
+    Dead letters go at the same age: a replay would store observations the next purge removes."""
     site = site_runtime.site
+    store = site_runtime.ingest.store
     cutoff = now - timedelta(days=site.privacy.retention_days)
-    removed = site_runtime.ingest.store.purge_observations(site.id, cutoff)
-    if removed:
-        site_runtime.ingest.store.append_event(
+    removed = store.purge_observations(site.id, cutoff)
+    letters = store.purge_dead_letters(site.id, cutoff)
+    if removed or letters:
+        what = [f"{removed} observations"] if removed else []
+        what += [f"{letters} dead letters"] if letters else []
+        store.append_event(
             site.id, AUDIT_STREAM, now,
             {"user": "system", "role": "system", "action": "retention purge",
-             "detail": f"{removed} observations before {cutoff.isoformat()}"},
+             "detail": f"{' and '.join(what)} before {cutoff.isoformat()}"},
         )
     return removed
 

@@ -268,3 +268,15 @@ def test_shared_state_is_replaced_per_key_and_read_back_alike(store: Store) -> N
     assert store.delete_state("s1", "source", "weather") is True
     assert store.delete_state("s1", "source", "weather") is False
     assert [e.key for e in store.read_state("s1", "source")] == ["gtfs"]
+
+
+def test_purge_dead_letters_of_one_site_before_a_moment(store: Store) -> None:
+    store.write_dead_letters([
+        DeadLetter("s1", "http", T0, "bad_json", None, "not JSON", "{oops"),
+        DeadLetter("s1", "mqtt", T0 + timedelta(days=2), "bad_json", None, "not JSON", "{oops"),
+        DeadLetter("s2", "http", T0, "bad_json", None, "not JSON", "{oops"),
+        DeadLetter(None, "csv", T0, "bad_row", "value", "not a number", "a,b"),
+    ])
+    assert store.purge_dead_letters("s1", T0 + timedelta(days=1)) == 1
+    assert [d.channel for d in store.list_dead_letters("s1")] == ["mqtt"]
+    assert len(store.list_dead_letters("s2")) == 1 and len(store.list_dead_letters(None)) == 3

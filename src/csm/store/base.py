@@ -123,6 +123,11 @@ class Store(Protocol):
 
     def delete_dead_letters(self, ids: Sequence[int]) -> int: ...
 
+    def purge_dead_letters(self, site_id: str, older_than: datetime) -> int:
+        """Delete a site's dead letters received before `older_than` (retention: past it, the
+        observations a replay would store are purged too)."""
+        ...
+
     def write_zone_history(self, site_id: str, rows: pd.DataFrame) -> int:
         """Upsert zone snapshots (columns ZONE_HISTORY_COLUMNS)."""
         ...

@@ -233,6 +233,14 @@ class DuckDBStore:
             ).fetchone()
         return int(row[0]) if row else 0
 
+    def purge_dead_letters(self, site_id: str, older_than: datetime) -> int:
+        with self._dl_lock:
+            row = self._dl_con.execute(
+                "DELETE FROM dead_letters WHERE site_id = ? AND received_at < ?",
+                [site_id, to_naive_utc(older_than)],
+            ).fetchone()
+        return int(row[0]) if row else 0
+
     # -- zone history and forecasts -----------------------------------------------------------
     def write_zone_history(self, site_id: str, rows: pd.DataFrame) -> int:
         if rows.empty:

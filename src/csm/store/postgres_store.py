@@ -320,6 +320,14 @@ class PostgresStore:
 
         return self._run(delete)
 
+    def purge_dead_letters(self, site_id: str, older_than: datetime) -> int:
+        def purge(conn: Conn) -> int:
+            with conn.transaction():
+                return conn.execute("DELETE FROM dead_letters WHERE site_id = %s AND received_at < %s",
+                                    [site_id, _utc(older_than)]).rowcount
+
+        return self._run(purge)
+
     # -- zone history and forecasts -----------------------------------------------------------
     def write_zone_history(self, site_id: str, rows: pd.DataFrame) -> int:
         if rows.empty:
