@@ -7,6 +7,10 @@ the loop thread gives it up at every wait for the network: with a computing thre
 loop then waits up to 5 ms to run again, each time (the "convoy effect"), and every poll in flight
 during a tick waited with it — the long tail of the 200-connection benchmark. A shorter interval
 costs the computing thread a few more switches; the loop stays responsive.
+
+An MQTT consumer inside the serving process (`csm serve --mqtt`, the laptop setup) shares the
+interval, and its two threads pay for it (about a fifth more CPU per message in one A/B run);
+`csm ingest-worker`, the consumer of a deployment past one machine, keeps the default.
 """
 
 from __future__ import annotations
