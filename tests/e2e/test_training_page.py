@@ -18,6 +18,7 @@ from csm.auth.roles import Role
 from csm.runtime import Runtime
 from tests.e2e.conftest import ARTIFACTS, DESKTOP, PHONE, demo_with_accounts, log_in
 from tests.e2e.test_control_room import DOC_SHOTS, DOCS_IMG, small_png
+from tests.e2e.test_map import axe_violations
 
 pytestmark = pytest.mark.browser
 
@@ -64,6 +65,20 @@ def marked_training(page: Any, clock: bool = True) -> None:
             "document.getElementById('training-clock').textContent)", timeout=SLOW)
 
 
+def map_shows_the_table(page: Any, pier: str | None = None) -> None:
+    """The 3D map draws every zone at the level the sandbox's zone table gives it (and the Pier at
+    `pier`, when given): the session's levels, not live ones."""
+    if pier is not None:
+        page.wait_for_selector(f"#training-zones tr[data-zone='pier'] .level-chip:has-text('{pier}')", timeout=SLOW)
+    page.wait_for_function("""() => {
+        const drawn = JSON.parse(document.getElementById('map').dataset.levels || '{}');
+        const rows = [...document.querySelectorAll('#training-zones tbody tr')];
+        const level = (r) => r.querySelector('.level-chip').textContent.trim().split(' ').pop();  // after its mark
+        return rows.length > 0 && rows.every((r) => drawn[r.dataset.zone] === level(r));
+    }""", timeout=SLOW)
+    page.wait_for_selector("#map.training-map[data-map-idle]", timeout=SLOW)  # drawn, zones and all
+
+
 def clock_reads(page: Any, hhmm: str) -> None:
     page.wait_for_function(f"() => document.getElementById('training-clock').textContent.includes('{hhmm}')",
                            timeout=SLOW)
@@ -94,6 +109,10 @@ def test_a_trainer_runs_an_exercise_a_trainee_handles_it_and_the_debrief_shows_t
     assert trainee.locator("#training-tabs button").all_inner_texts() == ["Alerts and zones"]
     orange = trainee.locator("li.training-alert[data-zone='pier']:has(.level-chip:has-text('orange'))")
     orange.wait_for(timeout=SLOW)
+    # The sandbox's levels on the site's 3D map (buildings and all), as on the live page.
+    trainee.wait_for_selector("#map.training-map canvas.maplibregl-canvas", timeout=SLOW)
+    map_shows_the_table(trainee)
+    assert axe_violations(trainee) == [], "trainee view with the map"
     orange.locator("button[data-step='ack']").click()
     trainee.wait_for_selector("li.training-alert[data-zone='pier'].status-acknowledged", timeout=SLOW)
     trainer.wait_for_selector("#training-feed li[data-type='action']:has-text('acknowledged')", timeout=SLOW)
@@ -104,6 +123,7 @@ def test_a_trainer_runs_an_exercise_a_trainee_handles_it_and_the_debrief_shows_t
     trainer.click("button[data-jump='5']")  # ahead to 14:10: the Pier turned red at 14:07
     clock_reads(trainer, "14:10")
     trainee.wait_for_selector("li.training-alert[data-zone='pier']:has(.level-chip:has-text('red'))", timeout=SLOW)
+    map_shows_the_table(trainee, pier="red")
     trainer.click("button[data-jump='-5']")  # back to 14:05: the day is replayed, red not yet
     clock_reads(trainer, "14:05")
     trainer.wait_for_selector("#training-feed li[data-type='rewind']", timeout=SLOW)
@@ -124,6 +144,7 @@ def test_a_trainer_runs_an_exercise_a_trainee_handles_it_and_the_debrief_shows_t
         page.set_viewport_size(DESKTOP["viewport"])
     phone_trainee = exercise.open("e2e-trainee", PHONE, session_url)
     phone_trainee.wait_for_selector("li.training-alert", timeout=SLOW)
+    map_shows_the_table(phone_trainee, pier="red")
     marked_training(phone_trainee)
     assert phone_trainee.evaluate("() => document.documentElement.scrollWidth") <= 390
     shot(phone_trainee, "training-trainee-390")

@@ -12,7 +12,7 @@ import {
 } from './data';
 import { byId, h } from './dom';
 import { findZone, SLIDER_STEP_MS, wireShortcuts } from './keyboard';
-import { CrowdMap } from './map';
+import type { CrowdMap } from './map';
 import type { BasemapInfo } from './map/basemap';
 import { EMERGENCY_ROLES } from './map/emergency';
 import { showZoneChooser } from './panels/chooser';
@@ -21,6 +21,7 @@ import { onAmbiguousTap } from './picking';
 import { render, scheduleRender } from './render';
 import { applyStates, applyStream, type DashboardState } from './store';
 import { openStream } from './stream';
+import { siteMap } from './sitemap';
 import { mountTraining } from './training';
 import type { Me, SiteSummary, ZoneCollection, ZoneState } from './types';
 
@@ -129,7 +130,7 @@ function wireControlRoom(slider: HTMLInputElement): void {
 
 /** The map, and the hooks tests and the benchmark read (`window.__csm`, `data-map-idle`). */
 function createMap(site: SiteSummary, zones: ZoneCollection, basemap: BasemapInfo, me: Me): CrowdMap {
-  const crowdMap = new CrowdMap({
+  const crowdMap = siteMap({
     container: byId('map'), site, zones: zones.features, onSelect: selectZone, basemap,
     emergency: EMERGENCY_ROLES.has(me.role ?? ''), routes: me.permissions.includes('view_alerts'),
   });
@@ -148,12 +149,6 @@ function createMap(site: SiteSummary, zones: ZoneCollection, basemap: BasemapInf
     hooks.firstIdleMs ??= Math.round(performance.now());
     document.documentElement.dataset.mapIdle = String(hooks.idle);
   });
-  const layers = site.layers ?? [];
-  // URLs, not data: MapLibre's worker fetches and parses them (5,000 buildings stay off this thread).
-  void crowdMap.addContext(
-    layers.includes('buildings') ? siteUrl(site.id, '/layers/buildings') : null,
-    layers.includes('network') ? siteUrl(site.id, '/layers/network') : null,
-  );
   return crowdMap;
 }
 

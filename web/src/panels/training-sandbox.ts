@@ -1,6 +1,6 @@
-/** The trainee's view of the sandbox: its alerts with the same steps as live (acknowledge, record a
- * measure from the playbook's advice or in own words, resolve) and its zones by level. Every
- * request goes to the session's routes; the live alerts are never touched. */
+/** The trainee's view of the sandbox: its zones on the site's 3D map and in a table by level, and its
+ * alerts with the same steps as live (acknowledge, record a measure from the playbook's advice or in
+ * own words, resolve). Every request goes to the session's routes; the live alerts are never touched. */
 
 import { postJson, trainingUrl } from '../api';
 import { message } from '../context';
@@ -9,6 +9,7 @@ import { formatCount, formatDensity } from '../format';
 import type { TrainingState } from '../training';
 import { levelChip, sessionTime } from '../training-format';
 import type { TrainingAlert, TrainingSession } from '../training-types';
+import { drawSandboxMap } from './training-map';
 
 const LEVEL_ORDER: Record<string, number> = { red: 0, orange: 1, yellow: 2, green: 3, unknown: 4 };
 
@@ -16,6 +17,10 @@ export function renderSandbox(main: HTMLElement, state: TrainingState, changed: 
   const session = state.session!;
   if (main.dataset.built !== `sandbox-${session.id}`) {
     fill(main,
+      h('section', { class: 'panel training-card training-map-card' },
+        h('h2', {}, 'Map ', h('span', { class: 'training-tag' }, 'TRAINING')),
+        h('div', { id: 'map', class: 'training-map', role: 'application',
+          'aria-label': 'The sandbox zones on the 3D map, coloured by the session level' })),
       h('section', { class: 'panel training-card training-alerts-card' },
         h('h2', {}, 'Alerts ', h('span', { class: 'training-tag' }, 'TRAINING')),
         h('ul', { id: 'training-alerts', class: 'training-alerts' })),
@@ -27,6 +32,15 @@ export function renderSandbox(main: HTMLElement, state: TrainingState, changed: 
   }
   renderAlerts(main, state, session, changed);
   renderZones(main, state);
+  drawSandboxMap(main.querySelector<HTMLElement>('#map')!, state, (zoneId) => showZoneRow(main, zoneId));
+}
+
+/** A zone picked on the map: its row in the table, brought into view and marked. */
+function showZoneRow(main: HTMLElement, zoneId: string): void {
+  for (const row of main.querySelectorAll<HTMLElement>('#training-zones tr.picked')) row.classList.remove('picked');
+  const row = main.querySelector<HTMLElement>(`#training-zones tr[data-zone="${CSS.escape(zoneId)}"]`);
+  row?.classList.add('picked');
+  row?.scrollIntoView({ block: 'nearest' });
 }
 
 function renderAlerts(main: HTMLElement, state: TrainingState, session: TrainingSession, changed: () => void): void {
