@@ -158,12 +158,9 @@ class DuckDBStore:
         return int(row[0]) if row else 0
 
     def purge_observations(self, site_id: str, older_than: datetime) -> int:
-        with self._obs_lock:
-            row = self._obs_con.execute(
-                "DELETE FROM observations WHERE site_id = ? AND interval_start < ?",
-                [site_id, to_naive_utc(older_than)],
-            ).fetchone()
-        return int(row[0]) if row else 0
+        return _deleted(self._obs_lock, self._obs_con,
+                        "DELETE FROM observations WHERE site_id = ? AND interval_start < ?",
+                        [site_id, to_naive_utc(older_than)])
 
     # -- dead letters -------------------------------------------------------------------------
     def write_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
@@ -227,19 +224,12 @@ class DuckDBStore:
     def delete_dead_letters(self, ids: Sequence[int]) -> int:
         if not ids:
             return 0
-        with self._dl_lock:
-            row = self._dl_con.execute(
-                "DELETE FROM dead_letters WHERE list_contains(?, id)", [list(ids)]
-            ).fetchone()
-        return int(row[0]) if row else 0
+        return _deleted(self._dl_lock, self._dl_con, "DELETE FROM dead_letters WHERE list_contains(?, id)", [list(ids)])
 
     def purge_dead_letters(self, site_id: str, older_than: datetime) -> int:
-        with self._dl_lock:
-            row = self._dl_con.execute(
-                "DELETE FROM dead_letters WHERE site_id = ? AND received_at < ?",
-                [site_id, to_naive_utc(older_than)],
-            ).fetchone()
-        return int(row[0]) if row else 0
+        return _deleted(self._dl_lock, self._dl_con,
+                        "DELETE FROM dead_letters WHERE site_id = ? AND received_at < ?",
+                        [site_id, to_naive_utc(older_than)])
 
     # -- zone history and forecasts -----------------------------------------------------------
     def write_zone_history(self, site_id: str, rows: pd.DataFrame) -> int:
@@ -380,6 +370,13 @@ def _sensor_filter(sensor_ids: Sequence[str] | None, params: list[Any]) -> str:
         return "AND FALSE"
     params.extend(sensor_ids)
     return f"AND sensor_id IN ({', '.join('?' * len(sensor_ids))})"
+
+
+def _deleted(lock: threading.Lock, con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> int:
+    """Run a DELETE on a writer's own cursor under its lock; how many rows it removed."""
+    with lock:
+        row = con.execute(sql, params).fetchone()
+    return int(row[0]) if row else 0
 
 
 def _columns_table(batch: ObservationColumns, received: datetime) -> pa.Table:
