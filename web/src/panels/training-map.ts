@@ -1,4 +1,4 @@
-/** The sandbox's zones on the site's 3D city map (the live dashboard's map, csm sitemap.ts),
+/** The sandbox's zones on the site's 3D city map (the live dashboard's map, web/src/sitemap.ts),
  * coloured by the session's levels — never live data. Built once per session; each poll of the
  * session's zone state redraws the levels. A click on a zone brings its row in the table into view. */
 
