@@ -162,8 +162,8 @@ class AuthService:
         if (position != self.sessions.ledger.current().last_id or time.time() >= until
                 or not hmac.compare_digest(key, signing_key())):
             return None
-        seen = self._audit_seen.get((principal.name, method, path, site_id))
-        if method in UNSAFE_METHODS or seen is None or time.monotonic() - seen >= AUDIT_COALESCE_SECONDS:
+        if method in UNSAFE_METHODS or not self._audited_lately((principal.name, method, path, site_id),
+                                                                time.monotonic()):
             return None  # an audit entry is due: `check` writes it
         return principal
 
@@ -227,12 +227,16 @@ class AuthService:
         now = time.monotonic()
         if method not in UNSAFE_METHODS:
             with self._audit_lock:
-                if now - self._audit_seen.get(key, -1e9) < AUDIT_COALESCE_SECONDS:
+                if self._audited_lately(key, now):
                     return None
                 self._audit_seen[key] = now
         return partial(self.record, site_id, principal.name,
                        principal.role.value if principal.role else principal.kind,
                        f"{method} {conn.url.path}", client_address(conn), conn.url.query or None)
+
+    def _audited_lately(self, key: tuple[str, str, str, str], now: float) -> bool:
+        """Whether this read (who, method, path, site) was audited within the coalescing window."""
+        return now - self._audit_seen.get(key, -1e9) < AUDIT_COALESCE_SECONDS
 
     def record(self, site_id: str, who: str, role: str, action: str, client: str | None,
                detail: str | None = None) -> None:
