@@ -21,6 +21,7 @@ from csm.sources.coordinator import SourceStatus, stored_descriptions, stored_st
 from csm.sources.disruptions import site_disruptions
 from csm.sources.events import site_events
 from csm.sources.holidays_nl import holiday_names
+from csm.sources.holidays_nl import region_of as holiday_region_of
 from csm.sources.holidays_nl import settings_of as holiday_settings_of
 from csm.sources.transit_alerts import Disruption
 
@@ -150,7 +151,7 @@ def get_events(days: int = Query(14, ge=1, le=366), runtime: Runtime = Depends(g
     calendar = []
     for offset in range(days):
         day = today + timedelta(days=offset)
-        public, school = holiday_names(settings.country or site.config.holiday_region, settings.school_region, day)
+        public, school = holiday_names(holiday_region_of(settings, site), settings.school_region, day)
         if public or school:
             calendar.append({"date": day.isoformat(), "public_holiday": public, "school_holiday": school})
     return {"site": site.id, "as_of": now.isoformat(),

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from csm.domain.model import Observation
 from csm.site.model import Site
 from csm.sources.holidays_nl import holiday_names
+from csm.sources.holidays_nl import region_of as holiday_region_of
 from csm.sources.holidays_nl import settings_of as holiday_settings_of
 from csm.sources.ics import SITE_WIDE, EventRule, ics_events
 from csm.sources.parsing import SourceReason, floor_to
@@ -218,7 +219,7 @@ def calendar_covariates(site: Site, start: datetime, end: datetime, freq: str = 
     stamps = pd.date_range(first, last, freq=freq, inclusive="left")
     step = pd.tseries.frequencies.to_offset(freq)
     holiday_cfg = holiday_settings_of(site)
-    country = holiday_cfg.country or site.config.holiday_region
+    country = holiday_region_of(holiday_cfg, site)
     rows: list[tuple[pd.Timestamp, str, str, float]] = []
     flags: dict[date, tuple[float, float]] = {}
     for stamp in stamps:

@@ -46,6 +46,11 @@ def holiday_names(country: str, school_region: str | None, day: date) -> tuple[s
     return public, school
 
 
+def region_of(settings: HolidaysSettings, site: Site) -> str:
+    """Whose public holidays count: the settings' country, else the site's country and subdivision."""
+    return settings.country or site.config.holiday_region
+
+
 def settings_of(site: Site) -> HolidaysSettings:
     """The site's holidays settings (defaults when it configures none)."""
     for name, raw in site.config.sources.items():
@@ -63,7 +68,7 @@ class HolidaysSource(BaseSource):
         return b""  # computed from the holidays package, nothing to fetch
 
     def parse(self, raw: bytes, settings: Any, site: Site, now: datetime) -> list[Observation]:
-        country = settings.country or site.config.holiday_region
+        country = region_of(settings, site)
         observations = []
         for day in local_days(now, site.tz, settings.days_back, settings.days_ahead):
             public, school = holiday_names(country, settings.school_region, day)
@@ -75,4 +80,4 @@ class HolidaysSource(BaseSource):
         return observations
 
     def describe(self, raw: bytes, settings: Any, site: Site) -> dict[str, Any]:
-        return {"country": settings.country or site.config.holiday_region, "school_region": settings.school_region}
+        return {"country": region_of(settings, site), "school_region": settings.school_region}
