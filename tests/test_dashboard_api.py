@@ -82,7 +82,7 @@ def test_dashboard_page_needs_a_session_and_its_csp_admits_only_the_basemap(
 def test_without_a_basemap_the_csp_stays_same_origin(tmp_path: Path) -> None:
     runtime = _runtime(tmp_path, TINY_SITE, buildings=False)
     with TestClient(create_app(runtime, web_dist=None)) as client:
-        csp = client.get("/healthz").headers["content-security-policy"]
+        csp = client.get("/login").headers["content-security-policy"]
         headers = {"Authorization": f"Bearer {session_token(runtime, 'viewer', ('tiny',))}"}
         assert client.get("/api/v1/sites/tiny", headers=headers).json()["layers"] == []
     runtime.close()

@@ -82,15 +82,25 @@ def test_login_form_redirects_to_the_dashboard_and_dashboard_needs_login(client:
 
 
 def test_security_headers(client: TestClient) -> None:
-    response = client.get("/healthz")
-    csp = response.headers["content-security-policy"]
+    page = client.get("/login")
+    assert page.headers["content-type"].startswith("text/html")
+    csp = page.headers["content-security-policy"]
     assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-eval" not in csp
     assert "script-src 'self';" in csp
-    assert response.headers["x-content-type-options"] == "nosniff"
-    assert response.headers["x-frame-options"] == "DENY"
-    assert "strict-transport-security" not in response.headers  # plain HTTP: no HSTS
+    assert page.headers["permissions-policy"] and page.headers["cross-origin-opener-policy"] == "same-origin"
+    # JSON is data, never a document: nothing may load from it or frame it (OWASP REST cheat sheet).
+    for response in (client.get("/healthz"), client.get("/api/v1/sites")):  # an answer, and a refusal (401)
+        assert response.headers["content-type"].startswith("application/json")
+        assert response.headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'"
+        assert "permissions-policy" not in response.headers
+    for response in (page, client.get("/healthz")):
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["referrer-policy"] == "no-referrer"
+        assert "strict-transport-security" not in response.headers  # plain HTTP: no HSTS
     secure = TestClient(client.app, base_url="https://csm.example")
     assert "max-age=" in secure.get("/healthz").headers["strict-transport-security"]
+    assert "max-age=" in secure.get("/login").headers["strict-transport-security"]
 
 
 def test_request_size_limits(client: TestClient) -> None:

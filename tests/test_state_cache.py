@@ -12,7 +12,9 @@ from fastapi.testclient import TestClient
 
 from csm.api import zone_state_answer
 from csm.api.app import create_app
-from csm.api.state_cache import accepts_gzip, encode_answer, etag_matches
+from csm.api.state_cache import StateAnswerCache, accepts_gzip, encode_answer, etag_matches
+from csm.auth.principal import Principal
+from csm.auth.roles import Role
 from csm.runtime import Runtime
 from tests.conftest import AuthedClient, session_token
 from tests.test_ingest_http import item
@@ -89,3 +91,24 @@ def test_accept_encoding(header: str | None, expected: bool) -> None:
 ])
 def test_if_none_match(header: str | None, expected: bool) -> None:
     assert etag_matches(header, '"t"') is expected
+
+
+def test_a_callers_answer_is_remembered_per_version_and_never_given_to_another_view(tiny_runtime: Runtime) -> None:
+    sr = tiny_runtime.sites["tiny"]
+    sr.picture.refresh()
+    cache = StateAnswerCache()
+    everyone = Principal("anna", Role.MUNICIPALITY, frozenset({"tiny"}))
+    organiser = Principal("otto", Role.EVENT_ORGANISER, frozenset({"tiny"}), {"tiny": frozenset({"pier"})})
+    assert cache.cached(sr, everyone) is None  # nothing encoded yet
+    whole = cache.answer(sr, everyone)
+    assert cache.cached(sr, everyone) is whole and cache.cached(sr, everyone) is whole
+    assert cache.cached(sr, organiser) is None  # another view: never the whole site's answer
+    pier = cache.answer(sr, organiser)
+    assert [z["zone_id"] for z in json.loads(pier.body)["zones"]] == ["pier"]
+    assert cache.cached(sr, organiser) is pier and cache.cached(sr, everyone) is whole
+    assert cache.view_of(organiser, sr.site) == ("pier",) and cache.view_of(everyone, sr.site) == ("*",)
+    twin = Principal("anna", Role.MUNICIPALITY, frozenset({"tiny"}))  # equal, another object: the same view
+    assert cache.cached(sr, twin) is whole
+    sr.picture.refresh()  # a new version: the remembered answer is not given for it
+    assert cache.cached(sr, everyone) is None
+    assert cache.answer(sr, everyone) is not whole

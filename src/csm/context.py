@@ -58,6 +58,9 @@ class FeatureState:
         self._lock = threading.Lock()
 
     def get(self, slot: Slot[T]) -> T:
+        found: T | None = self._values.get(slot)  # a made value never changes: no lock to read it
+        if found is not None:
+            return found
         with self._lock:
             if slot not in self._values:
                 self._values[slot] = slot.factory()

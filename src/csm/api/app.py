@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import Depends, FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from csm import __version__
 from csm.api import log_redaction
@@ -61,6 +61,18 @@ class CsmApi(FastAPI):
     def __init__(self, *args: Any, security: SecurityHeaders, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.security = security
+        # With FastAPI's telemetry all off, its and Starlette's calls do nothing for an HTTP request
+        # but hand it to the middleware stack; `__call__` then does that itself.
+        telemetry = kwargs.get("telemetry")
+        self._direct_http = isinstance(telemetry, dict) and not any(telemetry.values())
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        stack = self.middleware_stack
+        if stack is None or scope["type"] != "http" or self.root_path or not self._direct_http:
+            await super().__call__(scope, receive, send)
+            return
+        scope["app"] = self
+        await stack(scope, receive, send)
 
     def build_middleware_stack(self) -> ASGIApp:
         return AccessLogMiddleware(ZoneStateFastPath(super().build_middleware_stack(), self.security))

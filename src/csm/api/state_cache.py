@@ -19,6 +19,7 @@ import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -26,8 +27,11 @@ from starlette.concurrency import run_in_threadpool
 from csm.api.visibility import must_suppress, view_key, view_states
 from csm.auth.principal import Principal
 from csm.context import SiteRuntime, Slot
+from csm.site.model import Site
 
 CACHE_ENTRIES = 64
+# Callers remembered (`StateAnswerCache._caller`); far more than the sessions polling one worker.
+CALLERS_LIMIT = 1024
 # Level 5: within a few per cent of the best size at a third of level 9's time, paid once per version.
 GZIP_LEVEL = 5
 # Below this a compressed answer saves less than its headers and the client's work.
@@ -78,23 +82,60 @@ def encode_answer(document: dict[str, Any]) -> EncodedAnswer:
     return EncodedAnswer(body, f'"{hashlib.blake2b(body, digest_size=16).hexdigest()}"')
 
 
+@dataclass(slots=True, eq=False)
+class _Caller:
+    """A caller's view of a site and the answer it was last given (for `version` of the picture)."""
+
+    principal: Principal
+    site: Site
+    view: tuple[str, ...]
+    suppress: bool
+    # (picture version, its answer), replaced whole: a reader never pairs one version with another's answer.
+    last: tuple[int, EncodedAnswer] | None = None
+
+
 class StateAnswerCache:
     def __init__(self, entries: int = CACHE_ENTRIES) -> None:
         self.entries = entries
         self._answers: OrderedDict[tuple[Any, ...], EncodedAnswer] = OrderedDict()
         self._lock = threading.Lock()
         self._encoding: dict[tuple[Any, ...], asyncio.Future[Any]] = {}
+        self._callers: dict[int, _Caller] = {}
 
-    @staticmethod
-    def _key(site_runtime: SiteRuntime, principal: Principal, version: int) -> tuple[Any, ...]:
-        site = site_runtime.site
-        return site.id, version, view_key(principal, site), must_suppress(principal)
+    def _caller(self, principal: Principal, site: Site) -> _Caller:
+        """What is remembered of a caller of `site`, per principal object: a dashboard's repeated
+        polls carry the same one (`AuthService.remembered`), and working out its view and finding its
+        answer again were a few microseconds of every poll. A principal is immutable; the entry holds
+        it, so its id is not reused while the entry lives."""
+        found = self._callers.get(id(principal))
+        if found is not None and found.principal is principal and found.site is site:
+            return found
+        if len(self._callers) >= CALLERS_LIMIT:
+            self._callers.clear()
+        made = self._callers[id(principal)] = _Caller(principal, site, view_key(principal, site),
+                                                      must_suppress(principal))
+        return made
+
+    def view_of(self, principal: Principal, site: Site) -> tuple[str, ...]:
+        """`view_key(principal, site)`, remembered per caller."""
+        return self._caller(principal, site).view
+
+    def _key(self, site_runtime: SiteRuntime, principal: Principal, version: int) -> tuple[Any, ...]:
+        caller = self._caller(principal, site_runtime.site)
+        return site_runtime.site.id, version, caller.view, caller.suppress
 
     def cached(self, site_runtime: SiteRuntime, principal: Principal) -> EncodedAnswer | None:
         """The answer for the picture's current version if it was encoded already (no encoding here)."""
-        key = self._key(site_runtime, principal, site_runtime.picture.version)
+        version = site_runtime.picture.version
+        caller = self._caller(principal, site_runtime.site)
+        last = caller.last
+        if last is not None and last[0] == version:
+            return last[1]
         with self._lock:
-            return self._answers.get(key)
+            found = self._answers.get((site_runtime.site.id, version, caller.view, caller.suppress))
+        if found is not None:
+            caller.last = (version, found)
+        return found
 
     async def current(self, site_runtime: SiteRuntime, principal: Principal) -> EncodedAnswer:
         """The answer for the current version; a missing one is encoded once, in a worker thread.
@@ -156,6 +197,7 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
     return any(tag.strip().removeprefix("W/") == etag for tag in if_none_match.split(","))
 
 
+@lru_cache(maxsize=64)  # browsers send a handful of distinct values; a poll asks every time
 def accepts_gzip(accept_encoding: str | None) -> bool:
     """Whether Accept-Encoding admits gzip (a q=0 refuses it)."""
     for part in (accept_encoding or "").lower().split(","):
