@@ -7,8 +7,12 @@ Run: .venv/bin/python bench/forecast_bench.py [--quick]
 2. Capital Bikeshare hourly riders (casual and registered, Washington DC 2011–2012; the second
    real dataset, bench/bike_data.py): the same day-ahead backtest over the last weeks of 2012,
    with and without the weather (measured weather plus a forecast's error) as an ablation.
-3. The demo site's zone history (simulated), 15-minute steps, 1–24 h ahead.
-4. Speed: 20 zones × 6 years of hourly history → a 48-step forecast.
+3. Melbourne pedestrian counts (the City of Melbourne's sensors, 2012–2015; the third real
+   dataset, bench/melb_data.py; the file is fetched by hand, see there): the same day-ahead
+   backtest over the last 6 weeks before 2015-02-01, on the sensors with a year of history
+   (skipped, with how to get the file, when it is not there; with --only melbourne that is an error).
+4. The demo site's zone history (simulated), 15-minute steps, 1–24 h ahead.
+5. Speed: 20 zones × 6 years of hourly history → a 48-step forecast.
 """
 
 from __future__ import annotations
@@ -115,6 +119,37 @@ def bikeshare(quick: bool, out: Path, weeks: int | None = None, methods: list[st
          result, started, out / "forecast_bikeshare.html")
 
 
+def melbourne(quick: bool, out: Path, weeks: int | None = None, methods: list[str] | None = None,
+              until: str | None = None, path: Path | None = None, required: bool = True) -> None:
+    """The third real dataset: day-ahead from 06:00 over the last `weeks` before `until` (default
+    2015-02-01: most sensors count until mid-February 2015), on the sensors with a year of history
+    before the window and counts in it (`melb_data.with_history`; the others are named). Without
+    the file: an error when `required`, else a note and nothing run."""
+    from melb_data import COUNTRY as MELB_COUNTRY
+    from melb_data import TZ as MELB_TZ
+    from melb_data import load_counts as load_melbourne
+    from melb_data import with_history
+
+    end = date.fromisoformat(until or "2015-02-01")
+    weeks = weeks or (2 if quick else 6)
+    try:
+        counts = load_melbourne(path, end)
+    except FileNotFoundError as exc:
+        if required:
+            raise SystemExit(str(exc)) from None
+        print(f"\n== Melbourne skipped. {exc}")
+        return
+    counts, dropped = with_history(counts, weeks)
+    for zone, reason in sorted(dropped.items()):
+        print(f"Melbourne: {zone} left out: {reason}")
+    methods = methods or ["csm", "seasonal_naive", "how_mean_4w", "lightgbm_tuned"]
+    started = time.perf_counter()
+    result = run_backtest(counts, horizon=24, freq="1h", country=MELB_COUNTRY, tz=MELB_TZ, weeks=weeks, every=24,
+                          refit_weeks=4, methods=methods, origin_hour=6)
+    show(f"Melbourne pedestrian counts, last {weeks} weeks before {end}, day-ahead from 06:00, 1–24 h ahead",
+         result, started, out / "forecast_melbourne.html")
+
+
 def demo_site(quick: bool, out: Path) -> None:
     from csm.demo.runner import hourly_temperature
     from csm.site.loader import load_site
@@ -185,13 +220,17 @@ def _cpu_seconds(before: resource.struct_rusage) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="shorter windows, no MSTL")
-    parser.add_argument("--only", choices=["auckland", "intraday", "bikeshare", "demo", "speed"])
-    parser.add_argument("--weeks", type=int, help="evaluation window in weeks (Auckland 26, bikeshare 12)")
+    parser.add_argument("--only", choices=["auckland", "intraday", "bikeshare", "melbourne", "demo", "speed"])
+    parser.add_argument("--weeks", type=int, help="evaluation window in weeks (Auckland 26, bikeshare 12, "
+                                                  "Melbourne 6)")
     parser.add_argument("--no-intraday", action="store_true", help="Auckland: skip the 1–3 h hourly-origin run")
-    parser.add_argument("--methods", help="Auckland, bikeshare: comma-separated methods instead of the defaults, e.g. "
-                                          "csm,how_mean_4w,csm-without:site_deviation (an ablation)")
-    parser.add_argument("--until", help="Auckland, bikeshare: end the data at this date (YYYY-MM-DD; Auckland "
-                                        "before 2025-07-01) — a validation window for choosing settings")
+    parser.add_argument("--methods", help="Auckland, bikeshare, Melbourne: comma-separated methods instead of the "
+                                          "defaults, e.g. csm,how_mean_4w,csm-without:site_deviation (an ablation)")
+    parser.add_argument("--until", help="Auckland, bikeshare, Melbourne: end the data at this date (YYYY-MM-DD; "
+                                        "Auckland before 2025-07-01, Melbourne default 2015-02-01) — a "
+                                        "validation window for choosing settings")
+    parser.add_argument("--melbourne-data", type=Path, help="Melbourne: the ZIP (or its CSV), default "
+                                                            "bench/out/data/pedestriancounts_melbourne.zip")
     args = parser.parse_args()
     out = Path(__file__).resolve().parent / "out"
     out.mkdir(exist_ok=True)
@@ -202,6 +241,9 @@ def main() -> None:
                  args.methods.split(",") if args.methods else None, args.until)
     if args.only in (None, "bikeshare"):
         bikeshare(args.quick, out, args.weeks, args.methods.split(",") if args.methods else None, args.until)
+    if args.only in (None, "melbourne"):
+        melbourne(args.quick, out, args.weeks, args.methods.split(",") if args.methods else None, args.until,
+                  args.melbourne_data, required=args.only == "melbourne")
     if args.only == "intraday":
         auckland_intraday(args.weeks or 2)
     if args.only in (None, "demo"):
