@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -69,8 +70,18 @@ def test_day_ahead_from_06_00_with_breakdowns_by_hour_day_and_day_type() -> None
     assert list(types.index) == ["weekday", "weekend", "public_holiday", "school_holiday", "event_day"]
     assert types.loc["weekday", "days"] + types.loc["weekend", "days"] == len(result.by_day)
     assert types.loc["event_day", "days"] == 1 and np.isfinite(types.loc["event_day", "csm_MASE"])
+    # per week: one row per Monday of the scored days; a week's coverage pools its days' rows, so it
+    # lies between its days' lowest and highest
+    weeks = result.by_week
+    days = list(result.by_day.index)
+    assert set(weeks.index) == {day - timedelta(days=day.weekday()) for day in days} and len(weeks) >= 2
+    assert list(weeks.columns) == list(result.by_day.columns)
+    for monday, row in weeks.iterrows():
+        week = result.by_day.loc[[d for d in days if monday <= d < monday + timedelta(days=7)], "csm_coverage"]
+        assert week.min() - 1e-9 <= row["csm_coverage"] <= week.max() + 1e-9
     text = result.breakdown()
     assert "per local hour of day" in text and "event_day" in text and "how_mean_4w" in text
+    assert "per week of the target" in text
 
 
 def test_tuned_baseline_chooses_its_hyper_parameters_by_time_series_cv() -> None:

@@ -18,7 +18,14 @@ import numpy as np
 import pandas as pd
 
 from csm.forecast.baselines import PlainLightGBM, mstl, seasonal_naive
-from csm.forecast.breakdown import coverage_by_hour, day_types, losing_days, scores_by_day, scores_by_day_type
+from csm.forecast.breakdown import (
+    coverage_by_hour,
+    day_types,
+    losing_days,
+    scores_by_day,
+    scores_by_day_type,
+    scores_by_week,
+)
 from csm.forecast.covariates import KnownAhead
 from csm.forecast.model import GlobalQuantileForecaster, make_grid
 from csm.forecast.tuned_baseline import TunedLightGBM
@@ -35,6 +42,7 @@ class BacktestResult:
     coverage_by_hour: pd.DataFrame = field(default_factory=pd.DataFrame)  # local hour × method
     by_day: pd.DataFrame = field(default_factory=pd.DataFrame)  # date × (method_MASE, method_coverage)
     by_day_type: pd.DataFrame = field(default_factory=pd.DataFrame)  # day type × (days, method_MASE, ...)
+    by_week: pd.DataFrame = field(default_factory=pd.DataFrame)  # Monday × (method_MASE, method_coverage)
 
     def table(self) -> str:
         shown = self.metrics.copy()
@@ -46,6 +54,8 @@ class BacktestResult:
         by_hour = self.coverage_by_hour.dropna(how="all")
         parts = ["coverage of the 80 % band per local hour of day:", by_hour.to_string(**fmt),
                  "", "per day type (MASE, coverage):", self.by_day_type.to_string(**fmt)]
+        if not self.by_week.empty:
+            parts += ["", "per week of the target, Monday to Sunday (MASE, coverage):", self.by_week.to_string(**fmt)]
         levels = self.settings.get("busy_levels")
         if isinstance(levels, dict) and levels:
             parts += ["", "busy-hour decision (an hour is flagged busy when p50 + L × (p90 − p50) is above the "
@@ -195,7 +205,8 @@ def run_backtest(history: pd.DataFrame, horizon: int = 24, freq: str = "1h", cou
         "busy_levels": busy_levels,
     }, coverage_by_hour(actual, predictions, local_hour),
         scores_by_day(actual, predictions, mase_scale, local_day),
-        scores_by_day_type(actual, predictions, mase_scale, local_day, types))
+        scores_by_day_type(actual, predictions, mase_scale, local_day, types),
+        scores_by_week(actual, predictions, mase_scale, local_day))
 
 
 def _sample(index: pd.DatetimeIndex, zones: list[str], origins: list[int], actual: np.ndarray,

@@ -72,6 +72,15 @@ def scores_by_day(actual: np.ndarray, predictions: dict[str, np.ndarray], mase_s
     return pd.DataFrame(rows).set_index("date")
 
 
+def scores_by_week(actual: np.ndarray, predictions: dict[str, np.ndarray], mase_scale: np.ndarray,
+                   local_day: np.ndarray) -> pd.DataFrame:
+    """MASE and coverage per week (Monday to Sunday, labelled by its Monday) of the target's local
+    date: where a band that is right on average goes wrong in time (a holiday season's first weeks)."""
+    monday = local_day - np.array([date.fromordinal(int(d)).weekday() for d in local_day.ravel()],
+                                  dtype=np.int64).reshape(local_day.shape)
+    return scores_by_day(actual, predictions, mase_scale, monday).rename_axis("week")
+
+
 def day_types(dates: Iterable[date], calendar_by_date: pd.DataFrame, event_days: set[date]) -> dict[date, set[str]]:
     """Every day type a local date belongs to (a holiday Saturday is a weekend and a holiday)."""
     types: dict[date, set[str]] = {}
