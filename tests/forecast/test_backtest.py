@@ -50,6 +50,7 @@ def test_cli_with_weather_writes_table_and_report(tmp_path: Path) -> None:
     assert "csm" in result.output and "seasonal_naive" in result.output and "MASE" in result.output
     html = report.read_text().lower()
     assert "<html" in html and ("<img" in html or "<svg" in html)
+    assert "per week of the target" in html and "per week of the target" in result.output.lower()
 
 
 def test_day_ahead_from_06_00_with_breakdowns_by_hour_day_and_day_type() -> None:

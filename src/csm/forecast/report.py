@@ -58,6 +58,8 @@ def write_report(result: BacktestResult, path: Path) -> None:
     table = result.metrics.to_html(**fmt)
     if not result.by_day_type.empty:
         table += "<h2>Per day type (MASE, coverage)</h2>" + result.by_day_type.to_html(**fmt)
+    if not result.by_week.empty:
+        table += "<h2>Per week of the target, Monday to Sunday (MASE, coverage)</h2>" + result.by_week.to_html(**fmt)
     if "csm_MASE" in result.by_day and "how_mean_4w_MASE" in result.by_day:
         lost = losing_days(result.by_day)
         table += (f"<h2>Days on which csm lost to how_mean_4w: {len(lost)} of {len(result.by_day)}</h2>"
