@@ -93,6 +93,10 @@ class _Caller:
     # (picture version, its answer), replaced whole: a reader never pairs one version with another's answer.
     last: tuple[int, EncodedAnswer] | None = None
 
+    def key(self, version: int) -> tuple[Any, ...]:
+        """The cache key of this caller's answer for a version: everyone with the same view shares it."""
+        return self.site.id, version, self.view, self.suppress
+
 
 class StateAnswerCache:
     def __init__(self, entries: int = CACHE_ENTRIES) -> None:
@@ -121,8 +125,7 @@ class StateAnswerCache:
         return self._caller(principal, site).view
 
     def _key(self, site_runtime: SiteRuntime, principal: Principal, version: int) -> tuple[Any, ...]:
-        caller = self._caller(principal, site_runtime.site)
-        return site_runtime.site.id, version, caller.view, caller.suppress
+        return self._caller(principal, site_runtime.site).key(version)
 
     def cached(self, site_runtime: SiteRuntime, principal: Principal) -> EncodedAnswer | None:
         """The answer for the picture's current version if it was encoded already (no encoding here)."""
@@ -132,7 +135,7 @@ class StateAnswerCache:
         if last is not None and last[0] == version:
             return last[1]
         with self._lock:
-            found = self._answers.get((site_runtime.site.id, version, caller.view, caller.suppress))
+            found = self._answers.get(caller.key(version))
         if found is not None:
             caller.last = (version, found)
         return found
