@@ -64,6 +64,14 @@ def show(title: str, result: BacktestResult, started: float, out: Path | None) -
         write_report(result, out)
 
 
+def day_ahead(counts: pd.DataFrame, country: str, tz: str, weeks: int, methods: list[str],
+              weather: pd.DataFrame | None = None) -> BacktestResult:
+    """The backtest every dataset gets: issued at 06:00 local time, 1–24 h ahead, an origin a day,
+    models refit every 4 weeks (the day-ahead forecast operators plan the day with)."""
+    return run_backtest(counts, horizon=24, freq="1h", country=country, tz=tz, weeks=weeks, every=24,
+                        refit_weeks=4, methods=methods, weather=weather, origin_hour=6)
+
+
 def auckland(quick: bool, out: Path, weeks: int | None = None, intraday: bool = True,
              methods: list[str] | None = None, until: str | None = None) -> None:
     """`until` (a date before 2025-07-01): end the data there — a validation window before the
@@ -74,8 +82,7 @@ def auckland(quick: bool, out: Path, weeks: int | None = None, intraday: bool = 
     methods = methods or (["csm", "seasonal_naive", "how_mean_4w", "lightgbm_plain", "lightgbm_tuned"] +
                           ([] if quick else ["mstl"]))
     started = time.perf_counter()
-    result = run_backtest(counts, horizon=24, freq="1h", country=COUNTRY, tz=TZ, weeks=weeks, every=24,
-                          refit_weeks=4, methods=methods, origin_hour=6)
+    result = day_ahead(counts, COUNTRY, TZ, weeks, methods)
     show(f"Auckland pedestrian counts, last {weeks} weeks before {end}, day-ahead from 06:00, 1–24 h ahead",
          result, started, out / "forecast_auckland.html")
     if intraday:
@@ -112,8 +119,7 @@ def bikeshare(quick: bool, out: Path, weeks: int | None = None, methods: list[st
     methods = methods or ["csm", "csm-without:weather", "seasonal_naive", "how_mean_4w", "lightgbm_plain",
                           "lightgbm_tuned"]
     started = time.perf_counter()
-    result = run_backtest(counts, horizon=24, freq="1h", country=BIKE_COUNTRY, tz=BIKE_TZ, weeks=weeks, every=24,
-                          refit_weeks=4, methods=methods, weather=weather, origin_hour=6)
+    result = day_ahead(counts, BIKE_COUNTRY, BIKE_TZ, weeks, methods, weather)
     show(f"Capital Bikeshare riders (casual, registered), last {weeks} weeks before {until or '2013-01-01'}, "
          "day-ahead from 06:00",
          result, started, out / "forecast_bikeshare.html")
@@ -144,8 +150,7 @@ def melbourne(quick: bool, out: Path, weeks: int | None = None, methods: list[st
         print(f"Melbourne: {zone} left out: {reason}")
     methods = methods or ["csm", "seasonal_naive", "how_mean_4w", "lightgbm_tuned"]
     started = time.perf_counter()
-    result = run_backtest(counts, horizon=24, freq="1h", country=MELB_COUNTRY, tz=MELB_TZ, weeks=weeks, every=24,
-                          refit_weeks=4, methods=methods, origin_hour=6)
+    result = day_ahead(counts, MELB_COUNTRY, MELB_TZ, weeks, methods)
     show(f"Melbourne pedestrian counts, last {weeks} weeks before {end}, day-ahead from 06:00, 1–24 h ahead",
          result, started, out / "forecast_melbourne.html")
 
@@ -184,8 +189,7 @@ def demo_site(quick: bool, out: Path) -> None:
     methods = ["csm", "seasonal_naive", "how_mean_4w", "lightgbm_plain", "lightgbm_tuned"] + \
         ([] if quick else ["mstl"])
     started = time.perf_counter()
-    result = run_backtest(history, horizon=24, freq="1h", country="NL", tz=site.config.timezone, weeks=weeks,
-                          every=24, refit_weeks=4, methods=methods, weather=weather, origin_hour=6)
+    result = day_ahead(history, "NL", site.config.timezone, weeks, methods, weather)
     show(f"Demo site (simulated zone occupancy, hourly), last {weeks} weeks, day-ahead from 06:00", result, started,
          out / "forecast_demo.html")
 
